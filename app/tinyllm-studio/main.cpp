@@ -1,0 +1,50 @@
+// tinyllm-studio: the desktop workbench.
+//   tinyllm-studio [PROJECT_FOLDER]
+//   tinyllm-studio PROJECT_FOLDER --screenshot OUT.png [--step N] [--tab M] [--recording K]
+// The screenshot form opens the project at a page, saves the window as PNG and exits (used by
+// docs/screenshots.sh for the README).
+#include <QApplication>
+#include <QComboBox>
+#include <QCommandLineParser>
+#include <QListWidget>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "data_page.h"
+#include "main_window.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("TinyLLM"));
+  QApplication::setApplicationName(QStringLiteral("Workbench"));
+  QCommandLineParser parser;
+  parser.addHelpOption();
+  parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("project folder to open"));
+  QCommandLineOption shot(QStringLiteral("screenshot"),
+                          QStringLiteral("save the window to FILE and exit"),
+                          QStringLiteral("file"));
+  QCommandLineOption step(QStringLiteral("step"), QStringLiteral("step page to show (0-4)"),
+                          QStringLiteral("n"), "0");
+  QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("tab of the Data page"),
+                         QStringLiteral("n"), "0");
+  QCommandLineOption recording(QStringLiteral("recording"), QStringLiteral("recording to plot"),
+                               QStringLiteral("n"), "0");
+  parser.addOptions({shot, step, tab, recording});
+  parser.process(app);
+
+  tinyllm::ui::MainWindow window;
+  window.resize(1360, 860);
+  window.show();
+  const QStringList args = parser.positionalArguments();
+  if (!args.isEmpty()) window.open_project(args.at(0));
+  if (parser.isSet(shot)) {
+    window.step_rail()->setCurrentRow(parser.value(step).toInt());
+    window.data_page()->tabs()->setCurrentIndex(parser.value(tab).toInt());
+    window.data_page()->recording_picker()->setCurrentIndex(parser.value(recording).toInt());
+    QTimer::singleShot(800, &window, [&] {
+      const bool ok = window.grab().save(parser.value(shot));
+      QApplication::exit(ok ? 0 : 1);
+    });
+  }
+  return app.exec();
+}

@@ -1,0 +1,15 @@
+// The tinyllm subcommand groups. Each lives in its own cmd_<group>.cpp, parses its arguments with
+// cli::Args, calls core and prints a human table or, with --json, machine output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tinyllm::cli {
+
+int run_project_command(const std::vector<std::string>& args);
+int run_data_command(const std::vector<std::string>& args);
+int run_plugins_command(const std::vector<std::string>& args);
+int run_demo_command(const std::vector<std::string>& args);
+
+}  // namespace tinyllm::cli

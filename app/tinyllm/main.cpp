@@ -1,0 +1,45 @@
+// tinyllm: the headless workbench. Every step the GUI offers is a subcommand here.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+namespace {
+
+struct Group {
+  const char* name;
+  int (*run)(const std::vector<std::string>&);
+  const char* summary;
+};
+
+constexpr Group kGroups[] = {
+    {"project", tinyllm::cli::run_project_command, "create a project folder or show what it holds"},
+    {"data", tinyllm::cli::run_data_command, "import, inspect and prepare sensor data (step 1)"},
+    {"plugins", tinyllm::cli::run_plugins_command,
+     "list importers, serializers and task templates"},
+    {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
+};
+
+void print_usage() {
+  std::printf("usage: tinyllm <command> [options]\n\ncommands:\n");
+  for (const auto& g : kGroups)
+    std::printf("  %-10s %s\n", g.name, g.summary);
+  std::printf("\n'tinyllm <command> --help' shows the options of a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  std::vector<std::string> rest(argv + 2, argv + argc);
+  for (const auto& g : kGroups)
+    if (!std::strcmp(argv[1], g.name)) return g.run(rest);
+  std::fprintf(stderr, "tinyllm: unknown command '%s'\n\n", argv[1]);
+  print_usage();
+  return 2;
+}

@@ -1,0 +1,166 @@
+#include "data/import.h"
+
+#include <algorithm>
+
+#include "base/files.h"
+#include "data/store.h"
+
+namespace tinyllm::data {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+bool same_schema(const Schema& a, const Schema& b) {
+  if (a.kind != b.kind || a.channels.size() != b.channels.size() ||
+      a.targets.size() != b.targets.size())
+    return false;
+  for (size_t i = 0; i < a.channels.size(); ++i)
+    if (a.channels[i].name != b.channels[i].name || a.channels[i].unit != b.channels[i].unit)
+      return false;
+  return true;
+}
+
+// Cleans each series, keeps statistics, and writes it to the store.
+class StoreSink : public SeriesSink {
+ public:
+  StoreSink(const fs::path& store_path, const CleanOptions& cleaning)
+      : store_path_(store_path), cleaning_(cleaning) {}
+
+  Status begin_file(const fs::path& file, const Schema& schema) override {
+    if (!writer_) {
+      TINYLLM_TRY_ASSIGN(w, SeriesStoreWriter::create(store_path_, schema));
+      writer_.emplace(std::move(w));
+      schema_ = schema;
+    } else if (!same_schema(schema_, schema)) {
+      return make_error(file.string(),
+                        "this file has other channels or units than the first file of the "
+                        "import; import it as a separate source");
+    }
+    return {};
+  }
+  int32_t intern_label(std::string_view label) override {
+    for (size_t i = 0; i < classes_.size(); ++i)
+      if (classes_[i] == label) return int32_t(i);
+    classes_.emplace_back(label);
+    return int32_t(classes_.size() - 1);
+  }
+  Status add(Series series) override {
+    for (auto& part : clean_series(std::move(series), schema_, cleaning_, report_)) {
+      stats_.add(part, schema_, classes_);
+      TINYLLM_TRY(writer_->write(part));
+    }
+    return {};
+  }
+  Report& report() override { return report_; }
+
+  std::optional<SeriesStoreWriter> writer_;
+  Schema schema_;
+  std::vector<std::string> classes_;
+  DatasetStats stats_;
+  Report report_;
+
+ private:
+  fs::path store_path_;
+  CleanOptions cleaning_;
+};
+
+bool hidden(const fs::path& p) {
+  auto name = p.filename().string();
+  return !name.empty() && name[0] == '.';
+}
+
+}  // namespace
+
+Result<std::vector<fs::path>> expand_inputs(const std::vector<fs::path>& inputs) {
+  std::vector<fs::path> files;
+  for (const auto& input : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(input, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(input, ec); !ec && it != fs::end(it);
+           it.increment(ec)) {
+        if (hidden(it->path())) {
+          if (it->is_directory()) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file()) found.push_back(it->path());
+      }
+      if (ec) return make_error(input.string(), "cannot list folder: " + ec.message());
+      std::sort(found.begin(), found.end());
+      if (found.empty()) return make_error(input.string(), "the folder holds no files");
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(input, ec)) {
+      files.push_back(input);
+    } else {
+      return make_error(input.string(), "no such file or folder");
+    }
+  }
+  if (files.empty()) return make_error("import", "no input files given");
+  return files;
+}
+
+Result<Detection> detect_import(const PluginRegistry& registry, const ImportRequest& request) {
+  TINYLLM_TRY_ASSIGN(files, expand_inputs(request.inputs));
+  return registry.detect(files.front(), request.overrides, request.importer);
+}
+
+Result<ImportResult> import_to_store(const PluginRegistry& registry, const ImportRequest& request,
+                                     const fs::path& store_path) {
+  TINYLLM_TRY_ASSIGN(files, expand_inputs(request.inputs));
+  ImportResult result;
+  StoreSink sink(store_path, request.cleaning);
+  // All files of one import use the importer detected for the first file; each file still gets
+  // its own detection so that file-name parts (label, person) and column order can differ.
+  TINYLLM_TRY_ASSIGN(first, registry.detect(files.front(), request.overrides, request.importer));
+  const Importer* importer = registry.importer(first.importer);
+  result.importer = first.importer;
+  result.mapping = first.mapping;
+  for (const auto& file : files) {
+    json mapping = first.mapping;
+    if (file != files.front()) {
+      auto detection = importer->detect(file, request.overrides);
+      if (!detection) return detection.error();
+      if (detection->confidence == 0)
+        return make_error(file.string(),
+                          "the " + first.importer + " importer cannot read this file (it read " +
+                              files.front().filename().string() + "); import it separately");
+      mapping = detection->mapping;
+    }
+    ImportedFile info{file, "", 0};
+    std::error_code ec;
+    info.bytes = fs::file_size(file, ec);
+    TINYLLM_TRY_ASSIGN(sha, sha256_file(file));
+    info.sha256 = sha;
+    TINYLLM_TRY(importer->read(file, mapping, request.options, sink));
+    result.files.push_back(std::move(info));
+  }
+  if (!sink.writer_ || sink.stats_.rows == 0)
+    return make_error(files.front().string(), "the import found no usable rows");
+  sink.stats_.finish();
+  report_channel_findings(sink.stats_, sink.schema_, sink.report_);
+  result.schema = sink.schema_;
+  // Data without a time axis: the nominal rate is all there is.
+  if (sink.stats_.sample_rate_hz <= 0) sink.stats_.sample_rate_hz = result.schema.sample_rate_hz;
+  result.classes = sink.classes_;
+  result.stats = sink.stats_;
+  result.report = sink.report_;
+  json meta = {{"importer", result.importer},
+               {"mapping", result.mapping},
+               {"stats", to_json(result.stats, result.schema)},
+               {"report", to_json(result.report)}};
+  TINYLLM_TRY(sink.writer_->commit(result.classes, meta));
+  return result;
+}
+
+json to_json(const Report& report) {
+  json findings = json::array();
+  for (const auto& f : report.findings())
+    findings.push_back({{"severity", to_string(f.severity)},
+                        {"kind", f.kind},
+                        {"where", f.where},
+                        {"message", f.message}});
+  return {{"counts", report.counts()}, {"findings", findings}};
+}
+
+}  // namespace tinyllm::data

@@ -1,0 +1,167 @@
+#include "data/serialize.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <memory>
+
+namespace tinyllm::data {
+
+void append_number(std::string& out, double value, int decimals) {
+  if (!std::isfinite(value)) {
+    out += "nan";
+    return;
+  }
+  double scale = std::pow(10.0, decimals);
+  double rounded = std::round(value * scale) / scale;
+  if (rounded == 0) rounded = 0;  // no "-0"
+  char buf[64];
+  auto [ptr, ec] =
+      std::to_chars(buf, buf + sizeof buf, rounded, std::chars_format::fixed, decimals);
+  out.append(buf, ec == std::errc() ? ptr : buf);
+}
+
+namespace {
+
+// RSSI windows are one fingerprint: the heard APs, strongest first, at most top_k.
+std::vector<std::pair<float, size_t>> heard_aps(const Window& w, const TextFormat& f) {
+  const size_t nc = w.schema->channels.size();
+  std::vector<std::pair<float, size_t>> heard;
+  for (size_t c = 0; c < nc; ++c) {
+    float v = w.values[c];
+    if (!std::isnan(v)) heard.emplace_back(v, c);
+  }
+  std::stable_sort(heard.begin(), heard.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  if (f.rssi_top_k > 0 && heard.size() > size_t(f.rssi_top_k)) heard.resize(size_t(f.rssi_top_k));
+  return heard;
+}
+
+class ChannelListsStyle : public TextStyle {
+ public:
+  std::string id() const override { return "channel-lists"; }
+  std::string description() const override {
+    return "one line per channel with its values in time order (the paper's style)";
+  }
+  std::string write(const Window& w, const TextFormat& f) const override {
+    std::string out;
+    const auto& channels = w.schema->channels;
+    if (w.schema->kind == SensorKind::rssi) {
+      for (auto [v, c] : heard_aps(w, f)) {
+        out += channels[c].name;
+        out += ": ";
+        append_number(out, v, f.decimals[c]);
+        out += '\n';
+      }
+    } else {
+      const size_t nc = channels.size();
+      for (size_t c = 0; c < nc; ++c) {
+        out += channels[c].name;
+        out += ':';
+        for (size_t r = 0; r < w.rows; ++r) {
+          out += ' ';
+          append_number(out, w.values[r * nc + c], f.decimals[c]);
+        }
+        out += '\n';
+      }
+    }
+    if (!out.empty()) out.pop_back();
+    return out;
+  }
+};
+
+class TimestepRowsStyle : public TextStyle {
+ public:
+  std::string id() const override { return "timestep-rows"; }
+  std::string description() const override {
+    return "compact: one group per time step, channels separated by spaces, steps by ';'";
+  }
+  std::string write(const Window& w, const TextFormat& f) const override {
+    std::string out;
+    if (w.schema->kind == SensorKind::rssi) {
+      for (auto [v, c] : heard_aps(w, f)) {
+        if (!out.empty()) out += ';';
+        out += w.schema->channels[c].name;
+        out += ' ';
+        append_number(out, v, f.decimals[c]);
+      }
+      return out;
+    }
+    const size_t nc = w.schema->channels.size();
+    for (size_t r = 0; r < w.rows; ++r) {
+      if (r) out += ';';
+      for (size_t c = 0; c < nc; ++c) {
+        if (c) out += ' ';
+        append_number(out, w.values[r * nc + c], f.decimals[c]);
+      }
+    }
+    return out;
+  }
+};
+
+std::string join_names(const Schema& schema, size_t from, size_t to) {
+  std::string out;
+  for (size_t c = from; c < to; ++c)
+    out += (c > from ? ", " : "") + schema.channels[c].name;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<TextStyle>> builtin_text_styles() {
+  std::vector<std::unique_ptr<TextStyle>> styles;
+  styles.push_back(std::make_unique<ChannelListsStyle>());
+  styles.push_back(std::make_unique<TimestepRowsStyle>());
+  return styles;
+}
+
+const TextStyle* find_text_style(const std::vector<std::unique_ptr<TextStyle>>& styles,
+                                 const std::string& id) {
+  for (const auto& s : styles)
+    if (s->id() == id) return s.get();
+  return nullptr;
+}
+
+std::string describe_sensors(const Schema& schema, const TextFormat& format) {
+  if (schema.kind == SensorKind::rssi)
+    return "WiFi RSSI fingerprint (strongest access points first, dBm)";
+  // Group channels by unit: "accelerometer (ax, ay, az in mg) and gyroscope (gx, gy, gz in rad/s)".
+  std::string out;
+  size_t start = 0;
+  const auto& ch = schema.channels;
+  while (start < ch.size()) {
+    size_t end = start + 1;
+    while (end < ch.size() && format.units[end] == format.units[start])
+      ++end;
+    const std::string& unit = format.units[start];
+    const std::string& raw = ch[start].unit;
+    std::string what = (raw == "g" || raw == "mg" || raw == "m/s^2")           ? "accelerometer"
+                       : (raw == "rad/s" || raw == "deg/s" || raw == "mdeg/s") ? "gyroscope"
+                       : raw == "uT"                                           ? "magnetometer"
+                                                                               : "sensor";
+    if (!out.empty()) out += " and ";
+    out += what + " (" + join_names(schema, start, end);
+    if (!unit.empty()) out += " in " + unit;
+    out += ")";
+    start = end;
+  }
+  return out;
+}
+
+std::string pretrain_document(const Window& window, const TextFormat& format,
+                              const TextStyle& style) {
+  std::string head = describe_sensors(*window.schema, format);
+  if (window.schema->kind == SensorKind::imu && window.rate_hz > 0) {
+    head += " at ";
+    append_number(head, window.rate_hz, window.rate_hz == std::round(window.rate_hz) ? 0 : 1);
+    head += " Hz";
+  }
+  return head + "\n" + style.write(window, format);
+}
+
+TaskExample task_example(const std::string& instruction, const std::string& input,
+                         const std::string& answer) {
+  return {"### Instruction:\n" + instruction + "\n### Input:\n" + input + "\n### Response:\n",
+          answer + "\n### End"};
+}
+
+}  // namespace tinyllm::data

@@ -1,0 +1,100 @@
+// The project folder: one folder holds a user's whole work.
+//
+//   project.json     manifest: name, created, schema version, data sources, processing settings,
+//                    artifacts with their lineage and checksums
+//   data/            imported series stores (data/imported) and prepared text (data/prepared)
+//   tokenizer/       SentencePiece model and token shards
+//   checkpoints/     training checkpoints
+//   exports/         GGUF files
+//   deployments/     what was sent to which device, and the results that came back
+//   reports/         evaluation and benchmark reports
+//
+// project.json is only ever replaced atomically. A manifest from a newer version of the program,
+// or one that does not parse, is reported with its path and field and is never overwritten.
+// Does not: import or process data (core/data does), or know about Qt.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace tinyllm::project {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr const char* kManifestName = "project.json";
+
+// One file of a data source, with the checksum it had when imported.
+struct SourceFile {
+  std::string path;  // absolute, as the user picked it
+  std::string sha256;
+  uint64_t bytes = 0;
+};
+
+// A data source: files imported together with one importer and one mapping.
+struct Source {
+  std::string id;        // "src1"
+  std::string importer;  // importer id, e.g. "imu-csv"
+  std::string kind;      // "imu" or "rssi"
+  std::vector<SourceFile> files;
+  nlohmann::json mapping;  // the mapping used, as the importer reported it
+  std::string store;       // series store, relative to the project root
+  uint64_t rows = 0;
+  uint64_t series = 0;
+  std::string imported;  // ISO 8601 UTC
+};
+
+// Something the project made: a prepared dataset, a tokenizer, a checkpoint, a GGUF file.
+struct Artifact {
+  std::string id;    // unique, e.g. "prepared", "tokenizer"
+  std::string kind;  // "prepared-data", "tokenizer", "checkpoint", "gguf", ...
+  std::string path;  // relative to the project root
+  std::string sha256;
+  std::string created;
+  std::vector<std::string> inputs;  // ids of the sources/artifacts it was made from
+  nlohmann::json settings;          // the settings it was made with
+  // Checksums of the inputs at creation time; an input that changed makes this artifact stale.
+  std::vector<std::string> input_sha256;
+};
+
+struct Project {
+  std::filesystem::path root;
+  std::string name;
+  std::string created;
+  int schema_version = kSchemaVersion;
+  std::string task;  // "gesture" (IMU classification) or "localization" (RSSI); may be empty
+  std::vector<Source> sources;
+  nlohmann::json processing = nlohmann::json::object();  // settings of the data step and later
+  std::vector<Artifact> artifacts;
+
+  std::filesystem::path path(const std::string& relative) const { return root / relative; }
+  const Source* find_source(const std::string& id) const;
+  const Artifact* find_artifact(const std::string& id) const;
+  // The checksum an id stands for: a source's combined file checksums or an artifact's sha256.
+  std::optional<std::string> checksum_of(const std::string& id) const;
+  // An artifact is stale when an input is missing or its checksum changed since creation.
+  bool is_stale(const Artifact& artifact) const;
+  // Adds or replaces (same id) an artifact, recording its inputs' current checksums.
+  void put_artifact(Artifact artifact);
+  std::string next_source_id() const;
+};
+
+// Creates the folder layout and an empty manifest. Fails if a project already exists there.
+Result<Project> create_project(const std::filesystem::path& root, const std::string& name,
+                               const std::string& task);
+// Reads and validates project.json.
+Result<Project> open_project(const std::filesystem::path& root);
+// Validates without opening for work; the same checks as open_project.
+Status validate_project(const std::filesystem::path& root);
+// Writes project.json atomically.
+Status save_project(const Project& project);
+
+nlohmann::json to_json(const Project& project);
+// Parses a manifest; `where` names the file in errors.
+Result<Project> project_from_json(const nlohmann::json& json, const std::string& where);
+
+}  // namespace tinyllm::project

@@ -1,0 +1,67 @@
+#include "column_guess.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+namespace tinyllm::plugins {
+
+std::string squash(const std::string& name) {
+  std::string out;
+  for (unsigned char c : name)
+    if (std::isalnum(c)) out += char(std::tolower(c));
+  return out;
+}
+
+std::optional<size_t> find_column(const data::CsvSniff& sniff,
+                                  const std::vector<std::string>& names) {
+  for (const auto& want : names)
+    for (size_t i = 0; i < sniff.header.size(); ++i)
+      if (squash(sniff.header[i]) == want) return i;
+  return std::nullopt;
+}
+
+std::vector<double> column_values(const data::CsvSniff& sniff, size_t column) {
+  std::vector<double> out;
+  for (const auto& row : sniff.rows) {
+    double v;
+    if (column < row.size() && data::parse_number(row[column], v)) out.push_back(v);
+  }
+  return out;
+}
+
+bool column_is_numeric(const data::CsvSniff& sniff, size_t column) {
+  size_t total = 0, numeric = 0;
+  for (const auto& row : sniff.rows) {
+    if (column >= row.size() || row[column].empty()) continue;
+    ++total;
+    double v;
+    numeric += data::parse_number(row[column], v);
+  }
+  return total > 0 && numeric * 10 >= total * 9;
+}
+
+std::string unit_from_name(const std::string& name) {
+  std::string lower;
+  for (unsigned char c : name)
+    lower += char(std::tolower(c));
+  static const std::vector<std::pair<std::regex, std::string>> kUnits = {
+      {std::regex(R"((^|[^a-z])(m/s\^?2|ms2|m_s2|mps2|ms-2)\b)"), "m/s^2"},
+      {std::regex(R"((^|[^a-z])(mg|milli_?g)$|\(mg\))"), "mg"},
+      {std::regex(R"((^|[^a-z])(deg/s|dps|degs|deg_s|degps)\b)"), "deg/s"},
+      {std::regex(R"((^|[^a-z])(rad/s|rads|rad_s|radps)\b)"), "rad/s"},
+      {std::regex(R"((^|[^a-z])(ut|microtesla)$|\(ut\))"), "uT"},
+      {std::regex(R"((^|[_ (])g\)?$)"), "g"},
+  };
+  for (const auto& [re, unit] : kUnits)
+    if (std::regex_search(lower, re)) return unit;
+  return {};
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace tinyllm::plugins

@@ -1,0 +1,249 @@
+// tinyllm_data: cleaning, resampling, windows, splits, serialization, and the whole prepare step
+// on the magic-wand and UJIIndoorLoc recordings.
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "data/clean.h"
+#include "data/serialize.h"
+#include "data/split.h"
+#include "data/window.h"
+#include "pipeline/data_step.h"
+#include "test_support.h"
+
+using namespace tinyllm;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+data::Series make_series(std::vector<double> times, std::vector<float> values, size_t channels) {
+  data::Series s;
+  s.id = "s";
+  s.origin = "f.csv:2-99";
+  s.time_s = std::move(times);
+  s.values = std::move(values);
+  const size_t rows = s.values.size() / channels;
+  s.labels.assign(rows, 0);
+  for (size_t r = 0; r < rows; ++r)
+    s.lines.push_back(r + 2);
+  return s;
+}
+
+std::vector<json> read_jsonl(const fs::path& path) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(json::parse(line));
+  return out;
+}
+
+data::Schema imu_schema(size_t channels) {
+  data::Schema s;
+  for (size_t c = 0; c < channels; ++c)
+    s.channels.push_back({"a" + std::to_string(c), "m/s^2"});
+  return s;
+}
+
+}  // namespace
+
+class TestData : public QObject {
+  Q_OBJECT
+ private slots:
+  void cleaningSortsDedupsFillsAndCuts() {
+    // t: 0, 0.02, 0.01 (out of order), 0.02 (duplicate), 0.03, NaN value at 0.04, gap to 1.0.
+    auto s = make_series({0, 0.02, 0.01, 0.02, 0.03, 0.04, 0.05, 1.0, 1.01, 1.02},
+                         {0, 2, 1, 99, 3, NAN, 5, 10, 11, 12}, 1);
+    data::Report report;
+    auto parts = data::clean_series(s, imu_schema(1), {}, report);
+    QCOMPARE(report.count("out_of_order"), uint64_t(1));
+    QCOMPARE(report.count("duplicate_time"), uint64_t(1));
+    QCOMPARE(report.count("nan"), uint64_t(1));
+    QCOMPARE(report.count("gap"), uint64_t(1));
+    QCOMPARE(parts.size(), size_t(2));
+    const auto& a = parts[0];
+    QCOMPARE(a.rows(), size_t(6));
+    QCOMPARE(a.values,
+             (std::vector<float>{0, 1, 2, 3, 4, 5}));  // sorted, duplicate dropped, NaN filled
+    QCOMPARE(a.lines[1], uint64_t(4));                 // the out-of-order row came from line 4
+    QCOMPARE(parts[1].rows(), size_t(3));
+    // The gap report points at the line after the pause.
+    bool found = false;
+    for (const auto& f : report.findings())
+      if (f.kind == "gap") found = f.where == "f.csv:9";
+    QVERIFY(found);
+  }
+
+  void resampleInterpolatesLinearly() {
+    auto s = make_series({0, 0.1, 0.2, 0.3}, {0, 10, 20, 30}, 1);
+    auto r = data::resample(s, 1, 0, 0, 20);
+    QCOMPARE(r.rows(), size_t(7));
+    QCOMPARE(r.values[1], 5.0f);
+    QCOMPARE(r.values[6], 30.0f);
+    // Without a time axis the source rate is used.
+    data::Series even = s;
+    even.time_s.clear();
+    auto r2 = data::resample(even, 1, 0, 10, 5);
+    QCOMPARE(r2.rows(), size_t(2));
+    QCOMPARE(r2.values[1], 20.0f);
+  }
+
+  void windowsFollowLabelPolicy() {
+    std::vector<int32_t> labels = {0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    auto seg = data::make_windows(labels, 4, 2, 2, data::LabelPolicy::segments);
+    // Run of 6 -> windows at 0,2; run of 3 -> one short window; run of 11 -> 9,11,13,15.
+    QCOMPARE(seg.size(), size_t(7));
+    QCOMPARE(seg[2].start, size_t(6));
+    QCOMPARE(seg[2].rows, size_t(3));
+    QCOMPARE(seg[2].label, 1);
+    for (const auto& w : seg)
+      for (size_t r = w.start; r < w.start + w.rows; ++r)
+        QCOMPARE(labels[r], w.label);
+    auto maj = data::make_windows(labels, 4, 4, 4, data::LabelPolicy::majority);
+    QCOMPARE(maj.size(), size_t(5));
+    QCOMPARE(maj[1].label, 0);  // rows 4..7: 0,0,1,1 -> tie goes to the smaller id
+    auto center = data::make_windows(labels, 4, 4, 4, data::LabelPolicy::center);
+    QCOMPARE(center[1].label, 1);  // row 6
+  }
+
+  void splitsKeepGroupsWholeAndStratify() {
+    std::vector<data::GroupInfo> groups;
+    for (int g = 0; g < 20; ++g)
+      groups.push_back(
+          {"p" + std::to_string(g), {{0, 50}, {1, 30 + uint64_t(g)}}, 80 + uint64_t(g)});
+    data::SplitSettings st;
+    auto a = data::assign_splits(groups, st);
+    auto b = data::assign_splits(groups, st);
+    QCOMPARE(a, b);  // deterministic
+    int counts[3] = {0, 0, 0};
+    for (auto s : a)
+      ++counts[int(s)];
+    QVERIFY(counts[0] >= 14 && counts[0] <= 18);
+    QVERIFY(counts[1] >= 1 && counts[2] >= 1);
+    st.seed = 99;
+    auto c = data::assign_splits(groups, st);
+    QCOMPARE(c.size(), a.size());
+  }
+
+  void numbersAreShortAndStable() {
+    std::string out;
+    data::append_number(out, -0.04, 1);
+    out += ' ';
+    data::append_number(out, 981.4, 0);
+    out += ' ';
+    data::append_number(out, 9.80665, 2);
+    QCOMPARE(QString::fromStdString(out), QString("0.0 981 9.81"));
+  }
+
+  void prepareMagicWandEndToEnd() {
+    TINYLLM_REQUIRE_DATASETS();
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "wand";
+    auto project = project::create_project(root, "Wand", "gesture");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {test::magic_wand_dir() / "raw"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    data::PrepareSettings settings;  // defaults: 2.56 s windows at the source's 25 Hz
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(r);
+    const json& sum = r->summary;
+    QCOMPARE(sum["classes"].get<std::vector<std::string>>(),
+             (std::vector<std::string>{"negative", "ring", "slope", "wing"}));
+    QCOMPARE(QString::fromStdString(sum["split_by"].get<std::string>()), QString("subject"));
+    QCOMPARE(sum["window_rows"].get<int>(), 64);
+    // No person in two splits, and every split has every gesture.
+    std::map<std::string, std::set<std::string>> person_splits;
+    for (const char* split : {"train", "val", "test"}) {
+      for (const auto& p : sum["splits"][split]["subjects"])
+        person_splits[p.get<std::string>()].insert(split);
+      for (const char* cls : {"ring", "slope", "wing"})
+        QVERIFY2(sum["splits"][split]["per_class"].value(cls, 0) > 0,
+                 (std::string(split) + " lacks " + cls).c_str());
+    }
+    QVERIFY(person_splits.size() >= 10);
+    for (const auto& [person, splits] : person_splits)
+      QVERIFY2(splits.size() == 1, person.c_str());
+    // Files match the summary; test windows never reach the pre-training corpus.
+    const fs::path out = root / "data" / "prepared";
+    auto train = read_jsonl(out / "task_train.jsonl");
+    auto test_examples = read_jsonl(out / "task_test.jsonl");
+    QCOMPARE(train.size(), sum["splits"]["train"]["examples"].get<size_t>());
+    std::set<std::string> test_people;
+    for (const auto& e : test_examples)
+      test_people.insert(e["subject"].get<std::string>());
+    for (const auto& d : read_jsonl(out / "pretrain_train.jsonl"))
+      QVERIFY(!test_people.count(d["subject"].get<std::string>()));
+    // The first training example, in the paper's template.
+    const std::string first = r->first_task_example;
+    QVERIFY2(
+        first.rfind(
+            "### Instruction:\nClassify the gesture from the accelerometer (ax, ay, az in mg) "
+            "sampled at 25 Hz. Answer with one of: negative, ring, slope, wing.\n### Input:\nax: ",
+            0) == 0,
+        first.c_str());
+    QVERIFY(first.find("\nay: ") != std::string::npos && first.find("\naz: ") != std::string::npos);
+    QVERIFY(first.find("\n### Response:\n") != std::string::npos);
+    QVERIFY(first.size() > 14 && first.substr(first.size() - 8) == "\n### End");
+    QCOMPARE(QString::fromStdString(train[0]["prompt"].get<std::string>() +
+                                    train[0]["response"].get<std::string>()),
+             QString::fromStdString(first));
+    // Lineage recorded, not stale; a rerun gives identical files (deterministic).
+    auto reopened = project::open_project(root);
+    TINYLLM_VERIFY_OK(reopened);
+    const auto* artifact = reopened->find_artifact("prepared");
+    QVERIFY(artifact && !reopened->is_stale(*artifact));
+    const std::string sha = artifact->sha256;
+    TINYLLM_VERIFY_OK(pipeline::prepare_data(*reopened, *registry, settings));
+    QCOMPARE(QString::fromStdString(reopened->find_artifact("prepared")->sha256),
+             QString::fromStdString(sha));
+  }
+
+  void prepareUjiZonesAndPositions() {
+    TINYLLM_REQUIRE_DATASETS();
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "uji";
+    auto project = project::create_project(root, "UJI", "localization");
+    TINYLLM_VERIFY_OK(project);
+    for (const char* f : {"trainingData_every3rd.csv", "validationData.csv"}) {
+      data::ImportRequest request;
+      request.inputs = {test::uji_dir() / f};
+      TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    }
+    data::PrepareSettings settings;
+    settings.task = "zone";
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(r);
+    const json& sum = r->summary;
+    uint64_t total = 0;
+    for (const char* s : {"train", "val", "test"})
+      total += sum["splits"][s]["examples"].get<uint64_t>();
+    QCOMPARE(total, uint64_t(6646 - 24 + 1111));  // 24 empty fingerprints dropped
+    QCOMPARE(sum["classes"].size(), size_t(13));
+    std::map<std::string, std::set<std::string>> user_splits;
+    for (const char* split : {"train", "val", "test"})
+      for (const auto& p : sum["splits"][split]["subjects"])
+        user_splits[p.get<std::string>()].insert(split);
+    for (const auto& [user, splits] : user_splits)
+      QVERIFY2(splits.size() == 1, user.c_str());
+    const std::string first = r->first_task_example;
+    QVERIFY2(first.find("Which zone was this WiFi fingerprint recorded in?") != std::string::npos,
+             first.c_str());
+    QVERIFY(first.find("\n### Input:\nWAP") != std::string::npos);
+    // Positions relative to the training split's corner.
+    settings.task = "position";
+    auto pos = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(pos);
+    const std::string p = pos->first_task_example;
+    QVERIFY2(p.find("### Response:\nx=") != std::string::npos && p.find(" y=") != std::string::npos,
+             p.c_str());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestData)
+#include "test_data.moc"

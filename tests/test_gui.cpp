@@ -1,0 +1,122 @@
+// The workbench window, driven through its real widgets on the offscreen platform: the start
+// screen, the demo project, the import dialog on the magic-wand folder and on a broken file, the
+// plots, preparing text.
+#include <QtTest>
+
+#include <QComboBox>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QTableWidget>
+
+#include <filesystem>
+
+#include "data_page.h"
+#include "import_dialog.h"
+#include "main_window.h"
+#include "project_session.h"
+#include "start_page.h"
+#include "test_support.h"
+#include "trace_plot.h"
+
+using namespace tinyllm;
+namespace fs = std::filesystem;
+
+class TestGui : public QObject {
+  Q_OBJECT
+  QTemporaryDir home_;
+
+ private slots:
+  void initTestCase() {
+    // Own settings and home: the tests never touch the user's recent projects or ~/TinyLLM.
+    qputenv("HOME", home_.path().toUtf8());
+    qputenv("XDG_CONFIG_HOME", (home_.path() + "/config").toUtf8());
+    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
+    QCoreApplication::setOrganizationName("TinyLLM-test");
+  }
+
+  void startScreenThenDemoProject() {
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.start_page()->isVisible());
+    QTest::mouseClick(window.start_page()->demo_button(), Qt::LeftButton);
+    // The demo is made by the CLI in a separate process, then opened.
+    QTRY_VERIFY_WITH_TIMEOUT(window.session().is_open(), 60000);
+    QVERIFY(window.data_page()->isVisible());
+    QCOMPARE(window.step_rail()->count(), 5);
+    QVERIFY(window.step_rail()->item(0)->text().contains("ready"));
+    QVERIFY(window.step_rail()->item(2)->text().contains("not available"));
+    // The first recording is plotted: 6 axes (accelerometer + gyroscope) x its rows.
+    auto* picker = window.data_page()->recording_picker();
+    QVERIFY(picker->count() >= 6);  // one recording per person, cut at gaps
+    const auto& first = window.session().data_info()["sources"][0]["series"][0];
+    QCOMPARE(window.data_page()->trace()->point_count(), size_t(6) * first["rows"].get<size_t>());
+    // Prepare through the button: the step turns done and the text preview shows an example.
+    QTest::mouseClick(window.data_page()->prepare_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(window.step_rail()->item(0)->text().contains("done"), 60000);
+    QVERIFY(window.data_page()->text_preview()->toPlainText().contains("### Instruction:"));
+  }
+
+  void importMagicWandThroughTheDialog() {
+    TINYLLM_REQUIRE_DATASETS();
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/wand";
+    QVERIFY(project::create_project(folder.toStdString(), "Wand", "gesture").ok());
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.data_page()->open_import_dialog(
+        QString::fromStdString((test::magic_wand_dir() / "raw").string()));
+    ui::ImportDialog* dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<ui::ImportDialog*>()) != nullptr, 5000);
+    // The mapping preview: the capture format, three axes in milli-g, rows from the first file.
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->import_button()->isEnabled(), 10000);
+    QCOMPARE(dialog->mapping()["unit"].get<std::string>(), std::string("mg"));
+    QCOMPARE(dialog->mapping()["sample_rate_hz"].get<double>(), 25.0);
+    QCOMPARE(dialog->preview()->columnCount(), 3);
+    QVERIFY(dialog->preview()->rowCount() > 5);
+    QVERIFY(dialog->error_text().isEmpty());
+    QPointer<ui::ImportDialog> watched = dialog;  // the dialog closes itself after a good import
+    QTest::mouseClick(dialog->import_button(), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(window.session().project().sources.size() == 1,
+                              qPrintable(watched ? watched->error_text() : QString()), 60000);
+    QCOMPARE(window.session().project().sources[0].rows, uint64_t(65373));
+    // 732 recordings to pick from; the plot holds 3 axes x the chosen recording's rows.
+    QCOMPARE(window.data_page()->recording_picker()->count(), 732);
+    window.data_page()->recording_picker()->setCurrentIndex(100);
+    const auto& s = window.session().data_info()["sources"][0]["series"][100];
+    QCOMPARE(window.data_page()->trace()->point_count(), size_t(3) * s["rows"].get<size_t>());
+  }
+
+  void brokenFileShowsTheError() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/p";
+    QVERIFY(project::create_project(folder.toStdString(), "P", "").ok());
+    const fs::path broken = fs::path(dir.path().toStdString()) / "broken.csv";
+    test::write_text(broken, "time_ms,ax,ay,az,label\n");  // a header and nothing else
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.data_page()->open_import_dialog(QString::fromStdString(broken.string()));
+    ui::ImportDialog* dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<ui::ImportDialog*>()) != nullptr, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!dialog->error_text().isEmpty(), 10000);
+    QVERIFY2(dialog->error_text().contains("no data rows"), qPrintable(dialog->error_text()));
+    QVERIFY(!dialog->import_button()->isEnabled());
+    QVERIFY(window.session().project().sources.empty());
+  }
+
+  void corruptProjectOpensWithTheError() {
+    QTemporaryDir dir;
+    test::write_text(fs::path(dir.path().toStdString()) / "project.json", "{ not json");
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(!window.open_project(dir.path()));
+    QVERIFY(window.start_page()->isVisible());
+    QVERIFY2(window.start_page()->error_text().contains("not valid JSON"),
+             qPrintable(window.start_page()->error_text()));
+  }
+};
+
+QTEST_MAIN(TestGui)
+#include "test_gui.moc"

@@ -1,0 +1,35 @@
+// Helpers shared by the test suites: where the datasets are, a registry with the built-in
+// plugins, small file writers.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "data/importer.h"
+
+namespace tinyllm::test {
+
+// ../shared/datasets, or empty when it is not there (tests then QSKIP with a message).
+std::filesystem::path datasets_dir();
+std::filesystem::path magic_wand_dir();
+std::filesystem::path uji_dir();
+
+std::unique_ptr<data::PluginRegistry> builtin_registry();
+void write_text(const std::filesystem::path& path, const std::string& text);
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace tinyllm::test
+
+#define TINYLLM_REQUIRE_DATASETS()                                                          \
+  do {                                                                                      \
+    if (tinyllm::test::datasets_dir().empty())                                              \
+      QSKIP("../shared/datasets is missing: the real-data tests need the shared datasets"); \
+  } while (0)
+
+// QVERIFY for Result/Status, printing the error.
+#define TINYLLM_VERIFY_OK(expr)                                                               \
+  do {                                                                                        \
+    const auto& tinyllm_r_ = (expr);                                                          \
+    QVERIFY2(tinyllm_r_.ok(), tinyllm_r_.ok() ? "" : tinyllm_r_.error().to_string().c_str()); \
+  } while (0)

@@ -1,0 +1,78 @@
+#include "job_runner.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <csignal>
+
+namespace tinyllm::ui {
+
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+  connect(&process_, &QProcess::readyReadStandardOutput, this, &JobRunner::read_stdout);
+  connect(&process_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+    read_stdout();
+    if (!pending_.isEmpty()) {
+      output_ += QString::fromUtf8(pending_);
+      emit lineReceived(QString::fromUtf8(pending_));
+      pending_.clear();
+    }
+    QStringList err =
+        QString::fromUtf8(process_.readAllStandardError()).split('\n', Qt::SkipEmptyParts);
+    if (err.size() > 20) err = err.mid(err.size() - 20);
+    QString tail = err.join('\n');
+    if (status == QProcess::CrashExit) {
+      tail += QStringLiteral("\n(the worker process crashed)");
+      code = -1;
+    }
+    emit finished(code, output_, tail);
+  });
+  connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+    if (e == QProcess::FailedToStart)
+      emit finished(-1, {}, tr("Could not start %1: %2").arg(cli_path(), process_.errorString()));
+  });
+}
+
+JobRunner::~JobRunner() {
+  if (process_.state() != QProcess::NotRunning) {
+    process_.kill();
+    process_.waitForFinished(2000);
+  }
+}
+
+QString JobRunner::cli_path() {
+  const QString env = qEnvironmentVariable("TINYLLM_CLI");
+  if (!env.isEmpty()) return env;
+  return QCoreApplication::applicationDirPath() + QStringLiteral("/tinyllm");
+}
+
+bool JobRunner::running() const {
+  return process_.state() != QProcess::NotRunning;
+}
+
+void JobRunner::start(const QStringList& args) {
+  output_.clear();
+  pending_.clear();
+  process_.start(cli_path(), args);
+}
+
+void JobRunner::cancel() {
+  if (!running()) return;
+  ::kill(pid_t(process_.processId()), SIGINT);
+  QTimer::singleShot(10000, this, [this] {
+    if (running()) process_.kill();
+  });
+}
+
+void JobRunner::read_stdout() {
+  pending_ += process_.readAllStandardOutput();
+  int nl;
+  while ((nl = pending_.indexOf('\n')) >= 0) {
+    const QString line = QString::fromUtf8(pending_.left(nl));
+    pending_.remove(0, nl + 1);
+    output_ += line + '\n';
+    emit lineReceived(line);
+  }
+}
+
+}  // namespace tinyllm::ui

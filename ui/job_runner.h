@@ -1,0 +1,38 @@
+// Runs a tinyllm CLI command as a separate process, so long work never blocks the window and a
+// crash in it never takes the window down. GUI and headless use the same code path.
+#pragma once
+
+#include <QObject>
+#include <QProcess>
+#include <QStringList>
+
+namespace tinyllm::ui {
+
+class JobRunner : public QObject {
+  Q_OBJECT
+ public:
+  explicit JobRunner(QObject* parent = nullptr);
+  ~JobRunner() override;
+
+  // The tinyllm executable next to this program (or $TINYLLM_CLI).
+  static QString cli_path();
+
+  bool running() const;
+  // Starts `tinyllm <args>`; output lines arrive through lineReceived, the end through finished.
+  void start(const QStringList& args);
+  void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a grace period
+
+ signals:
+  void lineReceived(const QString& line);
+  // exit_code 0 = success; `output` is all of stdout, `error_tail` the last lines of stderr.
+  void finished(int exit_code, const QString& output, const QString& error_tail);
+
+ private:
+  void read_stdout();
+
+  QProcess process_;
+  QByteArray pending_;
+  QString output_;
+};
+
+}  // namespace tinyllm::ui

@@ -1,0 +1,251 @@
+#include "main_window.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QStyleHints>
+#include <QVBoxLayout>
+
+#include "data_page.h"
+#include "job_runner.h"
+#include "project/project.h"
+#include "project_session.h"
+#include "start_page.h"
+
+// The icons live in a static library: their registration must be pulled in explicitly.
+static void init_resources() {
+  Q_INIT_RESOURCE(resources);
+}
+
+namespace tinyllm::ui {
+
+namespace {
+
+// A page for a step whose engine is not in this version: says so, and what it will need.
+QWidget* unavailable_page(const QString& title, const QString& text) {
+  auto* w = new QWidget;
+  auto* l = new QVBoxLayout(w);
+  auto* label = new QLabel(
+      QStringLiteral("<h2>%1</h2><p>%2</p>").arg(title.toHtmlEscaped(), text.toHtmlEscaped()));
+  label->setWordWrap(true);
+  l->addWidget(label);
+  l->addStretch(1);
+  return w;
+}
+
+QPalette dark_palette() {
+  QPalette p;
+  const QColor base(0x1e, 0x1f, 0x22), window(0x2b, 0x2d, 0x30), text(0xdf, 0xe1, 0xe5);
+  p.setColor(QPalette::Window, window);
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, base);
+  p.setColor(QPalette::AlternateBase, window);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, window);
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::Highlight, QColor(0x35, 0x74, 0xf0));
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::ToolTipBase, base);
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::PlaceholderText, QColor(0x8a, 0x8d, 0x93));
+  p.setColor(QPalette::Mid, QColor(0x8a, 0x8d, 0x93));
+  p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x6f, 0x73, 0x7a));
+  p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x6f, 0x73, 0x7a));
+  return p;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new ProjectSession(this)) {
+  init_resources();
+  setWindowTitle(tr("TinyLLM Workbench"));
+  setWindowIcon(QIcon(QStringLiteral(":/icons/tinyllm.svg")));
+  top_ = new QStackedWidget;
+  start_ = new StartPage;
+  top_->addWidget(start_);
+
+  project_view_ = new QWidget;
+  auto* h = new QHBoxLayout(project_view_);
+  auto* rail_box = new QVBoxLayout;
+  rail_ = new QListWidget;
+  rail_->setAccessibleName(tr("Steps"));
+  rail_->setFixedWidth(230);
+  rail_->setIconSize(QSize(22, 22));
+  rail_->setSpacing(2);
+  static const char* kIcons[] = {":/icons/data.svg", ":/icons/pretrain.svg", ":/icons/finetune.svg",
+                                 ":/icons/quantize.svg", ":/icons/deploy.svg"};
+  for (int i = 0; i < kStepCount; ++i)
+    new QListWidgetItem(QIcon(QString::fromLatin1(kIcons[i])), QString(), rail_);
+  rail_box->addWidget(rail_, 1);
+  rail_hint_ = new QLabel;
+  rail_hint_->setWordWrap(true);
+  rail_hint_->setFixedWidth(230);
+  rail_box->addWidget(rail_hint_);
+  h->addLayout(rail_box);
+  pages_ = new QStackedWidget;
+  data_page_ = new DataPage(*session_);
+  pages_->addWidget(data_page_);
+  for (int i = 1; i < kStepCount; ++i)
+    pages_->addWidget(unavailable_page(step_title(Step(i)), session_->requirement(Step(i))));
+  h->addWidget(pages_, 1);
+  top_->addWidget(project_view_);
+  setCentralWidget(top_);
+  statusBar();
+
+  build_menus();
+  connect(rail_, &QListWidget::currentRowChanged, this, [this](int row) {
+    if (row < 0) return;
+    pages_->setCurrentIndex(row);
+    rail_hint_->setText(session_->requirement(Step(row)));
+  });
+  connect(session_, &ProjectSession::changed, this, &MainWindow::refresh_rail);
+  connect(session_, &ProjectSession::loadFailed, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 15000); });
+  connect(data_page_, &DataPage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(start_, &StartPage::openRequested, this, [this](QString folder) {
+    if (folder.isEmpty())
+      folder =
+          QFileDialog::getExistingDirectory(this, tr("Open a project folder"), QDir::homePath());
+    if (!folder.isEmpty()) open_project(folder);
+  });
+  connect(start_, &StartPage::newProjectRequested, this, [this] {
+    const QString folder =
+        QFileDialog::getSaveFileName(this, tr("Name the new project folder"),
+                                     QDir::homePath() + QStringLiteral("/TinyLLM/my-project"));
+    if (folder.isEmpty()) return;
+    auto created = project::create_project(folder.toStdString(),
+                                           QFileInfo(folder).fileName().toStdString(), "");
+    if (!created) {
+      start_->show_error(QString::fromStdString(created.error().to_string()));
+      return;
+    }
+    if (open_project(folder)) data_page_->open_import_dialog();
+  });
+  connect(start_, &StartPage::newDemoRequested, this, [this](const QString& kind) {
+    const QString folder = QDir::homePath() + QStringLiteral("/TinyLLM/demo-") + kind;
+    if (QFileInfo::exists(folder + QStringLiteral("/project.json"))) {
+      open_project(folder);
+      return;
+    }
+    auto* job = new JobRunner(this);
+    statusBar()->showMessage(tr("Making the demo project..."));
+    start_->setEnabled(false);
+    connect(job, &JobRunner::finished, this,
+            [this, job, folder](int code, const QString&, const QString& err) {
+              start_->setEnabled(true);
+              job->deleteLater();
+              if (code != 0) {
+                start_->show_error(err);
+                return;
+              }
+              open_project(folder);
+            });
+    job->start(
+        {QStringLiteral("project"), QStringLiteral("new"), folder, QStringLiteral("--demo"), kind});
+  });
+
+  QSettings settings;
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  set_dark(settings.value(QStringLiteral("view/dark"), false).toBool());
+  if (!settings.contains(QStringLiteral("window/geometry"))) resize(1280, 800);
+  show_start();
+}
+
+MainWindow::~MainWindow() = default;
+
+QWidget* MainWindow::step_page(int step) const {
+  return pages_->widget(step);
+}
+
+void MainWindow::build_menus() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open project..."), QKeySequence::Open, this,
+                  [this] { emit start_->openRequested(QString()); });
+  file->addAction(tr("&Close project"), QKeySequence::Close, this, [this] {
+    session_->close();
+    show_start();
+  });
+  file->addSeparator();
+  file->addAction(tr("&Import recordings..."), QKeySequence(tr("Ctrl+I")), this, [this] {
+    if (session_->is_open()) data_page_->open_import_dialog();
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  auto* view = menuBar()->addMenu(tr("&View"));
+  auto* dark = view->addAction(tr("&Dark palette"));
+  dark->setCheckable(true);
+  dark->setChecked(QSettings().value(QStringLiteral("view/dark"), false).toBool());
+  connect(dark, &QAction::toggled, this, [this](bool on) {
+    QSettings().setValue(QStringLiteral("view/dark"), on);
+    set_dark(on);
+  });
+  auto* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About"), this, [this] {
+    QMessageBox::about(
+        this, tr("About TinyLLM Workbench"),
+        tr("<b>TinyLLM Workbench</b><p>Small language models for sensors, from recordings "
+           "to a Raspberry Pi, following the TinyLLM paper (arXiv 2412.15304).</p>"));
+  });
+}
+
+void MainWindow::set_dark(bool dark) {
+  qApp->setPalette(dark ? dark_palette() : qApp->style()->standardPalette());
+}
+
+void MainWindow::show_start() {
+  start_->set_recent(QSettings().value(QStringLiteral("recent")).toStringList());
+  top_->setCurrentWidget(start_);
+  setWindowTitle(tr("TinyLLM Workbench"));
+}
+
+bool MainWindow::open_project(const QString& folder) {
+  if (auto error = session_->open(folder)) {
+    start_->show_error(*error);
+    show_start();
+    return false;
+  }
+  start_->show_error({});
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+  recent.removeAll(folder);
+  recent.prepend(folder);
+  while (recent.size() > 10)
+    recent.removeLast();
+  settings.setValue(QStringLiteral("recent"), recent);
+  top_->setCurrentWidget(project_view_);
+  rail_->setCurrentRow(0);
+  setWindowTitle(
+      tr("%1 — TinyLLM Workbench").arg(QString::fromStdString(session_->project().name)));
+  return true;
+}
+
+void MainWindow::refresh_rail() {
+  for (int i = 0; i < kStepCount; ++i) {
+    const StepState st = session_->state(Step(i));
+    auto* item = rail_->item(i);
+    item->setText(
+        QStringLiteral("%1. %2\n%3").arg(i + 1).arg(step_title(Step(i)), step_state_text(st)));
+    item->setToolTip(session_->requirement(Step(i)));
+    // Steps without an engine yet can be looked at but are shown as not available.
+    item->setForeground(st == StepState::unavailable || st == StepState::blocked
+                            ? palette().color(QPalette::Disabled, QPalette::Text)
+                            : palette().color(QPalette::Text));
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+  event->accept();
+}
+
+}  // namespace tinyllm::ui

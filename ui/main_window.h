@@ -1,0 +1,51 @@
+// The workbench window: a start screen (new demo project, new project from your files, recent
+// projects, open folder) and, once a project is open, the step rail Data -> Pre-train ->
+// Fine-tune -> Quantize -> Deploy beside the page of the chosen step.
+#pragma once
+
+#include <QMainWindow>
+
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+
+namespace tinyllm::ui {
+
+class DataPage;
+class ProjectSession;
+class StartPage;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  bool open_project(
+      const QString& folder);  // shows the error and stays on the start screen on failure
+  ProjectSession& session() const { return *session_; }
+  DataPage* data_page() const { return data_page_; }
+  StartPage* start_page() const { return start_; }
+  QListWidget* step_rail() const { return rail_; }
+  QWidget* step_page(int step) const;
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void build_menus();
+  void refresh_rail();
+  void show_start();
+  void set_dark(bool dark);
+
+  ProjectSession* session_;
+  QStackedWidget* top_;
+  StartPage* start_;
+  QWidget* project_view_;
+  QListWidget* rail_;
+  QStackedWidget* pages_;
+  DataPage* data_page_;
+  QLabel* rail_hint_;
+};
+
+}  // namespace tinyllm::ui

@@ -1,0 +1,58 @@
+// The open project as the GUI sees it: the manifest, what core reports about its data, and the
+// state of each step. Pages read from here and call reload() after a job changed the folder.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "data/importer.h"
+#include "project/project.h"
+
+namespace tinyllm::ui {
+
+enum class StepState { unavailable, blocked, ready, running, done, stale };
+QString step_state_text(StepState state);
+
+enum class Step { data = 0, pretrain, finetune, quantize, deploy };
+inline constexpr int kStepCount = 5;
+QString step_title(Step step);
+
+class ProjectSession : public QObject {
+  Q_OBJECT
+ public:
+  explicit ProjectSession(QObject* parent = nullptr);
+  ~ProjectSession() override;
+
+  // Opens a project folder; on failure the error is returned in words and nothing changes.
+  std::optional<QString> open(const QString& folder);
+  void close();
+  bool is_open() const { return project_.has_value(); }
+  const project::Project& project() const { return *project_; }
+  QString folder() const;
+  const data::PluginRegistry& registry() const { return *registry_; }
+
+  // inspect_data() of the open project (sources, stats, cleaning, prepared summary).
+  const nlohmann::json& data_info() const { return data_info_; }
+  StepState state(Step step) const;
+  QString requirement(Step step) const;  // what a step needs first, in words
+  void set_running(Step step, bool running);
+
+ public slots:
+  void reload();
+
+ signals:
+  void changed();
+  void loadFailed(const QString& message);
+
+ private:
+  std::unique_ptr<data::PluginRegistry> registry_;
+  std::optional<project::Project> project_;
+  nlohmann::json data_info_;
+  int running_step_ = -1;
+};
+
+}  // namespace tinyllm::ui

@@ -1,0 +1,232 @@
+#include "trace_plot.h"
+
+#include <qcustomplot.h>
+#include <QVBoxLayout>
+#include <cmath>
+#include <map>
+
+namespace tinyllm::ui {
+
+QColor class_color(int index) {
+  static const QColor kColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
+                                   QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
+                                   QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
+                                   QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
+                                   QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf)};
+  return kColors[(index < 0 ? 0 : index) % 10];
+}
+
+TracePlot::TracePlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(this)) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(plot_);
+  plot_->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  plot_->setAutoAddPlottableToLegend(false);  // each panel has its own legend
+  plot_->setMinimumHeight(240);
+  plot_->setAccessibleName(tr("Recording plot"));
+  connect(plot_, &QCustomPlot::mouseDoubleClick, this, [this] { reset(); });
+}
+
+void TracePlot::clear() {
+  plot_->clearPlottables();
+  plot_->clearItems();
+  plot_->plotLayout()->clear();
+  plot_->plotLayout()->addElement(0, 0, new QCPAxisRect(plot_));
+  plot_->replot();
+}
+
+size_t TracePlot::point_count() const {
+  size_t n = 0;
+  for (int i = 0; i < plot_->graphCount(); ++i)
+    n += size_t(plot_->graph(i)->dataCount());
+  return n;
+}
+
+void TracePlot::reset() {
+  plot_->rescaleAxes();
+  for (auto* rect : plot_->axisRects())
+    for (auto* axis : rect->axes())
+      axis->scaleRange(1.05, axis->range().center());
+  plot_->replot();
+}
+
+void TracePlot::show_imu(const data::Series& s, const data::Schema& schema,
+                         const std::vector<std::string>& classes) {
+  plot_->clearPlottables();
+  plot_->clearItems();
+  plot_->plotLayout()->clear();
+  const size_t nc = schema.channels.size(), rows = s.rows();
+  // One panel per unit family: accelerometer, gyroscope, other.
+  auto family = [](const std::string& unit) {
+    if (unit == "g" || unit == "mg" || unit == "m/s^2") return 0;
+    if (unit == "rad/s" || unit == "deg/s" || unit == "mdeg/s") return 1;
+    return 2;
+  };
+  std::map<int, std::vector<size_t>> panels;
+  for (size_t c = 0; c < nc; ++c)
+    panels[family(schema.channels[c].unit)].push_back(c);
+  const double rate = schema.sample_rate_hz > 0 ? schema.sample_rate_hz : 1.0;
+  QVector<double> t(qsizetype(rows), 0.0);
+  for (size_t r = 0; r < rows; ++r)
+    t[int(r)] = s.time_s.empty() ? double(r) / rate : s.time_s[r] - s.time_s[0];
+
+  static const QColor kAxisColors[] = {QColor(0xd6, 0x27, 0x28), QColor(0x2c, 0xa0, 0x2c),
+                                       QColor(0x1f, 0x77, 0xb4)};
+  int row = 0;
+  QList<QCPAxisRect*> rects;
+  for (const auto& [fam, channels] : panels) {
+    auto* rect = new QCPAxisRect(plot_);
+    plot_->plotLayout()->addElement(row++, 0, rect);
+    rect->setRangeDrag(Qt::Horizontal | Qt::Vertical);
+    rect->setRangeZoom(Qt::Horizontal);
+    const std::string& unit = schema.channels[channels.front()].unit;
+    rect->axis(QCPAxis::atLeft)
+        ->setLabel(QString::fromStdString((fam == 0   ? "accel "
+                                           : fam == 1 ? "gyro "
+                                                      : "") +
+                                          std::string("(") + unit + ")"));
+    rect->axis(QCPAxis::atBottom)->setLabel(tr("time (s)"));
+    auto* legend = new QCPLegend;
+    rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+    legend->setLayer(QLatin1String("legend"));
+    for (size_t k = 0; k < channels.size(); ++k) {
+      const size_t c = channels[k];
+      auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+      QVector<double> v(qsizetype(rows), 0.0);
+      for (size_t r = 0; r < rows; ++r)
+        v[int(r)] = s.values[r * nc + c];
+      g->setData(t, v, true);
+      g->setName(QString::fromStdString(schema.channels[c].name));
+      g->setPen(QPen(kAxisColors[k % 3], 1.2));
+      legend->addItem(new QCPPlottableLegendItem(legend, g));
+    }
+    // Label spans: one shaded rectangle per run of the same label.
+    size_t start = 0;
+    for (size_t r = 1; r <= rows; ++r) {
+      if (r < rows && s.labels[r] == s.labels[start]) continue;
+      const int32_t label = s.labels[start];
+      if (label != data::kNoLabel) {
+        auto* span = new QCPItemRect(plot_);
+        span->setClipAxisRect(rect);
+        span->topLeft->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        span->bottomRight->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+        span->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        span->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        span->topLeft->setCoords(t[int(start)], 0);
+        span->bottomRight->setCoords(t[int(r - 1)], 1);
+        QColor fill = class_color(label);
+        fill.setAlpha(40);
+        span->setBrush(fill);
+        span->setPen(Qt::NoPen);
+        span->setLayer(QLatin1String("background"));
+        // Name the span only where there is room for the text at the full view.
+        const double total = std::max(1e-9, t[int(rows - 1)] - t[0]);
+        if (row == 1 && (t[int(r - 1)] - t[int(start)]) / total > 0.04) {
+          auto* text = new QCPItemText(plot_);
+          text->setClipAxisRect(rect);
+          text->position->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+          text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+          text->position->setCoords((t[int(start)] + t[int(r - 1)]) / 2, 0.04);
+          text->setPositionAlignment(Qt::AlignHCenter | Qt::AlignTop);
+          text->setText(QString::fromStdString(classes.at(size_t(label))));
+          text->setColor(class_color(label).darker(130));
+        }
+      }
+      start = r;
+    }
+    rects.append(rect);
+  }
+  // Synchronized time axes across panels.
+  for (auto* a : rects)
+    for (auto* b : rects)
+      if (a != b)
+        connect(a->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::rangeChanged),
+                b->axis(QCPAxis::atBottom), qOverload<const QCPRange&>(&QCPAxis::setRange));
+  auto* group = new QCPMarginGroup(plot_);
+  for (auto* r : rects)
+    r->setMarginGroup(QCP::msLeft | QCP::msRight, group);
+  reset();
+}
+
+void TracePlot::show_rssi(const std::vector<float>& values, const std::vector<int32_t>& labels,
+                          const data::Schema& schema, const std::vector<std::string>& classes) {
+  plot_->clearPlottables();
+  plot_->clearItems();
+  plot_->plotLayout()->clear();
+  const size_t nc = schema.channels.size(), rows = labels.size();
+  // Order fingerprints by zone so the heat map shows each zone's signature as a band.
+  std::vector<size_t> order(rows);
+  for (size_t i = 0; i < rows; ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return labels[a] < labels[b]; });
+  std::vector<size_t> heard_count(nc, 0);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < nc; ++c)
+      heard_count[c] += !std::isnan(values[r * nc + c]);
+  std::vector<size_t> aps;  // APs heard at least once, keeps the map readable with 520 columns
+  for (size_t c = 0; c < nc; ++c)
+    if (heard_count[c]) aps.push_back(c);
+
+  auto* lines = new QCPAxisRect(plot_);
+  auto* heat = new QCPAxisRect(plot_);
+  plot_->plotLayout()->addElement(0, 0, lines);
+  plot_->plotLayout()->addElement(1, 0, heat);
+  lines->axis(QCPAxis::atLeft)->setLabel(tr("RSSI (dBm)"));
+  lines->axis(QCPAxis::atBottom)->setLabel(tr("fingerprint (ordered by zone)"));
+  // The most-heard access points as lines.
+  std::vector<size_t> top = aps;
+  std::sort(top.begin(), top.end(),
+            [&](size_t a, size_t b) { return heard_count[a] > heard_count[b]; });
+  if (top.size() > 6) top.resize(6);
+  auto* legend = new QCPLegend;
+  lines->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+  for (size_t k = 0; k < top.size(); ++k) {
+    auto* g = plot_->addGraph(lines->axis(QCPAxis::atBottom), lines->axis(QCPAxis::atLeft));
+    QVector<double> x, y;
+    for (size_t i = 0; i < rows; ++i) {
+      float v = values[order[i] * nc + top[k]];
+      if (std::isnan(v)) continue;
+      x.push_back(double(i));
+      y.push_back(v);
+    }
+    g->setData(x, y, true);
+    g->setLineStyle(QCPGraph::lsNone);
+    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 3));
+    g->setPen(QPen(class_color(int(k))));
+    g->setName(QString::fromStdString(schema.channels[top[k]].name));
+    legend->addItem(new QCPPlottableLegendItem(legend, g));
+  }
+  auto* map = new QCPColorMap(heat->axis(QCPAxis::atBottom), heat->axis(QCPAxis::atLeft));
+  map->data()->setSize(int(aps.size()), int(rows));
+  map->data()->setRange(QCPRange(0, double(aps.size()) - 1), QCPRange(0, double(rows) - 1));
+  for (size_t k = 0; k < aps.size(); ++k)
+    for (size_t i = 0; i < rows; ++i) {
+      float v = values[order[i] * nc + aps[k]];
+      map->data()->setCell(int(k), int(i), std::isnan(v) ? -110.0 : double(v));
+    }
+  map->setGradient(QCPColorGradient::gpThermal);
+  map->setDataRange(QCPRange(-105, -30));
+  map->setInterpolate(false);
+  heat->axis(QCPAxis::atBottom)
+      ->setLabel(tr("access point (%1 heard of %2)").arg(aps.size()).arg(nc));
+  heat->axis(QCPAxis::atLeft)->setLabel(tr("fingerprint"));
+  // Zone boundaries on the heat map.
+  for (size_t i = 1; i < rows; ++i) {
+    if (labels[order[i]] == labels[order[i - 1]] && i + 1 < rows) continue;
+    const int32_t label = labels[order[i - 1]];
+    auto* text = new QCPItemText(plot_);
+    text->setClipAxisRect(heat);
+    text->position->setAxes(heat->axis(QCPAxis::atBottom), heat->axis(QCPAxis::atLeft));
+    text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    text->position->setCoords(1.0, double(i) - 1);
+    text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    text->setText(label == data::kNoLabel ? tr("(no zone)")
+                                          : QString::fromStdString(classes.at(size_t(label))));
+    text->setColor(Qt::white);
+  }
+  heat->setMinimumSize(QSize(0, 200));
+  reset();
+}
+
+}  // namespace tinyllm::ui
