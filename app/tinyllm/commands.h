@@ -11,5 +11,6 @@ int run_project_command(const std::vector<std::string>& args);
 int run_data_command(const std::vector<std::string>& args);
 int run_plugins_command(const std::vector<std::string>& args);
 int run_demo_command(const std::vector<std::string>& args);
+int run_tokenizer_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

@@ -19,6 +19,8 @@ constexpr Group kGroups[] = {
     {"data", tinyllm::cli::run_data_command, "import, inspect and prepare sensor data (step 1)"},
     {"plugins", tinyllm::cli::run_plugins_command,
      "list importers, serializers and task templates"},
+    {"tokenizer", tinyllm::cli::run_tokenizer_command,
+     "train the tokenizer, write token shards (step 2)"},
     {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
 };
 

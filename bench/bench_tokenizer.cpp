@@ -1,0 +1,166 @@
+// bench_tokenizer: our encoder (tinyllm_text) against libsentencepiece on the same corpus and the
+// same .model, in one run. Prints a markdown table with tokens/s and the ratio ours / theirs.
+//
+//   bench_tokenizer [--shared DIR] [--vocab N] [--repeat N] [--model-type bpe|unigram|both]
+//
+// The corpus is the shared datasets written as sensor text (documents and task examples, as the
+// tokenizer step sees them); without them, a synthetic corpus of the same shape.
+#include <sentencepiece_processor.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "text/tokenizer.h"
+#include "text/train.h"
+#include "text_fixtures.h"
+
+namespace sentencepiece::logging {
+void SetMinLogLevel(int level);  // exported by libsentencepiece 0.1.97, not declared
+}
+
+using namespace tinyllm;
+
+namespace {
+
+class VectorDocuments : public text::DocumentSource {
+ public:
+  explicit VectorDocuments(const std::vector<std::string>& docs) : docs_(docs) {}
+  Status rewind() override {
+    next_ = 0;
+    return {};
+  }
+  Result<bool> next(std::string& doc) override {
+    if (next_ >= docs_.size()) return false;
+    doc = docs_[next_++];
+    return true;
+  }
+
+ private:
+  const std::vector<std::string>& docs_;
+  size_t next_ = 0;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Run {
+  double seconds = 0;
+  uint64_t tokens = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shared = TINYLLM_SHARED_DIR, types = "both";
+  int vocab = 2048, repeat = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--shared"))
+      shared = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--vocab"))
+      vocab = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeat"))
+      repeat = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--model-type"))
+      types = argv[i + 1];
+    else {
+      std::fprintf(stderr,
+                   "usage: bench_tokenizer [--shared DIR] [--vocab N] [--repeat N] "
+                   "[--model-type bpe|unigram|both]\n");
+      return 2;
+    }
+  }
+  sentencepiece::logging::SetMinLogLevel(2);
+
+  std::vector<std::string> texts;
+  std::string corpus_name;
+  const auto datasets = test::shared_datasets(shared);
+  if (!datasets.empty()) {
+    for (const auto& t :
+         test::magic_wand_corpus(datasets / "magic_wand" / "magic_wand_samples.csv", 1 << 30)
+             .all_texts())
+      texts.push_back(t);
+    for (const auto& t :
+         test::uji_corpus(datasets / "ujiindoorloc" / "validationData.csv", 1 << 30).all_texts())
+      texts.push_back(t);
+    corpus_name = "magic_wand + ujiindoorloc validation";
+  } else {
+    texts = test::synthetic_corpus(1, 4000).all_texts();
+    corpus_name = "synthetic (shared datasets missing)";
+  }
+  uint64_t bytes = 0;
+  for (const auto& t : texts)
+    bytes += t.size();
+  std::printf("corpus: %s, %zu documents, %.1f MB; vocab %d; best of %d runs\n\n",
+              corpus_name.c_str(), texts.size(), double(bytes) / 1e6, vocab, repeat);
+  std::printf(
+      "| model | encoder | tokens | seconds | tokens/s | MB/s | ours / libsentencepiece |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---:|\n");
+
+  for (const char* type : {"bpe", "unigram"}) {
+    if (types != "both" && types != type) continue;
+    text::TrainSettings settings;
+    settings.model_type = type;
+    settings.vocab_size = vocab;
+    VectorDocuments docs(texts);
+    auto trained =
+        text::train_sentencepiece(docs, settings, {"wing", "ring", "slope", "negative"}, nullptr);
+    if (!trained.ok()) {
+      std::fprintf(stderr, "bench_tokenizer: %s\n", trained.error().to_string().c_str());
+      return 1;
+    }
+    sentencepiece::SentencePieceProcessor sp;
+    if (!sp.LoadFromSerializedProto(trained->model_bytes).ok()) return 1;
+    auto ours = text::Tokenizer::from_bytes(trained->model_bytes, "bench.model");
+    if (!ours.ok()) {
+      std::fprintf(stderr, "bench_tokenizer: %s\n", ours.error().to_string().c_str());
+      return 1;
+    }
+
+    Run spm_best, ours_best;
+    std::vector<int> spm_ids;
+    std::vector<int32_t> our_ids;
+    uint64_t mismatches = 0;
+    for (int r = 0; r < repeat; ++r) {
+      Run spm_run, our_run;
+      auto start = std::chrono::steady_clock::now();
+      for (const auto& t : texts) {
+        sp.Encode(t, &spm_ids).IgnoreError();
+        spm_run.tokens += spm_ids.size();
+      }
+      spm_run.seconds = seconds_since(start);
+      start = std::chrono::steady_clock::now();
+      for (const auto& t : texts) {
+        our_ids.clear();
+        ours->encode(t, our_ids);
+        our_run.tokens += our_ids.size();
+      }
+      our_run.seconds = seconds_since(start);
+      if (r == 0 || spm_run.seconds < spm_best.seconds) spm_best = spm_run;
+      if (r == 0 || our_run.seconds < ours_best.seconds) ours_best = our_run;
+    }
+    for (const auto& t : texts) {  // not timed: the ids must be the same
+      sp.Encode(t, &spm_ids).IgnoreError();
+      const auto ids = ours->encode(t);
+      if (std::vector<int>(ids.begin(), ids.end()) != spm_ids) ++mismatches;
+    }
+    const double spm_rate = double(spm_best.tokens) / spm_best.seconds;
+    const double our_rate = double(ours_best.tokens) / ours_best.seconds;
+    std::printf("| %s (%d pieces) | libsentencepiece 0.1.97 | %llu | %.3f | %.0f | %.1f | 1.00 |\n",
+                type, ours->vocab_size(), static_cast<unsigned long long>(spm_best.tokens),
+                spm_best.seconds, spm_rate, double(bytes) / 1e6 / spm_best.seconds);
+    std::printf("| %s (%d pieces) | tinyllm_text | %llu | %.3f | %.0f | %.1f | %.2f |\n", type,
+                ours->vocab_size(), static_cast<unsigned long long>(ours_best.tokens),
+                ours_best.seconds, our_rate, double(bytes) / 1e6 / ours_best.seconds,
+                our_rate / spm_rate);
+    if (mismatches) {
+      std::fprintf(stderr, "bench_tokenizer: %llu documents encode differently!\n",
+                   static_cast<unsigned long long>(mismatches));
+      return 1;
+    }
+  }
+  return 0;
+}

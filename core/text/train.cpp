@@ -1,0 +1,383 @@
+// Training a vocabulary through libsentencepiece's SentencePieceTrainer, with the corpus streamed
+// in through a SentenceIterator (the trainer samples it down with input_sentence_size) and the
+// trainer's log captured from stderr and turned into progress.
+#include <fcntl.h>
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "text/train.h"
+
+namespace tinyllm::text {
+namespace {
+
+constexpr size_t kMaxSentenceBytes = 64 * 1024;  // longer documents are cut at line ends
+constexpr size_t kMaxLogBytes = 256 * 1024;      // the tail of the trainer's log we keep
+
+// Redirects fd 2 into a pipe while alive; a thread reads it line by line. libsentencepiece logs
+// with std::cerr and has no public switch to silence it.
+class StderrCapture {
+ public:
+  explicit StderrCapture(std::function<void(const std::string&)> on_line)
+      : on_line_(std::move(on_line)) {
+    int fds[2];
+    std::cerr.flush();
+    std::fflush(stderr);
+    if (::pipe(fds) != 0) return;
+    saved_ = ::dup(2);
+    if (saved_ < 0 || ::dup2(fds[1], 2) < 0) {
+      ::close(fds[0]);
+      ::close(fds[1]);
+      if (saved_ >= 0) ::close(saved_);
+      saved_ = -1;
+      return;
+    }
+    ::close(fds[1]);
+    reader_ = std::thread([this, fd = fds[0]] { read_loop(fd); });
+  }
+  ~StderrCapture() { stop(); }
+
+  void stop() {
+    if (saved_ < 0) return;
+    std::cerr.flush();
+    std::fflush(stderr);
+    ::dup2(saved_, 2);  // closes the pipe's last write end: the reader sees EOF
+    ::close(saved_);
+    saved_ = -1;
+    reader_.join();
+  }
+  std::string log() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return log_;
+  }
+
+ private:
+  void read_loop(int fd) {
+    char buf[4096];
+    std::string line;
+    for (;;) {
+      const ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] != '\n') {
+          line.push_back(buf[i]);
+          continue;
+        }
+        append(line);
+        line.clear();
+      }
+    }
+    if (!line.empty()) append(line);
+    ::close(fd);
+  }
+  void append(const std::string& line) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      log_ += line;
+      log_ += '\n';
+      if (log_.size() > kMaxLogBytes) log_.erase(0, log_.size() - kMaxLogBytes / 2);
+    }
+    if (on_line_) on_line_(line);
+  }
+
+  std::function<void(const std::string&)> on_line_;
+  int saved_ = -1;
+  std::thread reader_;
+  mutable std::mutex mutex_;
+  std::string log_;
+};
+
+// Feeds documents to the trainer, cutting very long ones at line ends.
+class DocumentIterator : public sentencepiece::SentenceIterator {
+ public:
+  explicit DocumentIterator(DocumentSource& docs) : docs_(docs) { Next(); }
+  bool done() const override { return done_; }
+  const std::string& value() const override { return value_; }
+  sentencepiece::util::Status status() const override {
+    if (error_.message.empty()) return sentencepiece::util::Status();
+    return sentencepiece::util::Status(sentencepiece::util::StatusCode::kInternal,
+                                       error_.to_string());
+  }
+  void Next() override {
+    while (pending_.empty()) {
+      auto more = docs_.next(pending_);
+      if (!more || !*more) {
+        if (!more) error_ = more.error();
+        done_ = true;
+        return;
+      }
+    }
+    size_t cut = pending_.size();
+    if (cut > kMaxSentenceBytes) {
+      cut = pending_.rfind('\n', kMaxSentenceBytes - 1);
+      cut = cut == std::string::npos || cut == 0 ? kMaxSentenceBytes : cut + 1;
+      while (cut < pending_.size() && (static_cast<uint8_t>(pending_[cut]) & 0xC0) == 0x80)
+        --cut;
+    }
+    value_.assign(pending_, 0, cut);
+    pending_.erase(0, cut);
+    ++count_;
+    if (count_ % 4096 == 0 && on_count_) on_count_(count_);
+  }
+  const Error& error() const { return error_; }
+  std::function<void(uint64_t)> on_count_;
+
+ private:
+  DocumentSource& docs_;
+  std::string pending_, value_;
+  bool done_ = false;
+  uint64_t count_ = 0;
+  Error error_;
+};
+
+// "... size=123 ..." -> 123, or -1.
+long field_value(const std::string& line, const char* key) {
+  const size_t at = line.find(key);
+  if (at == std::string::npos) return -1;
+  return std::strtol(line.c_str() + at + std::strlen(key), nullptr, 10);
+}
+
+bool is_label_symbol(const std::string& label) {
+  if (label.empty() || label.size() > 32) return false;
+  bool letter = false;
+  for (unsigned char c : label) {
+    if (c < 0x20 || c == 0x7f || c == ',') return false;  // "," separates the trainer's list
+    if (std::isalpha(c) || c >= 0x80) letter = true;
+  }
+  return letter;  // digits-only labels would capture numbers in the sensor text
+}
+
+}  // namespace
+
+std::vector<std::string> template_symbols() {
+  return {"\n", "###\xE2\x96\x81Instruction:", "###\xE2\x96\x81Input:", "###\xE2\x96\x81Response:",
+          "###\xE2\x96\x81"
+          "End"};
+}
+
+std::string escape_symbol(const std::string& symbol) {
+  std::string out;
+  for (char c : symbol) {
+    if (c == ' ')
+      out += "\xE2\x96\x81";
+    else
+      out += c;
+  }
+  return out;
+}
+
+Result<TrainSettings> train_settings_from_json(const nlohmann::json& j) {
+  static const std::set<std::string> kKeys = {
+      "model_type",          "vocab_size",         "label_symbols", "user_symbols",
+      "max_training_bytes",  "character_coverage", "seed",          "threads",
+      "max_tokens_per_shard"};
+  if (!j.is_object()) return make_error("tokenizer settings", "expected a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!kKeys.count(it.key()))
+      return make_error("tokenizer settings: field '" + it.key() + "'", "unknown setting");
+  TrainSettings s;
+  try {
+    s.model_type = j.value("model_type", s.model_type);
+    s.vocab_size = j.value("vocab_size", s.vocab_size);
+    s.label_symbols = j.value("label_symbols", s.label_symbols);
+    s.user_symbols = j.value("user_symbols", s.user_symbols);
+    s.max_training_bytes = j.value("max_training_bytes", s.max_training_bytes);
+    s.character_coverage = j.value("character_coverage", s.character_coverage);
+    s.seed = j.value("seed", s.seed);
+    s.threads = j.value("threads", s.threads);
+    s.max_tokens_per_shard = j.value("max_tokens_per_shard", s.max_tokens_per_shard);
+  } catch (const nlohmann::json::exception& e) {
+    return make_error("tokenizer settings", std::string("wrong type: ") + e.what());
+  }
+  if (s.model_type != "bpe" && s.model_type != "unigram")
+    return make_error("tokenizer settings: field 'model_type'",
+                      "'" + s.model_type + "', expected 'bpe' or 'unigram'");
+  if (s.vocab_size < 300 || s.vocab_size > 1 << 20)
+    return make_error("tokenizer settings: field 'vocab_size'",
+                      std::to_string(s.vocab_size) +
+                          " is out of range: at least 300 (256 byte pieces, specials, "
+                          "symbols and the alphabet), at most 1048576");
+  if (!(s.character_coverage >= 0.98 && s.character_coverage <= 1))  // SentencePiece's range
+    return make_error("tokenizer settings: field 'character_coverage'", "must be in [0.98, 1]");
+  if (s.max_tokens_per_shard == 0)
+    return make_error("tokenizer settings: field 'max_tokens_per_shard'", "must be positive");
+  for (const auto& u : s.user_symbols)
+    if (u.empty() || u.find(',') != std::string::npos)
+      return make_error("tokenizer settings: field 'user_symbols'",
+                        "symbol '" + u + "' is empty or has a comma");
+  return s;
+}
+
+nlohmann::json to_json(const TrainSettings& s) {
+  return {{"model_type", s.model_type},
+          {"vocab_size", s.vocab_size},
+          {"label_symbols", s.label_symbols},
+          {"user_symbols", s.user_symbols},
+          {"max_training_bytes", s.max_training_bytes},
+          {"character_coverage", s.character_coverage},
+          {"seed", s.seed},
+          {"threads", s.threads},
+          {"max_tokens_per_shard", s.max_tokens_per_shard}};
+}
+
+Result<TrainedModel> train_sentencepiece(DocumentSource& docs, const TrainSettings& settings,
+                                         const std::vector<std::string>& labels,
+                                         const ProgressFn& progress) {
+  // Called from this thread and from the log reader's, so one at a time.
+  std::mutex report_mutex;
+  auto report = [&](const char* phase, double fraction, const std::string& message) {
+    std::lock_guard<std::mutex> lock(report_mutex);
+    if (progress) progress({phase, std::min(1.0, std::max(0.0, fraction)), message});
+  };
+  TrainedModel out;
+
+  // Pass 1: how much text there is, to sample it down to max_training_bytes.
+  TINYLLM_TRY(docs.rewind());
+  std::string doc;
+  size_t longest = 0;
+  for (;;) {
+    TINYLLM_TRY_ASSIGN(more, docs.next(doc));
+    if (!more) break;
+    ++out.documents;
+    out.bytes += doc.size();
+    longest = std::max(longest, doc.size());
+  }
+  if (out.documents == 0) return make_error("tokenizer", "the training corpus is empty");
+  const double mean_bytes = double(out.bytes) / double(out.documents);
+  out.sampled_documents =
+      out.bytes <= settings.max_training_bytes
+          ? out.documents
+          : std::max<uint64_t>(1, uint64_t(double(settings.max_training_bytes) / mean_bytes));
+  report("count", 1.0,
+         std::to_string(out.documents) + " documents, " + std::to_string(out.bytes) +
+             " bytes; training on " + std::to_string(out.sampled_documents) + " of them");
+
+  // User-defined symbols: template markers, labels that qualify, the user's own.
+  std::set<std::string> seen;
+  auto add_symbol = [&](const std::string& s) {
+    if (seen.insert(s).second) out.user_symbols.push_back(s);
+  };
+  for (const auto& s : template_symbols())
+    add_symbol(s);
+  if (settings.label_symbols) {
+    std::vector<std::string> picked;
+    for (const auto& l : labels)
+      if (is_label_symbol(l)) picked.push_back(escape_symbol(l));
+    if (picked.size() <= 64)  // a classification answer set, not free text
+      for (const auto& l : picked)
+        add_symbol(l);
+  }
+  for (const auto& s : settings.user_symbols)
+    add_symbol(escape_symbol(s));
+  std::string symbols;
+  for (const auto& s : out.user_symbols) {
+    if (s.find(',') != std::string::npos)
+      return make_error("tokenizer",
+                        "user symbol '" + s + "' has a comma, which the trainer cannot take");
+    symbols += (symbols.empty() ? "" : ",") + s;
+  }
+
+  const int threads = settings.threads > 0
+                          ? settings.threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const std::unordered_map<std::string, std::string> kwargs = {
+      {"model_type", settings.model_type},
+      {"vocab_size", std::to_string(settings.vocab_size)},
+      {"hard_vocab_limit", "false"},  // a small corpus may not fill the vocabulary
+      {"byte_fallback", "true"},
+      {"normalization_rule_name", "identity"},
+      {"remove_extra_whitespaces", "false"},
+      {"add_dummy_prefix", "true"},
+      {"split_digits", "true"},
+      {"character_coverage", std::to_string(settings.character_coverage)},
+      {"user_defined_symbols", symbols},
+      {"unk_id", "0"},
+      {"bos_id", "1"},
+      {"eos_id", "2"},
+      {"pad_id", "3"},
+      {"input_sentence_size", std::to_string(out.sampled_documents)},
+      {"shuffle_input_sentence", "true"},
+      {"max_sentence_length", std::to_string(std::min(kMaxSentenceBytes, longest + 1) + 16)},
+      {"num_threads", std::to_string(threads)},
+  };
+
+  // Pass 2: the trainer pulls documents through the iterator and samples them.
+  TINYLLM_TRY(docs.rewind());
+  DocumentIterator it(docs);
+  it.on_count_ = [&](uint64_t n) {
+    report("train", 0.1 * double(n) / double(out.documents),
+           "reading documents: " + std::to_string(n));
+  };
+  long first_em_size = -1;
+  const double target = settings.vocab_size;
+  StderrCapture capture([&](const std::string& line) {
+    if (line.find("Added: freq=") != std::string::npos) {  // BPE, one line per new piece
+      const long size = field_value(line, "size=");
+      if (size > 0 && size % 32 == 0)
+        report("train", 0.1 + 0.9 * double(size) / target,
+               "merges: " + std::to_string(size) + " pieces");
+    } else if (line.find("EM sub_iter=") != std::string::npos) {  // unigram, shrinking
+      const long size = field_value(line, " size=");
+      if (size <= 0) return;
+      if (first_em_size < 0) first_em_size = size;
+      const double done = first_em_size > target && size > 0
+                              ? std::log(double(first_em_size) / double(size)) /
+                                    std::log(double(first_em_size) / target)
+                              : 0.0;
+      report("train", 0.1 + 0.9 * done, "EM: " + std::to_string(size) + " pieces");
+    } else if (line.find("Normalizing sentences") != std::string::npos) {
+      report("train", 0.1, "normalizing the sampled documents");
+    }
+  });
+  sentencepiece::SetRandomGeneratorSeed(settings.seed);
+  const auto status = sentencepiece::SentencePieceTrainer::Train(kwargs, &it, &out.model_bytes);
+  capture.stop();
+  out.log = capture.log();
+  if (!it.error().message.empty()) return it.error();
+  if (!status.ok()) {
+    std::string tail = out.log.size() > 2000 ? out.log.substr(out.log.size() - 2000) : out.log;
+    return make_error("sentencepiece trainer",
+                      std::string(status.message()) + (tail.empty() ? "" : "\nlog tail:\n" + tail));
+  }
+  report("train", 1.0, "vocabulary trained");
+  return out;
+}
+
+std::string vocab_text(const Tokenizer& tokenizer) {
+  std::string out;
+  char buf[64];
+  for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
+    for (unsigned char c : tokenizer.piece(id)) {
+      if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c < 0x20 || c == 0x7f) {
+        std::snprintf(buf, sizeof buf, "\\x%02X", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    std::snprintf(buf, sizeof buf, "\t%g\t", static_cast<double>(tokenizer.score(id)));
+    out += buf;
+    out += to_string(tokenizer.type(id));
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace tinyllm::text
