@@ -4,9 +4,11 @@
 #include <QtTest>
 
 #include <QComboBox>
+#include <QLabel>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableWidget>
 
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "data_page.h"
 #include "import_dialog.h"
 #include "main_window.h"
+#include "pretrain_page.h"
 #include "project_session.h"
 #include "start_page.h"
 #include "test_support.h"
@@ -104,6 +107,49 @@ class TestGui : public QObject {
     QVERIFY2(dialog->error_text().contains("no data rows"), qPrintable(dialog->error_text()));
     QVERIFY(!dialog->import_button()->isEnabled());
     QVERIFY(window.session().project().sources.empty());
+  }
+
+  void pretrainLiveLossThenStopWithCheckpoint() {
+    // The demo project with prepared text and a tokenizer, made through the CLI.
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    const QString cli = QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
+    for (const QStringList& args :
+         {QStringList{"project", "new", folder, "--demo", "imu"},
+          QStringList{"data", "prepare", "--project", folder},
+          QStringList{"tokenizer", "train", "--project", folder, "--quiet"}}) {
+      QProcess p;
+      p.start(cli, args);
+      QVERIFY(p.waitForFinished(300000));
+      QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    }
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(1);
+    auto* page = window.pretrain_page();
+    QVERIFY(page->isVisible());
+    QVERIFY(window.step_rail()->item(1)->text().contains("ready"));
+    page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
+    page->steps()->setValue(500);
+    QVERIFY(page->start_button()->isEnabled());
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    // Loss points arrive from the worker's events while it runs.
+    QTRY_VERIFY2_WITH_TIMEOUT(page->loss_points() >= 3, qPrintable(page->status_label()->text()),
+                              180000);
+    QVERIFY(page->training());
+    QSignalSpy finished(page, &ui::PretrainPage::trainingFinished);
+    QTest::mouseClick(page->stop_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    QVERIFY(finished.at(0).at(0).toBool());  // a clean stop, not a crash
+    QVERIFY2(page->status_label()->text().contains("interrupted"),
+             qPrintable(page->status_label()->text()));
+    // The checkpoint written on stop is listed, and the step counts as done.
+    bool listed = false;
+    for (int i = 0; i < page->runs()->count(); ++i)
+      listed |= page->runs()->item(i)->text().contains("step");
+    QVERIFY(listed);
+    QVERIFY(window.step_rail()->item(1)->text().contains("done"));
   }
 
   void corruptProjectOpensWithTheError() {

@@ -18,11 +18,13 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <cmath>
+#include <filesystem>
 
 #include "data/store.h"
 #include "import_dialog.h"
 #include "job_runner.h"
 #include "project_session.h"
+#include "text/tokenizer.h"
 #include "trace_plot.h"
 
 namespace tinyllm::ui {
@@ -431,12 +433,27 @@ void DataPage::fill_splits() {
       example = QString::fromStdString(first.value("prompt", "") + first.value("response", ""));
   }
   const json len = p["splits"]["train"].value("prompt_chars", json::object());
-  text_->setPlainText(
-      tr("Prompt length (characters): mean %1, median %2, 95th percentile %3, longest %4. Token "
-         "counts "
-         "appear here once a tokenizer is trained.\n\nFirst training example:\n\n%5")
-          .arg(num(len.value("mean", 0.0), 0), num(len.value("p50", 0.0), 0),
-               num(len.value("p95", 0.0), 0), num(len.value("max", 0.0), 0), example));
+  // With a tokenizer, the example's length in tokens (what the model and the device pay for).
+  QString tokens = tr("Token counts appear here once a tokenizer is trained (Pre-train page).");
+  const auto model = session_.project().root / "tokenizer" / "tokenizer.model";
+  if (std::filesystem::exists(model) && !example.isEmpty()) {
+    if (auto tok = text::Tokenizer::load(model)) {
+      const std::string full = example.toStdString();
+      const std::string marker = "### Response:\n";
+      const size_t cut = full.find(marker);
+      const std::string prompt =
+          cut == std::string::npos ? full : full.substr(0, cut + marker.size());
+      tokens = tr("This example: %1 tokens in the prompt, %2 in all (vocabulary of %3).")
+                   .arg(tok->encode(prompt).size())
+                   .arg(tok->encode(full).size())
+                   .arg(tok->vocab_size());
+    }
+  }
+  text_->setPlainText(tr("Prompt length (characters): mean %1, median %2, 95th percentile %3, "
+                         "longest %4.\n%5\n\nFirst training example:\n\n%6")
+                          .arg(num(len.value("mean", 0.0), 0), num(len.value("p50", 0.0), 0),
+                               num(len.value("p95", 0.0), 0), num(len.value("max", 0.0), 0), tokens,
+                               example));
 }
 
 }  // namespace tinyllm::ui

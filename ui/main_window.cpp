@@ -17,6 +17,7 @@
 
 #include "data_page.h"
 #include "job_runner.h"
+#include "pretrain_page.h"
 #include "project/project.h"
 #include "project_session.h"
 #include "start_page.h"
@@ -94,7 +95,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   pages_ = new QStackedWidget;
   data_page_ = new DataPage(*session_);
   pages_->addWidget(data_page_);
-  for (int i = 1; i < kStepCount; ++i)
+  pretrain_page_ = new PretrainPage(*session_);
+  pages_->addWidget(pretrain_page_);
+  for (int i = 2; i < kStepCount; ++i)
     pages_->addWidget(unavailable_page(step_title(Step(i)), session_->requirement(Step(i))));
   h->addWidget(pages_, 1);
   top_->addWidget(project_view_);
@@ -110,8 +113,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   connect(session_, &ProjectSession::changed, this, &MainWindow::refresh_rail);
   connect(session_, &ProjectSession::loadFailed, this,
           [this](const QString& m) { statusBar()->showMessage(m, 15000); });
-  connect(data_page_, &DataPage::status, this,
-          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(data_page_, &DataPage::status, this, [this](const QString& m) {
+    statusBar()->showMessage(m, 10000);
+    connect(pretrain_page_, &PretrainPage::status, this,
+            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  });
   connect(start_, &StartPage::openRequested, this, [this](QString folder) {
     if (folder.isEmpty())
       folder =
@@ -244,6 +250,18 @@ void MainWindow::refresh_rail() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (pretrain_page_->training()) {
+    // Closing asks first, then lets the worker write a checkpoint before the window goes.
+    const auto answer = QMessageBox::question(
+        this, tr("Training is running"),
+        tr("Stop training? A checkpoint is written first, and Resume continues from it later."));
+    event->ignore();
+    if (answer != QMessageBox::Yes) return;
+    connect(pretrain_page_, &PretrainPage::trainingFinished, this, &QWidget::close,
+            Qt::QueuedConnection);
+    pretrain_page_->stop_training();
+    return;
+  }
   QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
   event->accept();
 }

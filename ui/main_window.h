@@ -12,6 +12,7 @@ class QStackedWidget;
 namespace tinyllm::ui {
 
 class DataPage;
+class PretrainPage;
 class ProjectSession;
 class StartPage;
 
@@ -25,6 +26,7 @@ class MainWindow : public QMainWindow {
       const QString& folder);  // shows the error and stays on the start screen on failure
   ProjectSession& session() const { return *session_; }
   DataPage* data_page() const { return data_page_; }
+  PretrainPage* pretrain_page() const { return pretrain_page_; }
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
   QWidget* step_page(int step) const;
@@ -45,6 +47,7 @@ class MainWindow : public QMainWindow {
   QListWidget* rail_;
   QStackedWidget* pages_;
   DataPage* data_page_;
+  PretrainPage* pretrain_page_;
   QLabel* rail_hint_;
 };
 

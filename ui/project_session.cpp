@@ -1,6 +1,8 @@
 #include "project_session.h"
 
 #include "builtin.h"
+
+#include <filesystem>
 #include "pipeline/data_step.h"
 
 namespace tinyllm::ui {
@@ -90,9 +92,16 @@ StepState ProjectSession::state(Step step) const {
       if (project_->sources.empty()) return StepState::ready;
       if (!prepared) return StepState::ready;
       return project_->is_stale(*prepared) ? StepState::stale : StepState::done;
-    case Step::pretrain:
+    case Step::pretrain: {
       if (!prepared) return StepState::blocked;
-      return StepState::unavailable;
+      const auto* tokenizer = project_->find_artifact("tokenizer");
+      if (tokenizer && project_->is_stale(*tokenizer)) return StepState::stale;
+      std::error_code ec;
+      for (const auto& run :
+           std::filesystem::directory_iterator(project_->root / "checkpoints", ec))
+        if (std::filesystem::exists(run.path() / "latest.json")) return StepState::done;
+      return StepState::ready;
+    }
     default:
       return StepState::unavailable;
   }
@@ -104,8 +113,8 @@ QString ProjectSession::requirement(Step step) const {
       return tr("Import recordings, then prepare training text.");
     case Step::pretrain:
       return tr(
-          "Needs prepared training text from the Data step. The pre-training engine is "
-          "being built and is not in this version yet.");
+          "Needs prepared training text from the Data step. Train a tokenizer, pick a model "
+          "size, then watch the loss fall.");
     case Step::finetune:
       return tr("Needs a pre-trained model. Not in this version yet.");
     case Step::quantize:

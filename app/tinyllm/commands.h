@@ -12,5 +12,7 @@ int run_data_command(const std::vector<std::string>& args);
 int run_plugins_command(const std::vector<std::string>& args);
 int run_demo_command(const std::vector<std::string>& args);
 int run_tokenizer_command(const std::vector<std::string>& args);
+int run_train_command(const std::vector<std::string>& args);
+int run_sample_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

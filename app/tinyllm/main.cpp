@@ -21,6 +21,8 @@ constexpr Group kGroups[] = {
      "list importers, serializers and task templates"},
     {"tokenizer", tinyllm::cli::run_tokenizer_command,
      "train the tokenizer, write token shards (step 2)"},
+    {"train", tinyllm::cli::run_train_command, "pre-train the GPT-2 model (step 2, tinyllm-train)"},
+    {"sample", tinyllm::cli::run_sample_command, "generate text from a trained checkpoint"},
     {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
 };
 

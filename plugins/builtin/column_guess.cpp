@@ -1,5 +1,8 @@
 #include "column_guess.h"
 
+#include "builtin_importers.h"
+#include "data/mapping.h"
+
 #include <algorithm>
 #include <cctype>
 #include <regex>
@@ -62,6 +65,32 @@ double median(std::vector<double> v) {
   if (v.empty()) return 0;
   std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
   return v[v.size() / 2];
+}
+
+Status CsvImporterBase::read(const std::filesystem::path& file, const nlohmann::json& mapping,
+                             const data::ImportOptions& options, data::SeriesSink& sink) const {
+  TINYLLM_TRY_ASSIGN(m, data::mapping_from_json(mapping));
+  return data::read_mapped_csv(file, m, options, sink);
+}
+
+Result<data::CsvSniff> CsvImporterBase::sniff(const std::filesystem::path& file,
+                                              const nlohmann::json& overrides,
+                                              data::Detection& d) const {
+  std::optional<char> delimiter;
+  std::optional<bool> header;
+  if (overrides.is_object() && overrides.contains("delimiter")) {
+    const std::string text = overrides["delimiter"].get<std::string>();
+    delimiter = text == "\\t" || text == "tab" ? '\t' : text.empty() ? ',' : text[0];
+  }
+  if (overrides.is_object() && overrides.contains("header"))
+    header = overrides["header"].get<bool>();
+  TINYLLM_TRY_ASSIGN(sniff, data::sniff_csv(file, delimiter, header));
+  d.importer = id();
+  d.notes = sniff.notes;
+  d.columns = sniff.header;
+  d.rows.assign(sniff.rows.begin(),
+                sniff.rows.begin() + long(std::min<size_t>(sniff.rows.size(), 20)));
+  return sniff;
 }
 
 }  // namespace tinyllm::plugins

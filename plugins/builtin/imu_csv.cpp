@@ -100,7 +100,7 @@ std::string guess_time_unit(const data::CsvSniff& sniff, size_t column,
   return "s";
 }
 
-class ImuCsvImporter : public data::Importer {
+class ImuCsvImporter : public CsvImporterBase {
  public:
   std::string id() const override { return "imu-csv"; }
   std::string description() const override {
@@ -108,20 +108,8 @@ class ImuCsvImporter : public data::Importer {
   }
 
   Result<data::Detection> detect(const fs::path& file, const json& overrides) const override {
-    std::optional<char> delimiter;
-    std::optional<bool> header;
-    if (overrides.contains("delimiter")) {
-      std::string d = overrides["delimiter"].get<std::string>();
-      delimiter = d == "\\t" || d == "tab" ? '\t' : d.empty() ? ',' : d[0];
-    }
-    if (overrides.contains("header")) header = overrides["header"].get<bool>();
-    TINYLLM_TRY_ASSIGN(sniff, data::sniff_csv(file, delimiter, header));
     data::Detection d;
-    d.importer = id();
-    d.notes = sniff.notes;
-    d.columns = sniff.header;
-    d.rows.assign(sniff.rows.begin(),
-                  sniff.rows.begin() + long(std::min<size_t>(sniff.rows.size(), 20)));
+    TINYLLM_TRY_ASSIGN(sniff, this->sniff(file, overrides, d));
     if (looks_like_rssi(sniff)) {
       d.notes.push_back("this looks like a WiFi/BLE fingerprint table, not IMU data");
       return d;  // confidence 0
@@ -220,12 +208,6 @@ class ImuCsvImporter : public data::Importer {
     if (!check) d.notes.push_back("mapping needs attention: " + check.error().to_string());
     d.confidence = sniff.has_header ? 80 : 40;
     return d;
-  }
-
-  Status read(const fs::path& file, const json& mapping, const data::ImportOptions& options,
-              data::SeriesSink& sink) const override {
-    TINYLLM_TRY_ASSIGN(m, data::mapping_from_json(mapping));
-    return data::read_mapped_csv(file, m, options, sink);
   }
 };
 

@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-class MappedCsvImporter : public data::Importer {
+class MappedCsvImporter : public CsvImporterBase {
  public:
   std::string id() const override { return "mapped-csv"; }
   std::string description() const override {
@@ -17,19 +17,7 @@ class MappedCsvImporter : public data::Importer {
   }
   Result<data::Detection> detect(const fs::path& file, const json& overrides) const override {
     data::Detection d;
-    d.importer = id();
-    std::optional<char> delimiter;
-    if (overrides.contains("delimiter")) {
-      std::string s = overrides["delimiter"].get<std::string>();
-      delimiter = s == "\\t" || s == "tab" ? '\t' : s.empty() ? ',' : s[0];
-    }
-    std::optional<bool> header;
-    if (overrides.contains("header")) header = overrides["header"].get<bool>();
-    TINYLLM_TRY_ASSIGN(sniff, data::sniff_csv(file, delimiter, header));
-    d.columns = sniff.header;
-    d.rows.assign(sniff.rows.begin(),
-                  sniff.rows.begin() + long(std::min<size_t>(sniff.rows.size(), 20)));
-    d.notes = sniff.notes;
+    TINYLLM_TRY_ASSIGN(sniff, this->sniff(file, overrides, d));
     if (!overrides.is_object() || !overrides.contains("channels")) {
       d.notes.push_back("needs a mapping with at least 'channels'");
       return d;
@@ -39,11 +27,6 @@ class MappedCsvImporter : public data::Importer {
     TINYLLM_TRY(data::mapping_from_json(d.mapping));
     d.confidence = 95;  // the user said exactly how to read it
     return d;
-  }
-  Status read(const fs::path& file, const json& mapping, const data::ImportOptions& options,
-              data::SeriesSink& sink) const override {
-    TINYLLM_TRY_ASSIGN(m, data::mapping_from_json(mapping));
-    return data::read_mapped_csv(file, m, options, sink);
   }
 };
 

@@ -30,7 +30,7 @@ std::vector<size_t> ap_columns(const data::CsvSniff& sniff) {
   return out;
 }
 
-class RssiCsvImporter : public data::Importer {
+class RssiCsvImporter : public CsvImporterBase {
  public:
   std::string id() const override { return "rssi-csv"; }
   std::string description() const override {
@@ -38,18 +38,8 @@ class RssiCsvImporter : public data::Importer {
   }
 
   Result<data::Detection> detect(const fs::path& file, const json& overrides) const override {
-    std::optional<char> delimiter;
-    if (overrides.contains("delimiter")) {
-      std::string d = overrides["delimiter"].get<std::string>();
-      delimiter = d == "\\t" || d == "tab" ? '\t' : d.empty() ? ',' : d[0];
-    }
-    TINYLLM_TRY_ASSIGN(sniff, data::sniff_csv(file, delimiter, std::nullopt));
     data::Detection d;
-    d.importer = id();
-    d.notes = sniff.notes;
-    d.columns = sniff.header;
-    d.rows.assign(sniff.rows.begin(),
-                  sniff.rows.begin() + long(std::min<size_t>(sniff.rows.size(), 20)));
+    TINYLLM_TRY_ASSIGN(sniff, this->sniff(file, overrides, d));
     const auto aps = ap_columns(sniff);
     if (aps.size() < 3) {
       d.notes.push_back(
@@ -129,12 +119,6 @@ class RssiCsvImporter : public data::Importer {
     d.mapping = data::merge_mapping(mapping, overrides);
     d.confidence = 85;
     return d;
-  }
-
-  Status read(const fs::path& file, const json& mapping, const data::ImportOptions& options,
-              data::SeriesSink& sink) const override {
-    TINYLLM_TRY_ASSIGN(m, data::mapping_from_json(mapping));
-    return data::read_mapped_csv(file, m, options, sink);
   }
 };
 

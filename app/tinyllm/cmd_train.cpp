@@ -1,0 +1,401 @@
+// tinyllm train | sample: start the tinyllm-train worker (libtorch lives only there, DESIGN.md),
+// print its JSON Lines events as human lines (or pass them through with --json), forward Ctrl-C
+// so the worker checkpoints before it exits, and launch several local processes for DDP.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_args.h"
+#include "commands.h"
+
+extern char** environ;
+
+namespace tinyllm::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* kTrainUsage = R"(usage: tinyllm train --project P [--preset NAME] [--steps N] [options]
+
+  --project P        project folder: reads tokenizer/shards, writes checkpoints/<run>
+  --preset NAME      tiny (~1M), small (~5M) for CPUs; d6, d8, d10, d11, d12 (paper, CUDA)
+  --steps N          optimizer steps
+  --run ID           run name (checkpoints/<ID>); default run1
+  --config FILE      settings as JSON (docs/events.md lists them)
+  --resume           continue the run from its latest checkpoint
+  --nproc N          data-parallel over N local processes (Gloo on CPU, NCCL on CUDA)
+  --json             print the worker's JSON events as they come
+  --KEY VALUE        any training setting, e.g. --lr 3e-4 --batch_size 16 --n_layer 4
+
+Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it.
+Across hosts, start one worker per host with --rank R --world_size N --dist_addr HOST
+--dist_port PORT (the same on every host).
+)";
+
+const char* kSampleUsage =
+    R"(usage: tinyllm sample --project P [--run ID | --checkpoint DIR] [options]
+
+  --prompt TEXT      text to continue (default: a new document)
+  --tokens N         tokens to generate (default 64)
+  --temperature T    0 is greedy (default 1.0)
+  --top_k K          sample among the K most likely tokens (default 40)
+  --count N          number of samples
+  --seed S           the samples are a function of the seed
+  --json             print JSON events
+)";
+
+std::vector<pid_t> g_children;  // filled before signals can arrive, read by the handler
+std::atomic<int> g_interrupts{0};
+
+extern "C" void forward_signal(int sig) {
+  g_interrupts.fetch_add(1);
+  // A second Ctrl-C gives up on the checkpoint.
+  const int to_send = g_interrupts.load() > 1 ? SIGKILL : (sig == SIGTERM ? SIGTERM : SIGINT);
+  for (pid_t pid : g_children)
+    ::kill(pid, to_send);
+}
+
+fs::path worker_path() {
+  if (const char* env = std::getenv("TINYLLM_TRAIN_WORKER")) return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return (ec ? fs::path(".") : self.parent_path()) / "tinyllm-train";
+}
+
+// A TCP port that was free a moment ago, for the DDP rendezvous.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 29500;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+struct Child {
+  pid_t pid = -1;
+  int out = -1;  // read end of its stdout
+  int rank = 0;
+  std::string pending;
+};
+
+Result<Child> spawn_worker(const fs::path& worker, const std::vector<std::string>& args, int rank) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) return make_error("tinyllm-train", "cannot create a pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+  std::vector<std::string> argv_text = {worker.string()};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  Child c;
+  c.rank = rank;
+  const int rc = ::posix_spawn(&c.pid, worker.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  if (rc != 0) {
+    ::close(pipe_fds[0]);
+    return make_error(worker.string(), std::string("cannot start the training worker: ") +
+                                           std::strerror(rc) +
+                                           " (is tinyllm-train installed "
+                                           "next to tinyllm?)");
+  }
+  c.out = pipe_fds[0];
+  return c;
+}
+
+std::string duration_text(double s) {
+  char buf[32];
+  const long t = long(s + 0.5);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  return buf;
+}
+
+double num(const json& e, const char* key) {
+  return e.contains(key) && e[key].is_number() ? e[key].get<double>() : 0.0;
+}
+
+// One event as a human line (or lines); nothing for events that only machines need.
+void print_human(const json& e) {
+  const std::string type = e.value("event", "");
+  if (type == "config") {
+    for (const auto& o : e["overrides"])
+      std::printf("setting %s = %s (default %s)\n", o["key"].get<std::string>().c_str(),
+                  o["now"].get<std::string>().c_str(), o["was"].get<std::string>().c_str());
+  } else if (type == "start") {
+    const auto& m = e["config"]["model"];
+    std::printf("model: %s parameters (%d layers x %d wide, %d heads, context %d, vocab %d)\n",
+                e["params_text"].get<std::string>().c_str(), m["n_layer"].get<int>(),
+                m["n_embd"].get<int>(), m["n_head"].get<int>(), m["n_ctx"].get<int>(),
+                m["n_vocab"].get<int>());
+    std::printf("memory: ~%.0f MiB | device %s, %d threads, %s | %d process(es)\n",
+                num(e, "memory_bytes") / (1024.0 * 1024.0), e["device"].get<std::string>().c_str(),
+                e["threads"].get<int>(), e["precision"].get<std::string>().c_str(),
+                e["world_size"].get<int>());
+    std::printf("data: %.0f train / %.0f val tokens | %.0f tokens per step (%lld accumulation)\n",
+                num(e, "train_tokens"), num(e, "val_tokens"), num(e, "batch_tokens"),
+                static_cast<long long>(num(e, "grad_accum")));
+    std::printf("estimate: ~%.0f tokens/s, %s for %lld steps%s\n",
+                num(e["estimate"], "tokens_per_s"),
+                duration_text(num(e["estimate"], "seconds")).c_str(),
+                static_cast<long long>(num(e, "steps") - num(e, "step")),
+                e["resumed_from"].get<std::string>().empty()
+                    ? ""
+                    : (" (resumed from " + e["resumed_from"].get<std::string>() + ")").c_str());
+  } else if (type == "step") {
+    std::printf(
+        "step %6lld/%lld  loss %.4f  lr %.2e  norm %.2f  %6.0f tok/s  mfu %4.1f%%  eta %s\n",
+        static_cast<long long>(num(e, "step")), static_cast<long long>(num(e, "steps")),
+        num(e, "loss"), num(e, "lr"), num(e, "grad_norm"), num(e, "tokens_per_s"),
+        100.0 * num(e, "mfu"), duration_text(num(e, "eta_s")).c_str());
+  } else if (type == "val") {
+    std::printf("val  step %lld  loss %.4f  (best %.4f)%s\n",
+                static_cast<long long>(num(e, "step")), num(e, "val_loss"), num(e, "best_val_loss"),
+                e.value("improved", false) ? " *" : "");
+  } else if (type == "sample") {
+    if (e.contains("text"))
+      std::printf("sample @%lld: %s\n", static_cast<long long>(num(e, "step")),
+                  e["text"].get<std::string>().c_str());
+    else
+      std::printf("sample @%lld (token ids): %s\n", static_cast<long long>(num(e, "step")),
+                  e["tokens"].dump().c_str());
+  } else if (type == "checkpoint") {
+    std::printf("checkpoint (%s) step %lld -> %s\n", e["kind"].get<std::string>().c_str(),
+                static_cast<long long>(num(e, "step")), e["path"].get<std::string>().c_str());
+  } else if (type == "skip") {
+    std::printf("skipped step %lld: %s (loss %g)\n", static_cast<long long>(num(e, "step")),
+                e["reason"].get<std::string>().c_str(), num(e, "loss"));
+  } else if (type == "warning") {
+    std::printf("warning: %s\n", e["message"].get<std::string>().c_str());
+  } else if (type == "done") {
+    std::printf("done (%s) at step %lld", e["reason"].get<std::string>().c_str(),
+                static_cast<long long>(num(e, "step")));
+    if (e.contains("loss")) std::printf(": loss %.4f", num(e, "loss"));
+    if (e.contains("best_val_loss") && e["best_val_loss"].is_number())
+      std::printf(", best val loss %.4f", num(e, "best_val_loss"));
+    if (e.contains("checkpoint"))
+      std::printf("\ncheckpoint: %s", e["checkpoint"].get<std::string>().c_str());
+    std::printf("\n");
+  } else if (type == "error") {
+    const std::string where = e.value("where", "");
+    std::fprintf(stderr, "tinyllm: %s%s\n", where.empty() ? "" : (where + ": ").c_str(),
+                 e.value("message", "").c_str());
+  }
+  std::fflush(stdout);
+}
+
+// Runs the workers to the end, printing rank 0's events; returns the exit code.
+int supervise(std::vector<Child>& children, bool raw_json) {
+  g_children.clear();
+  for (const auto& c : children)
+    g_children.push_back(c.pid);
+  struct sigaction sa = {}, old_int = {}, old_term = {};
+  sa.sa_handler = forward_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, &old_int);
+  ::sigaction(SIGTERM, &sa, &old_term);
+
+  size_t open = children.size();
+  char buf[65536];
+  while (open > 0) {
+    std::vector<pollfd> fds;
+    std::vector<Child*> owners;
+    for (auto& c : children)
+      if (c.out >= 0) {
+        fds.push_back({c.out, POLLIN, 0});
+        owners.push_back(&c);
+      }
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      Child& c = *owners[i];
+      const ssize_t n = ::read(c.out, buf, sizeof buf);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR) continue;
+        ::close(c.out);
+        c.out = -1;
+        --open;
+        continue;
+      }
+      c.pending.append(buf, size_t(n));
+      size_t nl;
+      while ((nl = c.pending.find('\n')) != std::string::npos) {
+        const std::string line = c.pending.substr(0, nl);
+        c.pending.erase(0, nl + 1);
+        if (c.rank != 0) continue;  // other ranks stay quiet; their errors go to stderr
+        if (raw_json) {
+          std::printf("%s\n", line.c_str());
+          std::fflush(stdout);
+          continue;
+        }
+        json e = json::parse(line, nullptr, false);
+        if (e.is_discarded())
+          std::printf("%s\n", line.c_str());
+        else
+          print_human(e);
+      }
+    }
+  }
+  int code = 0;
+  for (auto& c : children) {
+    int status = 0;
+    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFSIGNALED(status)) {
+      std::fprintf(stderr, "tinyllm: training worker (rank %d) was killed by signal %d\n", c.rank,
+                   WTERMSIG(status));
+      code = 1;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+      code = WEXITSTATUS(status);
+    }
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  g_children.clear();
+  return code;
+}
+
+// Splits tinyllm's "--key value" / "--key=value" / "--flag" into worker "--key=value" options.
+Result<std::vector<std::pair<std::string, std::string>>> split_options(
+    const std::vector<std::string>& argv, const std::vector<std::string>& flags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.rfind("--", 0) != 0 || a.size() == 2)
+      return make_error("argument " + a, "expected --key value");
+    std::string key = a.substr(2);
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      out.emplace_back(key.substr(0, eq), key.substr(eq + 1));
+    } else if (std::find(flags.begin(), flags.end(), key) != flags.end()) {
+      out.emplace_back(key, "true");
+    } else {
+      if (i + 1 >= argv.size()) return make_error("argument " + a, "--" + key + " needs a value");
+      out.emplace_back(key, argv[++i]);
+    }
+  }
+  return out;
+}
+
+int launch(const std::string& mode, const std::vector<std::pair<std::string, std::string>>& options,
+           int nproc, bool raw_json) {
+  const fs::path worker = worker_path();
+  std::vector<std::string> args = {mode};
+  bool has_threads = false;
+  for (const auto& [k, v] : options) {
+    args.push_back("--" + k + "=" + v);
+    has_threads = has_threads || k == "threads";
+  }
+  std::vector<Child> children;
+  if (nproc <= 1) {
+    auto c = spawn_worker(worker, args, 0);
+    if (!c) return fail(c.error());
+    children.push_back(*c);
+    return supervise(children, raw_json);
+  }
+  const int port = free_port();
+  const int threads = std::max(1, int(std::thread::hardware_concurrency()) / nproc);
+  for (int r = 0; r < nproc; ++r) {
+    auto a = args;
+    a.push_back("--rank=" + std::to_string(r));
+    a.push_back("--world_size=" + std::to_string(nproc));
+    a.push_back("--dist_addr=127.0.0.1");
+    a.push_back("--dist_port=" + std::to_string(port));
+    if (!has_threads) a.push_back("--threads=" + std::to_string(threads));  // share the cores
+    auto c = spawn_worker(worker, a, r);
+    if (!c) {
+      for (auto& started : children)
+        ::kill(started.pid, SIGTERM);
+      return fail(c.error());
+    }
+    children.push_back(*c);
+  }
+  return supervise(children, raw_json);
+}
+
+}  // namespace
+
+int run_train_command(const std::vector<std::string>& argv) {
+  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+    std::printf("%s", kTrainUsage);
+    return 0;
+  }
+  auto options = split_options(argv, {"json", "resume"});
+  if (!options) return fail(options.error());
+  int nproc = 1;
+  bool raw_json = false;
+  std::vector<std::pair<std::string, std::string>> forward;
+  for (const auto& [k, v] : *options) {
+    if (k == "json") {
+      raw_json = true;
+    } else if (k == "nproc") {
+      nproc = std::atoi(v.c_str());
+      if (nproc < 1 || nproc > 256) return fail(make_error("--nproc", "must be 1..256"));
+    } else {
+      forward.emplace_back(k == "run" ? "run_id" : k, v);  // the worker validates the rest
+    }
+  }
+  const bool has_source = std::any_of(forward.begin(), forward.end(), [](const auto& kv) {
+    return kv.first == "project" || kv.first == "data_dir";
+  });
+  if (!has_source) {
+    std::fprintf(stderr, "%s", kTrainUsage);
+    return fail(make_error("tinyllm train", "name the project (--project P)"));
+  }
+  return launch("train", forward, nproc, raw_json);
+}
+
+int run_sample_command(const std::vector<std::string>& argv) {
+  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+    std::printf("%s", kSampleUsage);
+    return 0;
+  }
+  auto options = split_options(argv, {"json"});
+  if (!options) return fail(options.error());
+  bool raw_json = false;
+  std::vector<std::pair<std::string, std::string>> forward;
+  for (const auto& [k, v] : *options) {
+    if (k == "json")
+      raw_json = true;
+    else
+      forward.emplace_back(k == "run" ? "run_id" : k, v);
+  }
+  return launch("sample", forward, 1, raw_json);
+}
+
+}  // namespace tinyllm::cli

@@ -1,0 +1,60 @@
+// tinyllm_train: GPT-2 pre-training in libtorch. The public entry point of the library.
+//
+// Does: build the model (gpt2.h), run the training loop — AdamW, warmup + cosine schedule,
+// gradient clipping and accumulation, validation, sampling, NaN/spike guard, early stopping —
+// on CPU or CUDA, alone or data-parallel over processes (distributed.h); write and resume
+// checkpoints (checkpoint.h); and report progress as JSON events (docs/events.md).
+// Does not: tokenize (the worker passes encode/decode functions from tinyllm_text), print
+// anything (events go to the sink), or install signal handlers (the caller sets `stop`).
+//
+// libtorch and libsentencepiece cannot share a process (DESIGN.md), so this library is only
+// linked into the tinyllm-train worker, its tests and the benchmark.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "train/data.h"
+#include "train/distributed.h"
+#include "train/train_config.h"
+
+namespace tinyllm::train {
+
+// Receives each event as it happens: {"event": "step", ...}. Only rank 0 emits events.
+using EventSink = std::function<void(const nlohmann::json& event)>;
+
+// Optional text handling for samples: the worker supplies these from our tokenizer.
+struct TextCodec {
+  std::function<std::vector<int32_t>(const std::string&)> encode;
+  std::function<std::optional<std::string>(const std::vector<int32_t>&)> decode;
+  int32_t start_id = 0;  // the id a sample starts from when there is no prompt (BOS/separator)
+};
+
+struct TrainOutcome {
+  std::string reason;  // "completed", "early_stop", "interrupted"
+  int64_t step = 0;
+  double loss = 0;
+  double val_loss = 0;
+  double best_val_loss = 0;
+  std::filesystem::path checkpoint;  // the last checkpoint written
+};
+
+// Runs (or, with config.resume, continues) a training run. `config` must have been finalized
+// (train_config.h). Setting *stop makes the loop checkpoint at the end of the current step and
+// return with reason "interrupted". Returns an error for bad settings, data or checkpoints, or a
+// diverged run; the sink has then also received an "error" event.
+Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
+                                  const Rendezvous& rendezvous, const EventSink& sink,
+                                  const std::atomic<bool>* stop, const TextCodec* codec = nullptr);
+
+// torch::Device for a config's device setting ("auto" picks CUDA when available).
+std::string resolve_device(const std::string& setting);
+
+}  // namespace tinyllm::train

@@ -1,0 +1,466 @@
+// The training loop: one Trainer per run_training() call, its policy in small named methods.
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "model/config_json.h"
+#include "train/checkpoint.h"
+#include "train/gpt2.h"
+#include "train/optimizer.h"
+#include "train/sample.h"
+#include "train/train.h"
+
+namespace tinyllm::train {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Assumed model-FLOP utilization for the time estimate printed before the first step.
+constexpr double kAssumedMfu = 0.3;
+// The spike guard starts once it has seen this many good steps.
+constexpr int64_t kSpikeWarmup = 10;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// bf16 autocast around forward passes on CUDA; a no-op elsewhere.
+class AutocastScope {
+ public:
+  explicit AutocastScope(bool on) : on_(on) {
+    if (on_) at::autocast::set_enabled(true);
+  }
+  ~AutocastScope() {
+    if (on_) {
+      at::autocast::clear_cache();
+      at::autocast::set_enabled(false);
+    }
+  }
+
+ private:
+  bool on_;
+};
+
+class Trainer {
+ public:
+  Trainer(TrainConfig cfg, const DataSplit& data, const EventSink& sink,
+          const std::atomic<bool>* stop, const TextCodec* codec)
+      : cfg_(std::move(cfg)), data_(data), sink_(sink), stop_(stop), codec_(codec) {}
+
+  Result<TrainOutcome> run(const Rendezvous& rendezvous);
+
+ private:
+  void emit(json event) {
+    if (rank_ != 0 || !sink_) return;
+    event["t"] = std::round(seconds_since(start_) * 1000.0) / 1000.0;
+    sink_(event);
+  }
+  Status setup(const Rendezvous& rendezvous);
+  Status fill_batch(SequenceSampler& sampler, uint64_t first_sequence, torch::Tensor& x,
+                    torch::Tensor& y);
+  Result<double> train_step(bool& stop_requested);
+  Result<double> evaluate();
+  void sample();
+  Status save(bool step_checkpoint, bool best);
+  json start_event() const;
+
+  TrainConfig cfg_;
+  DataSplit data_;
+  const EventSink& sink_;
+  const std::atomic<bool>* stop_;
+  const TextCodec* codec_;
+  Clock::time_point start_ = Clock::now();
+
+  int rank_ = 0, world_ = 1;
+  std::unique_ptr<Collective> collective_;
+  torch::Device device_ = torch::kCPU;
+  bool autocast_ = false;
+  int64_t grad_accum_ = 1;
+  int64_t step_tokens_ = 0;     // tokens per optimizer step, all processes
+  int64_t step_sequences_ = 0;  // sequences per optimizer step, all processes
+  double peak_flops_ = 0;
+  fs::path out_dir_;
+  std::optional<Gpt2> model_;
+  std::optional<AdamW> optimizer_;
+  std::optional<SequenceSampler> train_sampler_, val_sampler_;
+  TrainState state_;
+  fs::path last_checkpoint_;
+  std::string resumed_from_;
+  double last_grad_norm_ = 0;
+};
+
+Status Trainer::setup(const Rendezvous& rendezvous) {
+  rank_ = rendezvous.rank;
+  world_ = rendezvous.world_size;
+  const int threads =
+      cfg_.threads > 0 ? cfg_.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  cfg_.threads = threads;
+  device_ = torch::Device(resolve_device(cfg_.device));
+  if (device_.is_cuda())
+    device_ = torch::Device(torch::kCUDA, rank_ % int(torch::cuda::device_count()));
+  if (cfg_.precision == "fp16")
+    return make_error("precision", "fp16 needs loss scaling, which is not implemented; use bf16");
+  if (cfg_.precision == "bf16" && !device_.is_cuda())
+    return make_error("precision", "bf16 autocast is for CUDA; the CPU trains in fp32");
+  autocast_ = device_.is_cuda() && cfg_.precision != "fp32";
+  if (autocast_) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  cfg_.precision = autocast_ ? "bf16" : "fp32";
+
+  // The data decides the vocabulary.
+  if (!data_.train || !data_.val) return make_error("data", "no training or validation tokens");
+  if (int v = data_.train->vocab_size(); v > 0) cfg_.model.n_vocab = v;
+  TINYLLM_TRY(model::validate(cfg_.model));
+  const int64_t micro_tokens = int64_t(cfg_.batch_size) * cfg_.seq_len * world_;
+  if (cfg_.batch_tokens == 0) cfg_.batch_tokens = micro_tokens;
+  if (cfg_.batch_tokens % micro_tokens != 0)
+    return make_error("batch_tokens", std::to_string(cfg_.batch_tokens) +
+                                          " is not a multiple of batch_size * seq_len * processes"
+                                          " = " +
+                                          std::to_string(micro_tokens));
+  grad_accum_ = cfg_.batch_tokens / micro_tokens;
+  step_tokens_ = cfg_.batch_tokens;
+  step_sequences_ = step_tokens_ / cfg_.seq_len;
+
+  TINYLLM_TRY_ASSIGN(train_sampler,
+                     SequenceSampler::create(data_.train, cfg_.seq_len, cfg_.seed, true));
+  train_sampler_ = std::move(train_sampler);
+  TINYLLM_TRY_ASSIGN(val_sampler,
+                     SequenceSampler::create(data_.val, cfg_.seq_len, cfg_.seed, false));
+  val_sampler_ = std::move(val_sampler);
+
+  if (world_ > 1) {
+    TINYLLM_TRY_ASSIGN(collective, Collective::connect(rendezvous, device_));
+    collective_ = std::move(collective);
+  }
+  TINYLLM_TRY_ASSIGN(model, Gpt2::create(cfg_.model, device_, cfg_.seed));
+  model_.emplace(std::move(model));
+  optimizer_.emplace(model_->flat_params(), model_->decay_count(),
+                     AdamWSettings{cfg_.beta1, cfg_.beta2, cfg_.adam_eps, cfg_.weight_decay});
+  state_.seed = cfg_.seed;
+
+  out_dir_ = cfg_.out_dir;
+  if (cfg_.resume) {
+    TINYLLM_TRY_ASSIGN(dir, latest_checkpoint(out_dir_));
+    TINYLLM_TRY_ASSIGN(info, read_checkpoint_info(dir));
+    if (!(info.model == cfg_.model))
+      return make_error(dir.string(), "the checkpoint's model (" +
+                                          model::to_json(info.model).dump() +
+                                          ") differs from this run's (" +
+                                          model::to_json(cfg_.model).dump() + ")");
+    TINYLLM_TRY(load_checkpoint(dir, *model_, &*optimizer_));
+    state_ = info.state;
+    resumed_from_ = dir.string();
+    last_checkpoint_ = dir;
+  }
+  peak_flops_ = cfg_.peak_flops > 0 ? cfg_.peak_flops : measure_matmul_flops(device_);
+  return {};
+}
+
+json Trainer::start_event() const {
+  const auto& m = cfg_.model;
+  const auto mem = model::estimate_memory(m, cfg_.batch_size, cfg_.seq_len);
+  const double flops_token = model::training_flops_per_token(m, cfg_.seq_len);
+  const double est_tps = kAssumedMfu * peak_flops_ * world_ / flops_token;
+  const int64_t tokens_left = (cfg_.steps - state_.step) * step_tokens_;
+  return json{{"event", "start"},
+              {"config", to_json(cfg_)},
+              {"params", model::parameter_count(m)},
+              {"params_text", model::format_count(model::parameter_count(m))},
+              {"memory_bytes", mem.total()},
+              {"memory",
+               {{"weights", mem.weights},
+                {"gradients", mem.gradients},
+                {"optimizer", mem.optimizer},
+                {"activations", mem.activations}}},
+              {"flops_per_token", flops_token},
+              {"train_tokens", data_.train->size()},
+              {"val_tokens", data_.val->size()},
+              {"data", data_.train->describe()},
+              {"grad_accum", grad_accum_},
+              {"batch_tokens", step_tokens_},
+              {"world_size", world_},
+              {"device", device_.str()},
+              {"precision", cfg_.precision},
+              {"threads", cfg_.threads},
+              {"peak_flops", peak_flops_},
+              {"estimate",
+               {{"tokens_per_s", est_tps},
+                {"seconds", model::estimate_seconds(tokens_left, est_tps)},
+                {"assumed_mfu", kAssumedMfu}}},
+              {"step", state_.step},
+              {"steps", cfg_.steps},
+              {"resumed_from", resumed_from_},
+              {"out_dir", out_dir_.string()}};
+}
+
+// Sequences [first, first + batch_size) of the sampler into x, y: (batch_size, seq_len) int64.
+Status Trainer::fill_batch(SequenceSampler& sampler, uint64_t first, torch::Tensor& x,
+                           torch::Tensor& y) {
+  const int64_t T = cfg_.seq_len;
+  auto buffer = torch::empty({cfg_.batch_size, T + 1}, torch::kInt64);
+  int64_t* p = buffer.data_ptr<int64_t>();
+  for (int64_t row = 0; row < cfg_.batch_size; ++row)
+    TINYLLM_TRY(sampler.read(first + uint64_t(row), p + row * (T + 1)));
+  x = buffer.narrow(1, 0, T).contiguous().to(device_);
+  y = buffer.narrow(1, 1, T).contiguous().to(device_);
+  return {};
+}
+
+// One optimizer step: grad_accum micro-batches, gradient averaging across processes, clipping,
+// the NaN/spike guard, and the AdamW update. Returns the step's mean loss.
+Result<double> Trainer::train_step(bool& stop_requested) {
+  const double lr = lr_at(state_.step, {cfg_.lr, cfg_.min_lr_ratio, cfg_.warmup_steps, cfg_.steps});
+  auto& grads = model_->flat_grads();
+  grads.zero_();
+  auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device_));
+  // This process's share of the step's sequences: rank r takes the r-th contiguous slice.
+  const uint64_t first = uint64_t(state_.step) * uint64_t(step_sequences_) +
+                         uint64_t(rank_) * uint64_t(step_sequences_ / world_);
+  try {
+    for (int64_t micro = 0; micro < grad_accum_; ++micro) {
+      torch::Tensor x, y;
+      TINYLLM_TRY(fill_batch(*train_sampler_, first + uint64_t(micro * cfg_.batch_size), x, y));
+      torch::Tensor loss;
+      {
+        AutocastScope autocast(autocast_);
+        loss = model_->loss(x, y) / double(grad_accum_);
+      }
+      loss.backward();
+      loss_sum += loss.detach().to(torch::kFloat32);
+    }
+    // One allreduce carries the loss and everyone's stop request along with the gradients.
+    const bool stop_here = stop_ && stop_->load();
+    if (collective_) {
+      TINYLLM_TRY(collective_->allreduce_sum(grads));
+      grads.div_(double(world_));
+      auto stats =
+          torch::stack({loss_sum, torch::full({}, stop_here ? 1.0 : 0.0, loss_sum.options())});
+      TINYLLM_TRY(collective_->allreduce_sum(stats));
+      loss_sum = stats[0] / double(world_);
+      stop_requested = stats[1].item<double>() > 0;
+    } else {
+      stop_requested = stop_here;
+    }
+  } catch (const c10::Error& e) {
+    return make_error("step " + std::to_string(state_.step + 1), e.what_without_backtrace());
+  }
+  const double loss = loss_sum.item<double>();
+  const double norm = clip_grad_norm(grads, cfg_.grad_clip);
+  last_grad_norm_ = norm;
+
+  const bool finite = std::isfinite(loss) && std::isfinite(norm);
+  const bool spike = cfg_.spike_factor > 0 && state_.loss_mean_count >= kSpikeWarmup &&
+                     loss > cfg_.spike_factor * state_.loss_mean;
+  if (!finite || spike) {
+    ++state_.bad_steps;
+    emit({{"event", "skip"},
+          {"step", state_.step + 1},
+          {"loss", loss},
+          {"grad_norm", norm},
+          {"reason", finite ? "loss spike" : "non-finite loss or gradient"},
+          {"bad_steps", state_.bad_steps}});
+    if (state_.bad_steps >= cfg_.max_bad_steps)
+      return make_error("step " + std::to_string(state_.step + 1),
+                        "training diverged: " + std::to_string(state_.bad_steps) +
+                            " steps in a row had a non-finite or spiking loss (last " +
+                            std::to_string(loss) + "); lower lr (now " + std::to_string(cfg_.lr) +
+                            ") or resume from the last checkpoint");
+  } else {
+    optimizer_->step(grads, lr);
+    state_.bad_steps = 0;
+    // Running mean for the first steps, then an exponential average of recent losses.
+    ++state_.loss_mean_count;
+    const double alpha =
+        state_.loss_mean_count <= kSpikeWarmup ? 1.0 / double(state_.loss_mean_count) : 0.1;
+    state_.loss_mean += alpha * (loss - state_.loss_mean);
+  }
+  state_.adam_steps = optimizer_->steps_taken();
+  ++state_.step;
+  state_.tokens_seen += step_tokens_;
+  return loss;
+}
+
+// Mean loss over eval_batches * batch_size validation sequences (the same ones every time),
+// shared out over the processes.
+Result<double> Trainer::evaluate() {
+  torch::NoGradGuard no_grad;
+  const int64_t sequences = int64_t(cfg_.eval_batches) * cfg_.batch_size;
+  auto sum = torch::zeros({2}, torch::TensorOptions().dtype(torch::kFloat64));
+  try {
+    for (int64_t first = int64_t(rank_) * cfg_.batch_size; first < sequences;
+         first += int64_t(world_) * cfg_.batch_size) {
+      torch::Tensor x, y;
+      TINYLLM_TRY(fill_batch(*val_sampler_, uint64_t(first), x, y));
+      AutocastScope autocast(autocast_);
+      sum[0] += model_->loss(x, y).to(torch::kCPU, torch::kFloat64);
+      sum[1] += 1.0;
+    }
+    if (collective_) {
+      auto reduced = sum.to(device_, torch::kFloat32);
+      TINYLLM_TRY(collective_->allreduce_sum(reduced));
+      sum = reduced.to(torch::kCPU, torch::kFloat64);
+    }
+  } catch (const c10::Error& e) {
+    return make_error("validation", e.what_without_backtrace());
+  }
+  return sum[0].item<double>() / std::max(1.0, sum[1].item<double>());
+}
+
+void Trainer::sample() {
+  if (rank_ != 0) return;
+  std::vector<int32_t> prompt;
+  if (codec_ && codec_->encode && !cfg_.prompt.empty()) prompt = codec_->encode(cfg_.prompt);
+  if (prompt.empty()) prompt.push_back(codec_ ? codec_->start_id : 0);
+  SampleSettings s{cfg_.sample_tokens, cfg_.temperature, cfg_.top_k,
+                   cfg_.seed + uint64_t(state_.step)};
+  std::vector<int32_t> ids;
+  try {
+    ids = generate(*model_, prompt, s);
+  } catch (const c10::Error& e) {
+    emit({{"event", "warning"},
+          {"message", std::string("sampling failed: ") + e.what_without_backtrace()}});
+    return;
+  }
+  json event{{"event", "sample"}, {"step", state_.step}, {"prompt", cfg_.prompt}, {"tokens", ids}};
+  if (codec_ && codec_->decode)
+    if (auto text = codec_->decode(ids)) event["text"] = *text;
+  emit(event);
+}
+
+// Rank 0 writes; `step_checkpoint` makes a step-N folder (and moves latest.json), `best` the
+// best/ folder.
+Status Trainer::save(bool step_checkpoint, bool best) {
+  if (rank_ != 0) return {};
+  const json config = to_json(cfg_);
+  auto write = [&](const fs::path& dir, bool with_optimizer, const char* kind) -> Status {
+    const auto t0 = Clock::now();
+    TINYLLM_TRY(
+        write_checkpoint(dir, *model_, with_optimizer ? &*optimizer_ : nullptr, config, state_));
+    std::error_code ec;
+    emit({{"event", "checkpoint"},
+          {"kind", kind},
+          {"step", state_.step},
+          {"path", dir.string()},
+          {"bytes", int64_t(fs::file_size(dir / "model.safetensors", ec))},
+          {"seconds", seconds_since(t0)}});
+    return {};
+  };
+  if (step_checkpoint) {
+    const fs::path dir = out_dir_ / step_folder_name(state_.step);
+    TINYLLM_TRY(write(dir, true, "step"));
+    TINYLLM_TRY(write_latest(out_dir_, dir.filename().string(), state_.step));
+    prune_checkpoints(out_dir_, cfg_.keep_last);
+    last_checkpoint_ = dir;
+  }
+  if (best) TINYLLM_TRY(write(out_dir_ / "best", false, "best"));
+  return {};
+}
+
+Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
+  TINYLLM_TRY(setup(rendezvous));
+  emit(start_event());
+  const auto loop_start = Clock::now();
+  const int64_t first_step = state_.step;
+  const double flops_per_step =
+      model::training_flops_per_token(cfg_.model, cfg_.seq_len) * double(step_tokens_);
+  TrainOutcome out;
+  out.reason = "completed";
+  double loss = 0;
+  while (state_.step < cfg_.steps) {
+    const auto t0 = Clock::now();
+    bool stop_requested = false;
+    TINYLLM_TRY_ASSIGN(step_loss, train_step(stop_requested));
+    loss = step_loss;
+    const double dt = seconds_since(t0);
+    const bool last = state_.step == cfg_.steps;
+    if (rank_ == 0 && (state_.step % std::max<int64_t>(1, cfg_.log_every) == 0 || last)) {
+      const double mean_dt = seconds_since(loop_start) / double(state_.step - first_step);
+      emit({{"event", "step"},
+            {"step", state_.step},
+            {"steps", cfg_.steps},
+            {"loss", loss},
+            {"lr",
+             lr_at(state_.step - 1, {cfg_.lr, cfg_.min_lr_ratio, cfg_.warmup_steps, cfg_.steps})},
+            {"grad_norm", last_grad_norm_},
+            {"tokens", state_.tokens_seen},
+            {"tokens_per_s", double(step_tokens_) / dt},
+            {"mfu", flops_per_step / dt / (peak_flops_ * world_)},
+            {"step_s", dt},
+            {"eta_s", mean_dt * double(cfg_.steps - state_.step)}});
+    }
+    // Alone, a stop request counts as soon as this step is done; with several processes it
+    // travels with the next step's allreduce so that all of them stop at the same step.
+    if (!collective_ && stop_ && stop_->load()) stop_requested = true;
+    bool early_stop = false, improved = false;
+    // (No evaluation on a stop request: the resumed run evaluates where the full run would.)
+    if (cfg_.eval_every > 0 && (state_.step % cfg_.eval_every == 0 || last)) {
+      TINYLLM_TRY_ASSIGN(val, evaluate());
+      state_.val_loss = val;
+      improved = val < state_.best_val_loss - cfg_.min_delta;
+      if (improved) {
+        state_.best_val_loss = val;
+        state_.evals_since_best = 0;
+      } else {
+        ++state_.evals_since_best;
+        early_stop = cfg_.patience > 0 && state_.evals_since_best >= cfg_.patience;
+      }
+      emit({{"event", "val"},
+            {"step", state_.step},
+            {"val_loss", val},
+            {"best_val_loss", state_.best_val_loss},
+            {"improved", improved}});
+    }
+    if (cfg_.sample_every > 0 && (state_.step % cfg_.sample_every == 0 || last)) sample();
+    const bool ending = last || stop_requested || early_stop;
+    const bool periodic = cfg_.checkpoint_every > 0 && state_.step % cfg_.checkpoint_every == 0;
+    TINYLLM_TRY(save(periodic || ending, improved));
+    if (stop_requested) {
+      out.reason = "interrupted";
+      break;
+    }
+    if (early_stop) {
+      out.reason = "early_stop";
+      break;
+    }
+  }
+  out.step = state_.step;
+  out.loss = loss;
+  out.val_loss = state_.val_loss;
+  out.best_val_loss = state_.best_val_loss;
+  out.checkpoint = last_checkpoint_;
+  emit({{"event", "done"},
+        {"reason", out.reason},
+        {"step", out.step},
+        {"loss", out.loss},
+        {"val_loss", out.val_loss},
+        {"best_val_loss", out.best_val_loss < 1e29 ? json(out.best_val_loss) : json()},
+        {"tokens", state_.tokens_seen},
+        {"checkpoint", out.checkpoint.string()},
+        {"elapsed_s", seconds_since(start_)}});
+  return out;
+}
+
+}  // namespace
+
+std::string resolve_device(const std::string& setting) {
+  if (setting == "cuda" || (setting == "auto" && torch::cuda::is_available())) return "cuda";
+  return "cpu";
+}
+
+Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
+                                  const Rendezvous& rendezvous, const EventSink& sink,
+                                  const std::atomic<bool>* stop, const TextCodec* codec) {
+  Trainer trainer(std::move(config), data, sink, stop, codec);
+  auto result = trainer.run(rendezvous);
+  if (!result && sink && rendezvous.rank == 0)
+    sink(json{
+        {"event", "error"}, {"where", result.error().where}, {"message", result.error().message}});
+  return result;
+}
+
+}  // namespace tinyllm::train

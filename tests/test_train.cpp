@@ -1,0 +1,389 @@
+// tinyllm_train and the tinyllm-train worker: learning, exact resume, checkpoint safety, DDP,
+// the event stream. Tiny models (tens of thousands of parameters) keep every case to seconds.
+#include <QtTest>
+
+#include <sys/wait.h>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+#include "train/checkpoint.h"
+#include "train/optimizer.h"
+#include "train/train.h"
+
+using namespace tinyllm;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kWorker = fs::path(TINYLLM_BINARY_DIR) / "bin" / "tinyllm-train";
+
+// A 2-layer, 64-wide model over a 64-token vocabulary with context 32.
+train::TrainConfig tiny_config(const fs::path& out) {
+  train::TrainConfig c;
+  c.model_overrides = {
+      {"n_layer", 2}, {"n_head", 2}, {"n_embd", 64}, {"n_ctx", 32}, {"n_vocab", 64}};
+  c.out_dir = out.string();
+  c.batch_size = 4;
+  c.steps = 8;
+  c.warmup_steps = 2;
+  c.lr = 3e-3;
+  c.eval_every = 4;
+  c.eval_batches = 2;
+  c.checkpoint_every = 0;
+  c.threads = 1;
+  c.peak_flops = 1e10;  // skip the measurement
+  if (!train::finalize(c).ok()) qFatal("tiny config does not finalize");
+  return c;
+}
+
+struct Run {
+  std::vector<json> events;
+  std::vector<double> losses;  // per step, in order
+  Result<train::TrainOutcome> outcome = Error{};
+};
+
+// Runs the trainer in this process; `stop_after` > 0 requests a stop once that step is logged.
+Run train_in_process(const train::TrainConfig& c, const train::DataSplit& data,
+                     int stop_after = 0) {
+  Run run;
+  std::atomic<bool> stop{false};
+  auto sink = [&](const json& e) {
+    run.events.push_back(e);
+    if (e["event"] == "step") {
+      run.losses.push_back(e["loss"].get<double>());
+      if (stop_after > 0 && e["step"].get<int>() == stop_after) stop = true;
+    }
+  };
+  run.outcome = train::run_training(c, data, {}, sink, &stop);
+  return run;
+}
+
+// Runs the worker and returns its stdout lines; exit code and signal through the pointers.
+std::vector<std::string> run_worker(
+    const QStringList& args, int* exit_code,
+    const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
+    QProcess::ExitStatus* status = nullptr) {
+  QProcess p;
+  p.setProcessEnvironment(env);
+  p.start(QString::fromStdString(kWorker.string()), args);
+  if (!p.waitForFinished(120000)) qWarning("worker did not finish");
+  if (exit_code) *exit_code = p.exitCode();
+  if (status) *status = p.exitStatus();
+  const QString err = QString::fromUtf8(p.readAllStandardError());
+  if (!err.isEmpty()) qDebug("worker stderr: %s", qPrintable(err.left(2000)));
+  std::vector<std::string> lines;
+  for (const QByteArray& line : p.readAllStandardOutput().split('\n'))
+    if (!line.isEmpty()) lines.push_back(line.toStdString());
+  return lines;
+}
+
+QStringList tiny_worker_args(const fs::path& out) {
+  return {"--data_dir=synthetic:20000",
+          "--out_dir=" + QString::fromStdString(out.string()),
+          "--n_layer=2",
+          "--n_head=2",
+          "--n_embd=64",
+          "--n_ctx=32",
+          "--n_vocab=64",
+          "--batch_size=4",
+          "--threads=1",
+          "--peak_flops=1e10",
+          "--warmup_steps=2",
+          "--lr=3e-3",
+          "--eval_batches=2"};
+}
+
+std::vector<double> step_losses(const std::vector<std::string>& lines) {
+  std::vector<double> out;
+  for (const auto& l : lines) {
+    json e = json::parse(l, nullptr, false);
+    if (!e.is_discarded() && e["event"] == "step") out.push_back(e["loss"].get<double>());
+  }
+  return out;
+}
+
+}  // namespace
+
+class TestTrain : public QObject {
+  Q_OBJECT
+ private slots:
+  void scheduleWarmsUpThenDecays() {
+    train::Schedule s{1e-3, 0.1, 10, 110};
+    QCOMPARE(train::lr_at(0, s), 1e-4);
+    QCOMPARE(train::lr_at(9, s), 1e-3);
+    QVERIFY(std::abs(train::lr_at(60, s) - 0.55e-3) < 1e-12);  // cosine midpoint
+    QVERIFY(std::abs(train::lr_at(110, s) - 1e-4) < 1e-12);
+    QVERIFY(train::lr_at(30, s) > train::lr_at(31, s));
+  }
+
+  void configRejectsUnknownKeysAndEchoesOverrides() {
+    train::TrainConfig c;
+    auto bad = train::apply_json(c, {{"learning_rate", 1}}, "run.json");
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error().where.find("learning_rate") != std::string::npos);
+    QVERIFY(!train::apply_json(c, {{"steps", "ten"}}, "run.json").ok());
+    QVERIFY(!train::apply_json(c, {{"model", {{"n_layers", 2}}}}, "run.json").ok());
+    std::string was, now;
+    QVERIFY(train::apply_override(c, "lr", "3e-4", &was, &now).ok());
+    QCOMPARE(c.lr, 3e-4);
+    QCOMPARE(QString::fromStdString(was), QString("0.001"));
+    QVERIFY(train::apply_override(c, "n_embd", "192", &was, &now).ok());
+    QVERIFY(train::finalize(c).ok());
+    QCOMPARE(c.model.n_embd, 192);
+    QCOMPARE(c.model.n_ff, 768);  // follows n_embd
+    QCOMPARE(c.seq_len, c.model.n_ctx);
+    QVERIFY(!train::apply_override(c, "no_such_key", "1").ok());
+  }
+
+  void overfitsATinyBatch() {
+    // Four fixed random sequences, seen every step: a working model memorizes them.
+    QTemporaryDir dir;
+    auto c = tiny_config(fs::path(dir.path().toStdString()));
+    c.steps = 80;
+    c.eval_every = 0;
+    c.warmup_steps = 5;
+    c.lr = 1e-2;
+    c.weight_decay = 0;
+    std::vector<int32_t> tokens(4 * 32 + 1);
+    uint32_t s = 7;
+    for (auto& t : tokens)
+      t = int32_t((s = s * 1103515245u + 12345u) >> 16) % 64;
+    auto src = train::memory_source(tokens, 64);
+    auto r = train_in_process(c, {src, src});
+    QVERIFY2(r.outcome.ok(), r.outcome.ok() ? "" : r.outcome.error().to_string().c_str());
+    QVERIFY(r.losses.front() > 3.5);  // ~ln 64 = 4.16 at the start
+    qInfo("loss %.3f -> %.3f", r.losses.front(), r.losses.back());
+    QVERIFY2(r.losses.back() < 0.3, std::to_string(r.losses.back()).c_str());
+  }
+
+  void resumeContinuesBitForBit() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto data = train::split_tail(train::synthetic_source(20000, 64, 1), 0.1);
+    auto full = tiny_config(root / "full");
+    auto uninterrupted = train_in_process(full, data);
+    QVERIFY(uninterrupted.outcome.ok());
+    QCOMPARE(int(uninterrupted.losses.size()), 8);
+
+    auto part = tiny_config(root / "part");
+    auto first = train_in_process(part, data, 3);
+    QVERIFY(first.outcome.ok());
+    QCOMPARE(QString::fromStdString(first.outcome->reason), QString("interrupted"));
+    QCOMPARE(int(first.losses.size()), 3);
+    part.resume = true;
+    auto second = train_in_process(part, data);
+    QVERIFY2(second.outcome.ok(),
+             second.outcome.ok() ? "" : second.outcome.error().to_string().c_str());
+    QCOMPARE(second.events.front()["step"].get<int>(), 3);  // start event: resumed at step 3
+    std::vector<double> joined = first.losses;
+    joined.insert(joined.end(), second.losses.begin(), second.losses.end());
+    QCOMPARE(joined.size(), uninterrupted.losses.size());
+    for (size_t i = 0; i < joined.size(); ++i)
+      QVERIFY2(joined[i] == uninterrupted.losses[i],
+               ("step " + std::to_string(i + 1) + ": " + std::to_string(joined[i]) + " vs " +
+                std::to_string(uninterrupted.losses[i]))
+                   .c_str());
+    QCOMPARE(second.outcome->val_loss, uninterrupted.outcome->val_loss);
+  }
+
+  void checkpointRoundTripsThroughSafetensors() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto c = tiny_config(root);
+    auto m = train::Gpt2::create(c.model, torch::kCPU, 5);
+    QVERIFY(m.ok());
+    train::AdamW opt(m->flat_params(), m->decay_count(), {});
+    m->flat_grads().normal_();
+    opt.step(m->flat_grads(), 1e-3);
+    train::TrainState st;
+    st.step = 42;
+    st.adam_steps = 1;
+    QVERIFY(train::write_checkpoint(root / "ck", *m, &opt, train::to_json(c), st).ok());
+    auto m2 = train::Gpt2::create(c.model, torch::kCPU, 6);  // different init
+    train::AdamW opt2(m2->flat_params(), m2->decay_count(), {});
+    QVERIFY(!torch::equal(m->flat_params(), m2->flat_params()));
+    auto loaded = train::load_checkpoint(root / "ck", *m2, &opt2);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().to_string().c_str());
+    QVERIFY(torch::equal(m->flat_params(), m2->flat_params()));
+    QVERIFY(torch::equal(opt.exp_avg(), opt2.exp_avg()));
+    QVERIFY(torch::equal(opt.exp_avg_sq(), opt2.exp_avg_sq()));
+    QCOMPARE(opt2.steps_taken(), int64_t(1));
+    auto info = train::read_checkpoint_info(root / "ck");
+    QVERIFY(info.ok());
+    QCOMPARE(info->state.step, int64_t(42));
+    QVERIFY(info->model == c.model);
+    // Hugging Face's config.json sits beside the weights.
+    auto hf = json::parse(*read_file(root / "ck" / "config.json"));
+    QCOMPARE(hf["model_type"].get<std::string>(), std::string("gpt2"));
+    QCOMPARE(hf["activation_function"].get<std::string>(), std::string("gelu_new"));
+  }
+
+  void corruptCheckpointGivesAClearError() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto c = tiny_config(root);
+    auto m = train::Gpt2::create(c.model, torch::kCPU, 5);
+    QVERIFY(train::write_checkpoint(root / "ck", *m, nullptr, train::to_json(c), {}).ok());
+    const fs::path weights = root / "ck" / "model.safetensors";
+    std::string bytes = *read_file(weights);
+    bytes[bytes.size() / 2] ^= 0x40;  // one flipped bit in the data
+    std::ofstream(weights, std::ios::binary | std::ios::trunc) << bytes;
+    auto flipped = train::load_checkpoint(root / "ck", *m, nullptr);
+    QVERIFY(!flipped.ok());
+    QVERIFY2(flipped.error().message.find("checksum mismatch") != std::string::npos,
+             flipped.error().to_string().c_str());
+    QVERIFY(flipped.error().where.find("model.safetensors") != std::string::npos);
+    std::ofstream(root / "ck" / "state.json", std::ios::trunc) << "{\"step\": ";
+    auto bad_state = train::read_checkpoint_info(root / "ck");
+    QVERIFY(!bad_state.ok());
+    QVERIFY(bad_state.error().where.find("state.json") != std::string::npos);
+  }
+
+  void killDuringCheckpointLeavesThePreviousOneUsable() {
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "run";
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT", "2");  // dies inside the 2nd write
+    int code = 0;
+    QProcess::ExitStatus status;
+    auto args = tiny_worker_args(out);
+    args << "--steps=6"
+         << "--checkpoint_every=2"
+         << "--eval_every=0";
+    auto lines = run_worker(args, &code, env, &status);
+    QCOMPARE(status, QProcess::CrashExit);  // SIGKILL
+    QCOMPARE(int(step_losses(lines).size()), 4);
+    auto latest = train::latest_checkpoint(out);
+    QVERIFY(latest.ok());
+    QCOMPARE(QString::fromStdString(latest->filename().string()), QString("step-00000002"));
+    QVERIFY(!fs::exists(out / "step-00000004"));
+    // The survivor loads and the run resumes from it to the end.
+    auto resumed = run_worker(tiny_worker_args(out) << "--resume", &code);
+    QCOMPARE(code, 0);
+    QCOMPARE(int(step_losses(resumed).size()), 4);  // steps 3..6
+    QCOMPARE(QString::fromStdString(train::latest_checkpoint(out)->filename().string()),
+             QString("step-00000006"));
+    // The temporary folder of the killed write was cleaned up.
+    for (const auto& e : fs::directory_iterator(out))
+      QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().c_str());
+  }
+
+  void eventStreamParsesLineByLine() {
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "run";
+    int code = -1;
+    auto args = tiny_worker_args(out);
+    args << "--steps=4"
+         << "--eval_every=2"
+         << "--sample_every=4"
+         << "--sample_tokens=8"
+         << "--checkpoint_every=2";
+    auto lines = run_worker(args, &code);
+    QCOMPARE(code, 0);
+    std::map<std::string, int> seen;
+    const std::map<std::string, std::vector<const char*>> required = {
+        {"config", {"overrides"}},
+        {"start", {"config", "params", "memory_bytes", "device", "steps", "estimate"}},
+        {"step", {"step", "loss", "lr", "grad_norm", "tokens_per_s", "mfu", "eta_s"}},
+        {"val", {"step", "val_loss", "best_val_loss"}},
+        {"sample", {"step", "tokens"}},
+        {"checkpoint", {"kind", "step", "path"}},
+        {"done", {"reason", "step", "loss", "checkpoint"}}};
+    for (const auto& line : lines) {
+      json e = json::parse(line, nullptr, false);
+      QVERIFY2(!e.is_discarded(), line.c_str());
+      QVERIFY2(e.is_object() && e.contains("event"), line.c_str());
+      const std::string type = e["event"].get<std::string>();
+      QVERIFY2(required.count(type), line.c_str());
+      for (const char* field : required.at(type))
+        QVERIFY2(e.contains(field), (type + " lacks " + field).c_str());
+      ++seen[type];
+    }
+    QCOMPARE(seen["step"], 4);
+    QCOMPARE(seen["val"], 2);
+    QCOMPARE(seen["sample"], 1);
+    QCOMPARE(seen["done"], 1);
+    QCOMPARE(lines.back().find("\"event\":\"done\"") != std::string::npos, true);
+    // A bad setting is an error event, and a non-zero exit.
+    auto bad = run_worker({"--data_dir=synthetic", "--out_dir=/tmp/x", "--lr=fast"}, &code);
+    QVERIFY(code != 0);
+    QVERIFY(!bad.empty());
+    QCOMPARE(json::parse(bad.back())["event"].get<std::string>(), std::string("error"));
+  }
+
+  void sigtermCheckpointsThenExitsCleanly() {
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "run";
+    QProcess p;
+    auto args = tiny_worker_args(out);
+    args << "--steps=100000"
+         << "--eval_every=0"
+         << "--checkpoint_every=0";
+    p.start(QString::fromStdString(kWorker.string()), args);
+    QVERIFY(p.waitForStarted());
+    // Wait for the first step event, then ask it to stop.
+    QByteArray seen;
+    while (!seen.contains("\"event\":\"step\"") && p.waitForReadyRead(30000))
+      seen += p.readAllStandardOutput();
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+    seen += p.readAllStandardOutput();
+    QVERIFY(seen.contains("\"reason\":\"interrupted\""));
+    auto latest = train::latest_checkpoint(out);
+    QVERIFY(latest.ok());
+    QVERIFY(train::read_checkpoint_info(*latest).ok());
+  }
+
+  void dataParallelMatchesOneProcess() {
+    // Same global batch: 1 process x 2 micro-batches of 2 vs 2 processes x 1 micro-batch of 2.
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto common = [&](const char* name) {
+      QStringList a = tiny_worker_args(root / name);
+      a << "--steps=5"
+        << "--batch_size=2"
+        << "--batch_tokens=128"
+        << "--eval_every=5"
+        << "--checkpoint_every=0";
+      return a;
+    };
+    int code = -1;
+    auto single = step_losses(run_worker(common("one"), &code));
+    QCOMPARE(code, 0);
+    QCOMPARE(int(single.size()), 5);
+
+    const int port = 29000 + int(QRandomGenerator::global()->bounded(2000));
+    QProcess ranks[2];
+    for (int r = 0; r < 2; ++r) {
+      QStringList a = common("two");
+      a << QString("--rank=%1").arg(r) << "--world_size=2"
+        << "--dist_addr=127.0.0.1" << QString("--dist_port=%1").arg(port);
+      ranks[r].start(QString::fromStdString(kWorker.string()), a);
+    }
+    for (auto& p : ranks) {
+      QVERIFY(p.waitForFinished(120000));
+      if (p.exitCode() != 0) qWarning("%s", p.readAllStandardError().constData());
+      QCOMPARE(p.exitCode(), 0);
+    }
+    std::vector<std::string> lines;
+    for (const QByteArray& l : ranks[0].readAllStandardOutput().split('\n'))
+      if (!l.isEmpty()) lines.push_back(l.toStdString());
+    auto parallel = step_losses(lines);
+    QCOMPARE(parallel.size(), single.size());
+    for (size_t i = 0; i < single.size(); ++i) {
+      qInfo("step %zu: 1 process %.6f, 2 processes %.6f", i + 1, single[i], parallel[i]);
+      QVERIFY(std::abs(single[i] - parallel[i]) < 1e-4 * std::abs(single[i]));
+    }
+    QVERIFY(ranks[1].readAllStandardOutput().isEmpty());  // only rank 0 speaks
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrain)
+#include "test_train.moc"
