@@ -3,7 +3,7 @@
 # project and (when ../shared/datasets exists) the magic-wand recordings. Needs a build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=build/bin
+bin=${BUILD_DIR:-build}/bin
 out=docs/screenshots
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -23,6 +23,8 @@ shoot data-overview "$work/demo" --tab 1
 shoot data-splits "$work/demo" --tab 3
 shoot data-text "$work/demo" --tab 4
 shoot data-rssi "$work/zones" --tab 0
+$bin/tinyllm tokenizer train --project "$work/demo" --quiet >/dev/null
+shoot pretrain "$work/demo" --step 1 --train-steps 40
 if [ -d ../shared/datasets/magic_wand ]; then
   $bin/tinyllm project new "$work/wand" --task gesture >/dev/null
   $bin/tinyllm data import --project "$work/wand" ../shared/datasets/magic_wand/raw >/dev/null

@@ -138,6 +138,15 @@ class TestGui : public QObject {
     QTRY_VERIFY2_WITH_TIMEOUT(page->loss_points() >= 3, qPrintable(page->status_label()->text()),
                               180000);
     QVERIFY(page->training());
+    // Pause freezes the worker: no new points while paused; Continue goes on.
+    QTest::mouseClick(page->pause_button(), Qt::LeftButton);
+    QVERIFY(page->pause_button()->isChecked());
+    QTest::qWait(300);  // let events already in the pipe arrive
+    const int frozen = page->loss_points();
+    QTest::qWait(1500);
+    QCOMPARE(page->loss_points(), frozen);
+    QTest::mouseClick(page->pause_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(page->loss_points() > frozen, 60000);
     QSignalSpy finished(page, &ui::PretrainPage::trainingFinished);
     QTest::mouseClick(page->stop_button(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);

@@ -53,6 +53,15 @@ QString num(double v, int decimals = 1) {
   return QString::number(v, 'f', decimals);
 }
 
+// "3: hyw, lsj, xunkai": the people in a split, so a user can check that nobody is in two.
+QString people_list(const json& subjects) {
+  QStringList names;
+  for (const auto& s : subjects)
+    names << QString::fromStdString(s.get<std::string>());
+  if (names.isEmpty()) return QStringLiteral("-");
+  return QStringLiteral("%1: %2").arg(names.size()).arg(names.join(QStringLiteral(", ")));
+}
+
 QLabel* hint(const QString& text) {
   auto* l = new QLabel(text);
   l->setWordWrap(true);
@@ -413,7 +422,7 @@ void DataPage::fill_splits() {
       per_class << QStringLiteral("%1: %2").arg(QString::fromStdString(k)).arg(v.get<int>());
     add_row(splits_, {QString::fromLatin1(name), QString::number(sp.value("examples", 0)),
                       QString::number(sp.value("documents", 0)),
-                      QString::number(sp.value("subjects", json::array()).size()),
+                      people_list(sp.value("subjects", json::array())),
                       per_class.join(QStringLiteral(", "))});
   }
   split_note_->setText(tr("Split by %1: every person is in exactly one split, so the test measures "

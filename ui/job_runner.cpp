@@ -51,13 +51,21 @@ bool JobRunner::running() const {
 }
 
 void JobRunner::start(const QStringList& args) {
+  paused_ = false;
   output_.clear();
   pending_.clear();
   process_.start(cli_path(), args);
 }
 
+void JobRunner::set_paused(bool paused) {
+  if (!running() || paused == paused_) return;
+  ::kill(pid_t(process_.processId()), paused ? SIGSTOP : SIGCONT);
+  paused_ = paused;
+}
+
 void JobRunner::cancel() {
   if (!running()) return;
+  set_paused(false);  // a stopped process cannot act on SIGINT
   ::kill(pid_t(process_.processId()), SIGINT);
   QTimer::singleShot(10000, this, [this] {
     if (running()) process_.kill();

@@ -21,6 +21,9 @@ class JobRunner : public QObject {
   // Starts `tinyllm <args>`; output lines arrive through lineReceived, the end through finished.
   void start(const QStringList& args);
   void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a grace period
+  // Freezes or continues the process (SIGSTOP/SIGCONT): a pause that costs nothing to resume.
+  void set_paused(bool paused);
+  bool paused() const { return paused_; }
 
  signals:
   void lineReceived(const QString& line);
@@ -33,6 +36,7 @@ class JobRunner : public QObject {
   QProcess process_;
   QByteArray pending_;
   QString output_;
+  bool paused_ = false;
 };
 
 }  // namespace tinyllm::ui

@@ -43,10 +43,10 @@ QString eta_text(double seconds) {
   return QObject::tr("%1 h %2 min").arg(int(seconds / 3600)).arg(int(seconds / 60) % 60);
 }
 
-// A rough speed for this CPU: the measured ~93 GFLOP/s of the naive trainer on 2 cores (DESIGN.md)
-// scaled by the core count; the worker measures the real figure when it starts.
+// A rough speed for this CPU: what the trainer achieved per core on the 2-core build machine
+// (small models reach a fraction of matmul peak); the worker measures the real figure at start.
 double assumed_flops() {
-  return 45e9 * std::max(1, QThread::idealThreadCount());
+  return 18e9 * std::max(1, QThread::idealThreadCount());
 }
 
 }  // namespace
@@ -108,7 +108,11 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   stop_ = new QPushButton(tr("Sto&p"));
   stop_->setToolTip(tr("Writes a checkpoint, then stops. Resume continues from it."));
   resume_ = new QPushButton(tr("&Resume"));
+  pause_ = new QPushButton(tr("P&ause"));
+  pause_->setCheckable(true);
+  pause_->setToolTip(tr("Freezes training where it is; press again to continue."));
   buttons->addWidget(start_);
+  buttons->addWidget(pause_);
   buttons->addWidget(stop_);
   buttons->addWidget(resume_);
   mf->addRow(buttons);
@@ -160,6 +164,11 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   connect(start_, &QPushButton::clicked, this, [this] { start(false); });
   connect(resume_, &QPushButton::clicked, this, [this] { start(true); });
   connect(stop_, &QPushButton::clicked, this, &PretrainPage::stop_training);
+  connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
+    train_job_->set_paused(paused);
+    pause_->setText(paused ? tr("Contin&ue") : tr("P&ause"));
+    if (paused) status_->setText(tr("Paused. Press Continue to go on."));
+  });
   connect(log_scale_, &QCheckBox::toggled, this, [this](bool on) {
     loss_plot_->yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     loss_plot_->yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
@@ -200,7 +209,10 @@ void PretrainPage::refresh() {
     const bool stale = session_.project().is_stale(*tokenizer);
     tokenizer_state_->setText(
         stale ? tr("<b>Stale:</b> the training text changed. Train the tokenizer again.")
-              : tr("Trained (%1).").arg(QString::fromStdString(tokenizer->settings.dump())));
+              : tr("Trained: %1, vocabulary of %2 requested. Retrain after changing the text.")
+                    .arg(QString::fromStdString(tokenizer->settings.value("model_type", "bpe"))
+                             .toUpper())
+                    .arg(tokenizer->settings.value("vocab_size", 0)));
   } else {
     tokenizer_state_->setText(tr("Not trained yet."));
   }
@@ -208,6 +220,13 @@ void PretrainPage::refresh() {
   start_->setEnabled(tokenizer && !busy);
   resume_->setEnabled(tokenizer && !busy);
   stop_->setEnabled(busy);
+  pause_->setEnabled(busy);
+  if (!busy && pause_->isChecked()) {
+    pause_->blockSignals(true);
+    pause_->setChecked(false);
+    pause_->setText(tr("P&ause"));
+    pause_->blockSignals(false);
+  }
   update_estimate();
   list_runs();
 }

@@ -36,6 +36,7 @@ class PretrainPage : public QWidget {
   QPushButton* tokenizer_button() const { return train_tokenizer_; }
   QPushButton* start_button() const { return start_; }
   QPushButton* stop_button() const { return stop_; }
+  QPushButton* pause_button() const { return pause_; }
   QSpinBox* steps() const { return steps_; }
   QComboBox* preset() const { return preset_; }
   QCustomPlot* loss_plot() const { return loss_plot_; }
@@ -69,6 +70,7 @@ class PretrainPage : public QWidget {
   QSpinBox* steps_;
   QPushButton* start_;
   QPushButton* stop_;
+  QPushButton* pause_;
   QPushButton* resume_;
   QProgressBar* progress_;
   QLabel* status_;

@@ -1,17 +1,21 @@
 // tinyllm-studio: the desktop workbench.
 //   tinyllm-studio [PROJECT_FOLDER]
 //   tinyllm-studio PROJECT_FOLDER --screenshot OUT.png [--step N] [--tab M] [--recording K]
+//                  [--train-steps N]
 // The screenshot form opens the project at a page, saves the window as PNG and exits (used by
 // docs/screenshots.sh for the README).
 #include <QApplication>
 #include <QComboBox>
 #include <QCommandLineParser>
 #include <QListWidget>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTimer>
 
 #include "data_page.h"
 #include "main_window.h"
+#include "pretrain_page.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -29,7 +33,11 @@ int main(int argc, char** argv) {
                          QStringLiteral("n"), "0");
   QCommandLineOption recording(QStringLiteral("recording"), QStringLiteral("recording to plot"),
                                QStringLiteral("n"), "0");
-  parser.addOptions({shot, step, tab, recording});
+  QCommandLineOption train(
+      QStringLiteral("train-steps"),
+      QStringLiteral("start a tiny training run of N steps; shoot when it ends"),
+      QStringLiteral("n"));
+  parser.addOptions({shot, step, tab, recording, train});
   parser.process(app);
 
   tinyllm::ui::MainWindow window;
@@ -41,10 +49,20 @@ int main(int argc, char** argv) {
     window.step_rail()->setCurrentRow(parser.value(step).toInt());
     window.data_page()->tabs()->setCurrentIndex(parser.value(tab).toInt());
     window.data_page()->recording_picker()->setCurrentIndex(parser.value(recording).toInt());
-    QTimer::singleShot(800, &window, [&] {
+    auto save = [&] {
       const bool ok = window.grab().save(parser.value(shot));
       QApplication::exit(ok ? 0 : 1);
-    });
+    };
+    if (parser.isSet(train)) {
+      auto* page = window.pretrain_page();
+      page->preset()->setCurrentIndex(page->preset()->findData(QStringLiteral("tiny")));
+      page->steps()->setValue(parser.value(train).toInt());
+      QObject::connect(page, &tinyllm::ui::PretrainPage::trainingFinished, &window,
+                       [&] { QTimer::singleShot(500, &window, save); });
+      QTimer::singleShot(300, &window, [page] { page->start_button()->click(); });
+    } else {
+      QTimer::singleShot(800, &window, save);
+    }
   }
   return app.exec();
 }
