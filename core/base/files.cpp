@@ -20,8 +20,14 @@ std::string errno_text() {
 
 fs::path temp_path_for(const fs::path& target) {
   std::random_device rd;
-  return target.parent_path() / ("." + target.filename().string() + ".tmp-" +
-                                 std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  // Appends rather than operator+ chains: GCC 12 reports a false -Wrestrict on those (PR105651).
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".tmp-";
+  name += std::to_string(::getpid());
+  name += '-';
+  name += std::to_string(rd());
+  return target.parent_path() / name;
 }
 }  // namespace
 

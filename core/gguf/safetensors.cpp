@@ -285,7 +285,10 @@ Status SafetensorsWriter::write(const std::filesystem::path& path) const {
     header += "\"__metadata__\":{";
     bool first = true;
     for (const auto& [k, v] : metadata_) {
-      header += (first ? "" : ",") + json_string(k) + ":" + json_string(v);
+      if (!first) header += ',';  // appends: GCC 12 misreports operator+ chains (-Wrestrict)
+      header += json_string(k);
+      header += ':';
+      header += json_string(v);
       first = false;
     }
     header += "}";
@@ -293,10 +296,15 @@ Status SafetensorsWriter::write(const std::filesystem::path& path) const {
   uint64_t offset = 0;
   for (const auto& e : entries_) {
     const uint64_t bytes = e.info.numel() * dtype_size(e.info.dtype);
-    header += (header.size() > 1 ? "," : "") + json_string(e.info.name) + ":{\"dtype\":\"" +
-              to_string(e.info.dtype) + "\",\"shape\":[";
-    for (size_t i = 0; i < e.info.shape.size(); ++i)
-      header += (i ? "," : "") + std::to_string(e.info.shape[i]);
+    if (header.size() > 1) header += ',';
+    header += json_string(e.info.name);
+    header += ":{\"dtype\":\"";
+    header += to_string(e.info.dtype);
+    header += "\",\"shape\":[";
+    for (size_t i = 0; i < e.info.shape.size(); ++i) {
+      if (i) header += ',';
+      header += std::to_string(e.info.shape[i]);
+    }
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
               std::to_string(offset + bytes) + "]}";
     offset += bytes;
