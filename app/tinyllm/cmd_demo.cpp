@@ -1,5 +1,6 @@
-// tinyllm demo: the whole pipeline, headless, on the built-in demo project. What exists of the
-// pipeline runs; each step prints what it did.
+// tinyllm demo: the whole pipeline, headless, on the built-in demo project: data, tokenizer,
+// pre-training, a sample. Each step runs the same code as its own subcommand and prints what it
+// did.
 #include <cstdio>
 #include <cstdlib>
 
@@ -12,13 +13,15 @@ namespace tinyllm::cli {
 namespace fs = std::filesystem;
 
 int run_demo_command(const std::vector<std::string>& argv) {
-  auto args = Args::parse(argv, {{"kind", "seed"}, {"help", "fresh"}, {}});
+  auto args = Args::parse(argv, {{"kind", "seed", "preset", "steps"}, {"help", "fresh"}, {}});
   if (!args) return fail(args.error());
   if (args->flag("help")) {
     std::printf(
-        "usage: tinyllm demo [DIR] [--kind imu|rssi] [--seed N] [--fresh]\n"
+        "usage: tinyllm demo [DIR] [--kind imu|rssi] [--seed N] [--fresh] [--preset tiny|small]\n"
+        "                   [--steps N]\n"
         "Creates (or reuses) the demo project in DIR (default ~/TinyLLM/demo-<kind>) and runs\n"
-        "every step of the pipeline on it.\n");
+        "every step of the pipeline on it (default: the tiny model for 300 steps; a second run\n"
+        "continues training).\n");
     return 0;
   }
   const std::string kind = args->get_or("kind", "imu");
@@ -60,9 +63,31 @@ int run_demo_command(const std::vector<std::string>& argv) {
               static_cast<unsigned long long>(splits["test"].value("examples", 0ULL)),
               prepared->summary.value("split_by", "").c_str());
   std::printf("first training example:\n%s\n", prepared->first_task_example.c_str());
-  std::printf(
-      "\nnext steps are run by later parts of the workbench as they land: tokenizer, "
-      "pre-training, fine-tuning, quantization, deployment.\n");
+
+  std::printf("\n== step 2: tokenizer ==\n");
+  std::fflush(stdout);
+  const std::string project_dir = dir.string();
+  if (int rc = run_tokenizer_command({"train", "--project", project_dir, "--quiet"}); rc != 0)
+    return rc;
+
+  std::printf("\n== step 2: pre-training ==\n");
+  std::fflush(stdout);
+  // One run per demo project: a second demo continues it instead of starting over.
+  const bool resume = fs::exists(dir / "checkpoints" / "demo" / "latest.json");
+  std::vector<std::string> train = {"--project",    project_dir,
+                                    "--run",        "demo",
+                                    "--preset",     args->get_or("preset", "tiny"),
+                                    "--steps",      args->get_or("steps", "300"),
+                                    "--eval_every", "50"};
+  if (resume) train.push_back("--resume");
+  if (int rc = run_train_command(train); rc != 0) return rc;
+
+  std::printf("\n== a sample from the model ==\n");
+  std::fflush(stdout);
+  if (int rc = run_sample_command({"--project", project_dir, "--run", "demo", "--tokens", "80"});
+      rc != 0)
+    return rc;
+  std::printf("\nfine-tuning, quantization and deployment come in later versions.\n");
   return 0;
 }
 
