@@ -159,6 +159,15 @@ class TestGui : public QObject {
       listed |= page->runs()->item(i)->text().contains("step");
     QVERIFY(listed);
     QVERIFY(window.step_rail()->item(1)->text().contains("done"));
+    // A past run's curves come back from its recorded events.
+    const int seen = page->loss_points();
+    QListWidgetItem* checkpoint = nullptr;
+    for (int i = 0; i < page->runs()->count(); ++i)
+      if (page->runs()->item(i)->text().contains("step")) checkpoint = page->runs()->item(i);
+    QVERIFY(checkpoint);
+    emit page->runs()->itemActivated(checkpoint);
+    QCOMPARE(page->loss_points(), seen);
+    QVERIFY(page->status_label()->text().contains("recorded run"));
   }
 
   void corruptProjectOpensWithTheError() {

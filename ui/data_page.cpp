@@ -370,7 +370,7 @@ void DataPage::fill_overview(const json& source) {
   histogram_->rescaleAxes();
   histogram_->xAxis->setRange(-0.6, double(classes.size()) - 0.4);
   histogram_->yAxis->setRangeLower(0);
-  histogram_->replot();
+  style_plot(histogram_);
 
   channels_->setRowCount(0);
   const json channels = stats.value("channels", json::array());

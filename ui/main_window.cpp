@@ -21,6 +21,9 @@
 #include "project/project.h"
 #include "project_session.h"
 #include "start_page.h"
+#include "trace_plot.h"
+
+#include <qcustomplot.h>
 
 // The icons live in a static library: their registration must be pulled in explicitly.
 static void init_resources() {
@@ -206,6 +209,9 @@ void MainWindow::build_menus() {
 
 void MainWindow::set_dark(bool dark) {
   qApp->setPalette(dark ? dark_palette() : qApp->style()->standardPalette());
+  for (auto* plot : findChildren<QCustomPlot*>())
+    style_plot(plot);
+  refresh_rail();
 }
 
 void MainWindow::show_start() {
@@ -244,8 +250,8 @@ void MainWindow::refresh_rail() {
     item->setToolTip(session_->requirement(Step(i)));
     // Steps without an engine yet can be looked at but are shown as not available.
     item->setForeground(st == StepState::unavailable || st == StepState::blocked
-                            ? palette().color(QPalette::Disabled, QPalette::Text)
-                            : palette().color(QPalette::Text));
+                            ? qApp->palette().color(QPalette::Disabled, QPalette::Text)
+                            : qApp->palette().color(QPalette::Text));
   }
 }
 

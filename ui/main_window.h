@@ -30,6 +30,8 @@ class MainWindow : public QMainWindow {
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
   QWidget* step_page(int step) const;
+  // Light or dark palette for the whole application (plots included).
+  void set_dark(bool dark);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -38,7 +40,6 @@ class MainWindow : public QMainWindow {
   void build_menus();
   void refresh_rail();
   void show_start();
-  void set_dark(bool dark);
 
   ProjectSession* session_;
   QStackedWidget* top_;

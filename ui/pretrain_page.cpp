@@ -4,6 +4,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -20,6 +22,7 @@
 #include "job_runner.h"
 #include "model/config.h"
 #include "project_session.h"
+#include "trace_plot.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
@@ -123,7 +126,9 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   mf->addRow(status_);
   lv->addWidget(model);
-  lv->addWidget(new QLabel(tr("<b>Runs and checkpoints</b> (★ best validation loss)")));
+  lv->addWidget(
+      new QLabel(tr("<b>Runs and checkpoints</b> (★ best validation loss; "
+                    "double-click to show a run's curves)")));
   runs_ = new QListWidget;
   lv->addWidget(runs_, 1);
   splitter->addWidget(left);
@@ -187,6 +192,10 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   connect(train_job_, &JobRunner::finished, this,
           [this](int code, const QString&, const QString& err) { on_finished(code, err); });
   connect(&session_, &ProjectSession::changed, this, &PretrainPage::refresh);
+  connect(runs_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+    const QString checkpoint = item->data(Qt::UserRole).toString();
+    if (!checkpoint.isEmpty() && !train_job_->running()) show_run(QFileInfo(checkpoint).path());
+  });
   refresh();
 }
 
@@ -365,6 +374,19 @@ void PretrainPage::on_finished(int code, const QString& error_tail) {
   }
   refresh();
   emit trainingFinished(code == 0);
+}
+
+void PretrainPage::show_run(const QString& run_folder) {
+  QFile file(run_folder + QStringLiteral("/events.jsonl"));
+  if (!file.open(QIODevice::ReadOnly)) {
+    status_->setText(tr("This run has no recorded curves (it was made by an older version)."));
+    return;
+  }
+  reset_plots();
+  while (!file.atEnd())
+    on_event(QString::fromUtf8(file.readLine()).trimmed());
+  status_->setText(
+      tr("Showing the recorded run %1. %2").arg(QFileInfo(run_folder).fileName(), status_->text()));
 }
 
 void PretrainPage::list_runs() {

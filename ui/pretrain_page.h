@@ -57,6 +57,8 @@ class PretrainPage : public QWidget {
   void on_finished(int code, const QString& error_tail);
   void list_runs();
   void reset_plots();
+  // Replots a past run from its events.jsonl.
+  void show_run(const QString& run_folder);
 
   ProjectSession& session_;
   JobRunner* tokenizer_job_;

@@ -37,11 +37,13 @@ int main(int argc, char** argv) {
       QStringLiteral("train-steps"),
       QStringLiteral("start a tiny training run of N steps; shoot when it ends"),
       QStringLiteral("n"));
-  parser.addOptions({shot, step, tab, recording, train});
+  QCommandLineOption dark(QStringLiteral("dark"), QStringLiteral("use the dark palette"));
+  parser.addOptions({shot, step, tab, recording, train, dark});
   parser.process(app);
 
   tinyllm::ui::MainWindow window;
   window.resize(1360, 860);
+  if (parser.isSet(dark)) window.set_dark(true);
   window.show();
   const QStringList args = parser.positionalArguments();
   if (!args.isEmpty()) window.open_project(args.at(0));

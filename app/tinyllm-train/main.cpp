@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -206,7 +207,21 @@ int run_train(Args& args) {
   if (!codec && !tok.empty() && fs::exists(tok)) return fail(codec.error(), rv.rank);
 
   install_signal_handlers();
-  auto sink = [](const json& e) { print_event(e); };
+  // Events also go to the run folder, so the GUI can show a past run's curves (appended on
+  // resume: the file is the run's whole history).
+  std::error_code ec;
+  fs::create_directories(config.out_dir, ec);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> history(
+      rv.rank == 0 ? std::fopen((fs::path(config.out_dir) / "events.jsonl").c_str(), "a") : nullptr,
+      [](std::FILE* f) { return f ? std::fclose(f) : 0; });
+  auto sink = [&history](const json& e) {
+    print_event(e);
+    if (history) {
+      const std::string line = e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      std::fwrite(line.data(), 1, line.size(), history.get());
+      std::fflush(history.get());
+    }
+  };
   auto outcome = train::run_training(config, *data, rv, sink, &g_stop, codec ? &*codec : nullptr);
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
