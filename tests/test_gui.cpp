@@ -25,6 +25,24 @@
 using namespace tinyllm;
 namespace fs = std::filesystem;
 
+namespace {
+
+// The demo project with prepared text and a trained tokenizer, made through the CLI.
+void make_demo_with_tokenizer(const QString& folder) {
+  const QString cli = QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
+  for (const QStringList& args :
+       {QStringList{"project", "new", folder, "--demo", "imu"},
+        QStringList{"data", "prepare", "--project", folder},
+        QStringList{"tokenizer", "train", "--project", folder, "--quiet"}}) {
+    QProcess p;
+    p.start(cli, args);
+    QVERIFY(p.waitForFinished(300000));
+    QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+  }
+}
+
+}  // namespace
+
 class TestGui : public QObject {
   Q_OBJECT
   QTemporaryDir home_;
@@ -110,19 +128,10 @@ class TestGui : public QObject {
   }
 
   void pretrainLiveLossThenStopWithCheckpoint() {
-    // The demo project with prepared text and a tokenizer, made through the CLI.
     QTemporaryDir dir;
     const QString folder = dir.path() + "/demo";
-    const QString cli = QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
-    for (const QStringList& args :
-         {QStringList{"project", "new", folder, "--demo", "imu"},
-          QStringList{"data", "prepare", "--project", folder},
-          QStringList{"tokenizer", "train", "--project", folder, "--quiet"}}) {
-      QProcess p;
-      p.start(cli, args);
-      QVERIFY(p.waitForFinished(300000));
-      QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
-    }
+    make_demo_with_tokenizer(folder);
+    if (QTest::currentTestFailed()) return;
     ui::MainWindow window;
     window.show();
     QVERIFY(window.open_project(folder));
@@ -168,6 +177,34 @@ class TestGui : public QObject {
     emit page->runs()->itemActivated(checkpoint);
     QCOMPARE(page->loss_points(), seen);
     QVERIFY(page->status_label()->text().contains("recorded run"));
+  }
+
+  void crashingWorkerShowsItsLogAndTheAppStaysUp() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    make_demo_with_tokenizer(folder);
+    if (QTest::currentTestFailed()) return;
+    // The worker kills itself (SIGKILL) in its first checkpoint write: a crash mid-run.
+    qputenv("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT", "1");
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(1);
+    auto* page = window.pretrain_page();
+    page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
+    page->steps()->setValue(500);
+    QSignalSpy finished(page, &ui::PretrainPage::trainingFinished);
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(page->loss_points() >= 2, 180000);
+    QTest::mouseClick(page->stop_button(), Qt::LeftButton);  // stopping writes a checkpoint
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    qunsetenv("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT");
+    QVERIFY(!finished.at(0).at(0).toBool());
+    const QString status = page->status_label()->text();
+    QVERIFY2(status.contains("stopped unexpectedly"), qPrintable(status));
+    QVERIFY2(status.contains("tinyllm"), qPrintable(status));  // the log's last lines are shown
+    QVERIFY(window.isVisible());
+    QVERIFY(page->start_button()->isEnabled());  // and a new run can start
   }
 
   void corruptProjectOpensWithTheError() {

@@ -183,6 +183,8 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   connect(tokenizer_job_, &JobRunner::finished, this,
           [this](int code, const QString&, const QString& err) {
             session_.set_running(Step::pretrain, false);
+            progress_->setRange(0, 1);
+            progress_->setValue(code == 0 ? 1 : 0);
             if (code != 0)
               tokenizer_state_->setText(
                   tr("<span style='color:#c62828'>%1</span>").arg(err.toHtmlEscaped()));
@@ -266,6 +268,7 @@ void PretrainPage::update_estimate() {
 void PretrainPage::train_tokenizer() {
   if (!session_.is_open() || tokenizer_job_->running()) return;
   tokenizer_state_->setText(tr("Training the tokenizer..."));
+  progress_->setRange(0, 0);  // busy: the trainer reports no fraction done
   session_.set_running(Step::pretrain, true);
   tokenizer_job_->start({QStringLiteral("tokenizer"), QStringLiteral("train"),
                          QStringLiteral("--project"), session_.folder(), QStringLiteral("--type"),
