@@ -20,6 +20,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "appearance.h"
 #include "data/store.h"
 #include "import_dialog.h"
 #include "job_runner.h"
@@ -175,6 +176,7 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   tabs_->addTab(text_, tr("Training text"));
   splitter->addWidget(tabs_);
   splitter->setStretchFactor(1, 3);
+  remember_splitter(splitter, QStringLiteral("layout/data_splitter"));
 
   connect(import_, &QPushButton::clicked, this, [this] { open_import_dialog(); });
   connect(prepare_, &QPushButton::clicked, this, &DataPage::prepare);

@@ -15,13 +15,13 @@
 #include <QStyleHints>
 #include <QVBoxLayout>
 
+#include "appearance.h"
 #include "data_page.h"
 #include "job_runner.h"
 #include "pretrain_page.h"
 #include "project/project.h"
 #include "project_session.h"
 #include "start_page.h"
-#include "trace_plot.h"
 
 #include <qcustomplot.h>
 

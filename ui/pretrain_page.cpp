@@ -19,10 +19,10 @@
 #include <QThread>
 #include <QVBoxLayout>
 
+#include "appearance.h"
 #include "job_runner.h"
 #include "model/config.h"
 #include "project_session.h"
-#include "trace_plot.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
@@ -161,6 +161,7 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   rv->addWidget(samples_, 2);
   splitter->addWidget(right);
   splitter->setStretchFactor(1, 3);
+  remember_splitter(splitter, QStringLiteral("layout/pretrain_splitter"));
 
   connect(preset_, &QComboBox::currentIndexChanged, this, &PretrainPage::update_estimate);
   connect(steps_, &QSpinBox::valueChanged, this, &PretrainPage::update_estimate);

@@ -34,10 +34,4 @@ class TracePlot : public QWidget {
   QCustomPlot* plot_;
 };
 
-// Colours for classes, stable by class index, readable on light and dark backgrounds.
-QColor class_color(int index);
-
-// Paints a plot's background, axes, grid and legends from the application palette (light/dark).
-void style_plot(QCustomPlot* plot);
-
 }  // namespace tinyllm::ui
