@@ -25,24 +25,6 @@ using namespace tinyllm;
 
 namespace {
 
-class VectorDocuments : public text::DocumentSource {
- public:
-  explicit VectorDocuments(const std::vector<std::string>& docs) : docs_(docs) {}
-  Status rewind() override {
-    next_ = 0;
-    return {};
-  }
-  Result<bool> next(std::string& doc) override {
-    if (next_ >= docs_.size()) return false;
-    doc = docs_[next_++];
-    return true;
-  }
-
- private:
-  const std::vector<std::string>& docs_;
-  size_t next_ = 0;
-};
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -105,7 +87,7 @@ int main(int argc, char** argv) {
     text::TrainSettings settings;
     settings.model_type = type;
     settings.vocab_size = vocab;
-    VectorDocuments docs(texts);
+    test::VectorDocuments docs(texts);
     auto trained =
         text::train_sentencepiece(docs, settings, {"wing", "ring", "slope", "negative"}, nullptr);
     if (!trained.ok()) {

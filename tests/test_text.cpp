@@ -35,24 +35,6 @@ void SetMinLogLevel(int level);
 
 namespace {
 
-class VectorDocuments : public text::DocumentSource {
- public:
-  explicit VectorDocuments(std::vector<std::string> docs) : docs_(std::move(docs)) {}
-  Status rewind() override {
-    next_ = 0;
-    return {};
-  }
-  Result<bool> next(std::string& doc) override {
-    if (next_ >= docs_.size()) return false;
-    doc = docs_[next_++];
-    return true;
-  }
-
- private:
-  std::vector<std::string> docs_;
-  size_t next_ = 0;
-};
-
 class VectorSentences : public sentencepiece::SentenceIterator {
  public:
   explicit VectorSentences(const std::vector<std::string>& v) : v_(v) {}
@@ -175,7 +157,7 @@ class TestText : public QObject {
     s.model_type = type;
     s.vocab_size = vocab;
     s.threads = 2;
-    VectorDocuments d(docs);
+    test::VectorDocuments d(docs);
     auto m = text::train_sentencepiece(d, s, labels, nullptr);
     if (!m.ok()) qWarning("%s", m.error().to_string().c_str());
     return m.ok() ? m->model_bytes : std::string();

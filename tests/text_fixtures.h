@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "text/train.h"
+
 namespace tinyllm::test {
 
 struct TaskText {
@@ -40,5 +42,24 @@ std::vector<std::string> lines_of(const std::vector<std::string>& texts);
 
 // True when `text` is valid UTF-8 and has no "▁" (U+2581): the texts that must round-trip.
 bool round_trip_expected(const std::string& text);
+
+// Documents held in memory, for training a tokenizer from fixtures (tests and bench).
+class VectorDocuments : public text::DocumentSource {
+ public:
+  explicit VectorDocuments(std::vector<std::string> docs) : docs_(std::move(docs)) {}
+  Status rewind() override {
+    next_ = 0;
+    return {};
+  }
+  Result<bool> next(std::string& doc) override {
+    if (next_ >= docs_.size()) return false;
+    doc = docs_[next_++];
+    return true;
+  }
+
+ private:
+  std::vector<std::string> docs_;
+  size_t next_ = 0;
+};
 
 }  // namespace tinyllm::test
