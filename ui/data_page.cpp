@@ -308,11 +308,10 @@ void DataPage::refresh() {
 void DataPage::show_recording(int index) {
   if (index < 0 || !session_.is_open()) return;
   const QVariantList ref = recording_->itemData(index).toList();
-  const json& sources = session_.data_info()["sources"];
-  const json& src = sources[size_t(ref[0].toInt())];
+  // The picker lists sources in project order, so the index names the project's source.
   const auto& project = session_.project();
-  auto store = data::SeriesStore::open(
-      project.path(src.value("store_path", project.sources[size_t(ref[0].toInt())].store)));
+  auto store =
+      data::SeriesStore::open(project.path(project.sources.at(size_t(ref[0].toInt())).store));
   if (!store) {
     emit status(QString::fromStdString(store.error().to_string()));
     return;
