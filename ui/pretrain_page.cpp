@@ -340,10 +340,7 @@ void PretrainPage::on_event(const QString& line) {
                          .arg(loss, 0, 'f', 3)
                          .arg(int(e.value("tokens_per_s", 0.0)))
                          .arg(eta_text(e.value("eta_s", 0.0))));
-    for (auto* p : {loss_plot_, lr_plot_, speed_plot_}) {
-      p->rescaleAxes();
-      p->replot(QCustomPlot::rpQueuedReplot);
-    }
+    if (!replaying_) rescale_plots();
   } else if (kind == "val") {
     loss_plot_->graph(2)->addData(e.value("step", 0), e.value("val_loss", 0.0));
     loss_plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -380,6 +377,13 @@ void PretrainPage::on_finished(int code, const QString& error_tail) {
   emit trainingFinished(code == 0);
 }
 
+void PretrainPage::rescale_plots() {
+  for (auto* p : {loss_plot_, lr_plot_, speed_plot_}) {
+    p->rescaleAxes();
+    p->replot(QCustomPlot::rpQueuedReplot);
+  }
+}
+
 void PretrainPage::show_run(const QString& run_folder) {
   QFile file(run_folder + QStringLiteral("/events.jsonl"));
   if (!file.open(QIODevice::ReadOnly)) {
@@ -387,8 +391,12 @@ void PretrainPage::show_run(const QString& run_folder) {
     return;
   }
   reset_plots();
+  // Rescaling once at the end keeps a long run's replay linear in its length.
+  replaying_ = true;
   while (!file.atEnd())
     on_event(QString::fromUtf8(file.readLine()).trimmed());
+  replaying_ = false;
+  rescale_plots();
   status_->setText(
       tr("Showing the recorded run %1. %2").arg(QFileInfo(run_folder).fileName(), status_->text()));
 }

@@ -59,6 +59,7 @@ class PretrainPage : public QWidget {
   void reset_plots();
   // Replots a past run from its events.jsonl.
   void show_run(const QString& run_folder);
+  void rescale_plots();
 
   ProjectSession& session_;
   JobRunner* tokenizer_job_;
@@ -84,6 +85,7 @@ class PretrainPage : public QWidget {
   QListWidget* runs_;
   double smoothed_ = 0;
   bool have_smoothed_ = false;
+  bool replaying_ = false;  // show_run feeds recorded events: rescale once at the end
 };
 
 }  // namespace tinyllm::ui
