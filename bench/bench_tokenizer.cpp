@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "text/tokenizer.h"
-#include "text/train.h"
+#include "text/vocab_learning.h"
 #include "text_fixtures.h"
 
 namespace sentencepiece::logging {
@@ -84,12 +84,12 @@ int main(int argc, char** argv) {
 
   for (const char* type : {"bpe", "unigram"}) {
     if (types != "both" && types != type) continue;
-    text::TrainSettings settings;
+    text::VocabSettings settings;
     settings.model_type = type;
     settings.vocab_size = vocab;
     test::VectorDocuments docs(texts);
     auto trained =
-        text::train_sentencepiece(docs, settings, {"wing", "ring", "slope", "negative"}, nullptr);
+        text::learn_sentencepiece(docs, settings, {"wing", "ring", "slope", "negative"}, nullptr);
     if (!trained.ok()) {
       std::fprintf(stderr, "bench_tokenizer: %s\n", trained.error().to_string().c_str());
       return 1;

@@ -1,4 +1,4 @@
-// tinyllm_model (config, presets, estimates, names) and tinyllm_gguf's safetensors reader/writer.
+// tinyllm_model (config, presets, estimates, names) and tinyllm_safetensors's safetensors reader/writer.
 #include <QtTest>
 
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <set>
 
 #include "base/files.h"
-#include "gguf/safetensors.h"
+#include "safetensors/safetensors.h"
 #include "model/config.h"
 #include "model/config_json.h"
 #include "model/names.h"
@@ -129,24 +129,24 @@ class TestModel : public QObject {
     const fs::path path = temp_dir(dir) / "t.safetensors";
     std::vector<float> a = {1.5f, -2.0f, 3.25f, 0.0f, 1e-7f, 6.0f};
     std::vector<int32_t> b = {7, -8, 9};
-    gguf::SafetensorsWriter w;
+    safetensors::SafetensorsWriter w;
     w.set_metadata("format", "pt");
     w.set_metadata("note", "quote \" and \\ backslash");
-    w.add("h.0.attn.c_attn.weight", gguf::StDtype::F32, {2, 3}, a.data());
-    w.add("ids", gguf::StDtype::I32, {3}, b.data());
+    w.add("h.0.attn.c_attn.weight", safetensors::StDtype::F32, {2, 3}, a.data());
+    w.add("ids", safetensors::StDtype::I32, {3}, b.data());
     QVERIFY(w.write(path).ok());
-    auto f = gguf::SafetensorsFile::open(path);
+    auto f = safetensors::SafetensorsFile::open(path);
     QVERIFY2(f.ok(), f.ok() ? "" : message(f.error()).c_str());
     QCOMPARE(int(f->tensors().size()), 2);
     QCOMPARE(f->metadata().at("note"), std::string("quote \" and \\ backslash"));
     std::vector<float> a2(6);
-    QVERIFY(f->read_expected("h.0.attn.c_attn.weight", gguf::StDtype::F32, {2, 3}, a2.data()).ok());
+    QVERIFY(f->read_expected("h.0.attn.c_attn.weight", safetensors::StDtype::F32, {2, 3}, a2.data()).ok());
     QCOMPARE(a2, a);
     std::vector<int32_t> b2(3);
-    QVERIFY(f->read_expected("ids", gguf::StDtype::I32, {3}, b2.data()).ok());
+    QVERIFY(f->read_expected("ids", safetensors::StDtype::I32, {3}, b2.data()).ok());
     QCOMPARE(b2, b);
     // Shape mismatches are reported with both shapes.
-    auto wrong = f->read_expected("ids", gguf::StDtype::I32, {4}, b2.data());
+    auto wrong = f->read_expected("ids", safetensors::StDtype::I32, {4}, b2.data());
     QVERIFY(!wrong.ok());
     QVERIFY(wrong.error().message.find("expected I32 [4]") != std::string::npos);
     // The header is 8-byte aligned, like Hugging Face's writer.
@@ -160,8 +160,8 @@ class TestModel : public QObject {
     QTemporaryDir dir;
     const fs::path good = temp_dir(dir) / "good.safetensors";
     std::vector<float> a(64, 1.0f);
-    gguf::SafetensorsWriter w;
-    w.add("w", gguf::StDtype::F32, {8, 8}, a.data());
+    safetensors::SafetensorsWriter w;
+    w.add("w", safetensors::StDtype::F32, {8, 8}, a.data());
     QVERIFY(w.write(good).ok());
     const std::string bytes = *read_file(good);
     auto write = [&](const std::string& name, const std::string& content) {
@@ -189,7 +189,7 @@ class TestModel : public QObject {
         {"bad_offsets", bad_offsets, "expected 256"},
     };
     for (const auto& c : cases) {
-      auto f = gguf::SafetensorsFile::open(write(c.name, c.content));
+      auto f = safetensors::SafetensorsFile::open(write(c.name, c.content));
       QVERIFY2(!f.ok(), c.name);
       QVERIFY2(message(f.error()).find(c.expect) != std::string::npos, message(f.error()).c_str());
     }

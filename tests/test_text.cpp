@@ -1,4 +1,4 @@
-// tinyllm_text and tinyllm_text_train: our encoder gives libsentencepiece's ids exactly (BPE and
+// tinyllm_text and tinyllm_vocab_learning: our encoder gives libsentencepiece's ids exactly (BPE and
 // unigram, sensor text and fuzz), decoding round-trips, bad model files give clear errors, token
 // shards round-trip, and the tokenizer step writes a complete tokenizer folder.
 #include <QtTest>
@@ -15,7 +15,7 @@
 #include "base/files.h"
 #include "text/shard.h"
 #include "text/tokenizer.h"
-#include "text/train.h"
+#include "text/vocab_learning.h"
 #include "text_fixtures.h"
 
 using namespace tinyllm;
@@ -152,13 +152,13 @@ class TestText : public QObject {
 
   std::string train_ours(const std::vector<std::string>& docs, const std::string& type, int vocab,
                          std::vector<std::string> labels = {}, double coverage = 0.9995) {
-    text::TrainSettings s;
+    text::VocabSettings s;
     s.character_coverage = coverage;
     s.model_type = type;
     s.vocab_size = vocab;
     s.threads = 2;
     test::VectorDocuments d(docs);
-    auto m = text::train_sentencepiece(d, s, labels, nullptr);
+    auto m = text::learn_sentencepiece(d, s, labels, nullptr);
     if (!m.ok()) qWarning("%s", m.error().to_string().c_str());
     return m.ok() ? m->model_bytes : std::string();
   }
@@ -439,7 +439,7 @@ class TestText : public QObject {
     write_split("task_val.jsonl", 160, 200, true, "val");
     write_split("task_test.jsonl", 200, 240, true, "test");
 
-    text::TrainSettings settings;
+    text::VocabSettings settings;
     settings.vocab_size = 500;
     settings.threads = 2;
     settings.max_tokens_per_shard = 20000;  // several train shards
@@ -504,11 +504,11 @@ class TestText : public QObject {
   }
 
   void settingsRejectUnknownKeys() {
-    QVERIFY(text::train_settings_from_json({{"vocab_size", 1024}}).ok());
-    QVERIFY(!text::train_settings_from_json({{"vocab", 1024}}).ok());
-    QVERIFY(!text::train_settings_from_json({{"model_type", "wordpiece"}}).ok());
-    QVERIFY(!text::train_settings_from_json({{"vocab_size", 100}}).ok());
-    const auto back = text::train_settings_from_json(text::to_json(text::TrainSettings{}));
+    QVERIFY(text::vocab_settings_from_json({{"vocab_size", 1024}}).ok());
+    QVERIFY(!text::vocab_settings_from_json({{"vocab", 1024}}).ok());
+    QVERIFY(!text::vocab_settings_from_json({{"model_type", "wordpiece"}}).ok());
+    QVERIFY(!text::vocab_settings_from_json({{"vocab_size", 100}}).ok());
+    const auto back = text::vocab_settings_from_json(text::to_json(text::VocabSettings{}));
     VERIFY_OK(back);
     QCOMPARE(back->vocab_size, 2048);
   }

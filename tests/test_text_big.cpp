@@ -7,7 +7,7 @@
 #include <random>
 
 #include "text/shard.h"
-#include "text/train.h"
+#include "text/vocab_learning.h"
 #include "text_fixtures.h"
 
 using namespace tinyllm;
@@ -61,7 +61,7 @@ class TestTextBig : public QObject {
     }
     const double before = peak_rss_mib();
 
-    text::TrainSettings settings;
+    text::VocabSettings settings;
     settings.vocab_size = 1024;
     settings.max_training_bytes = 4ull << 20;  // the trainer sees a 4 MB sample
     settings.threads = 2;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "text/train.h"
+#include "text/vocab_learning.h"
 
 namespace tinyllm::test {
 

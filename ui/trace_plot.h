@@ -6,7 +6,7 @@
 
 #include <QWidget>
 
-#include "data/model.h"
+#include "data/recording.h"
 
 class QCustomPlot;
 

@@ -10,7 +10,7 @@
 #include "commands.h"
 #include "project/project.h"
 #include "text/tokenizer.h"
-#include "text/train.h"
+#include "text/vocab_learning.h"
 
 namespace tinyllm::cli {
 namespace fs = std::filesystem;
@@ -38,8 +38,8 @@ train options:
 all: --json for machine output
 )";
 
-Result<text::TrainSettings> train_settings(const project::Project& p, const Args& args) {
-  json j = text::to_json(text::TrainSettings{});
+Result<text::VocabSettings> train_settings(const project::Project& p, const Args& args) {
+  json j = text::to_json(text::VocabSettings{});
   if (auto saved = p.processing.find("tokenizer"); saved != p.processing.end()) j.update(*saved);
   if (auto s = args.get("settings")) {
     TINYLLM_TRY_ASSIGN(given, json_argument(*s, "settings"));
@@ -55,7 +55,7 @@ Result<text::TrainSettings> train_settings(const project::Project& p, const Args
   for (const auto& s : args.all("symbol"))
     j["user_symbols"].push_back(s);
   if (args.flag("no-label-symbols")) j["label_symbols"] = false;
-  return text::train_settings_from_json(j);
+  return text::vocab_settings_from_json(j);
 }
 
 // Progress on stderr: one line per phase change or 10% step.

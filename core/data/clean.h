@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

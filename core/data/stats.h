@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

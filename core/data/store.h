@@ -22,7 +22,7 @@
 
 #include "base/files.h"
 #include "base/result.h"
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

@@ -11,7 +11,7 @@
 #include "base/files.h"
 #include "text/corpus.h"
 #include "text/shard.h"
-#include "text/train.h"
+#include "text/vocab_learning.h"
 
 namespace tinyllm::text {
 namespace fs = std::filesystem;
@@ -170,7 +170,7 @@ Result<json> tokenizer_stats(const Tokenizer& tok, const fs::path& prepared_dir,
 }
 
 Result<json> build_tokenizer(const fs::path& prepared_dir, const fs::path& out_dir,
-                             const TrainSettings& settings, const ProgressFn& progress) {
+                             const VocabSettings& settings, const ProgressFn& progress) {
   const auto train_files = existing(prepared_dir, {"pretrain_train.jsonl", "task_train.jsonl"});
   const auto val_files = existing(prepared_dir, {"pretrain_val.jsonl", "task_val.jsonl"});
   if (train_files.empty())
@@ -191,7 +191,7 @@ Result<json> build_tokenizer(const fs::path& prepared_dir, const fs::path& out_d
 
   JsonlDocuments train_docs(train_files);
   TINYLLM_TRY_ASSIGN(
-      trained, train_sentencepiece(train_docs, settings, {labels.begin(), labels.end()}, progress));
+      trained, learn_sentencepiece(train_docs, settings, {labels.begin(), labels.end()}, progress));
   TINYLLM_TRY_ASSIGN(tok, Tokenizer::from_bytes(trained.model_bytes, "trained tokenizer.model"));
 
   // Everything goes into a staging folder next to the target, renamed into place at the end.

@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "text/train.h"
+#include "text/vocab_learning.h"
 
 namespace tinyllm::text {
 namespace detail {

@@ -5,14 +5,14 @@
 // libsentencepiece 0.1.97 gives: identity normalization, add_dummy_prefix,
 // remove_extra_whitespaces, whitespace escaped to U+2581 "▁", user-defined symbols, byte fallback,
 // special ids; decode ids back to text as libsentencepiece does.
-// Does not: train vocabularies (tinyllm_text_train does, through libsentencepiece), apply
+// Does not: train vocabularies (tinyllm_vocab_learning does, through libsentencepiece), apply
 // normalization rules other than identity (nmt_nfkc etc. are rejected with a clear error), sample
 // segmentations, or support treat_whitespace_as_suffix, WORD or CHAR models.
 //
 // Two behaviours come from libsentencepiece and are kept for exactness: invalid UTF-8 bytes are
 // encoded as U+FFFD (so they do not round-trip), and a literal "▁" in the input decodes as a
 // space. For any other text, decode(encode(text)) == text when the model has byte fallback and
-// remove_extra_whitespaces is off (as tinyllm_text_train trains them).
+// remove_extra_whitespaces is off (as tinyllm_vocab_learning trains them).
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "base/files.h"
-#include "gguf/safetensors.h"
+#include "safetensors/safetensors.h"
 #include "model/config_json.h"
 
 namespace tinyllm::train {
@@ -95,11 +95,11 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
 
   // Weights, in checkpoint-name order with HF shapes.
   std::vector<torch::Tensor> keep;  // owns the host copies until written
-  gguf::SafetensorsWriter weights;
+  safetensors::SafetensorsWriter weights;
   weights.set_metadata("format", "pt");
   for (const auto& spec : model::gpt2_tensors(model.config())) {
     keep.push_back(host(model.find(spec.name)->value));
-    weights.add(spec.name, gguf::StDtype::F32, spec.shape, keep.back().data_ptr<float>());
+    weights.add(spec.name, safetensors::StDtype::F32, spec.shape, keep.back().data_ptr<float>());
   }
   TINYLLM_TRY(weights.write(temp / "model.safetensors"));
   maybe_die_mid_write();
@@ -108,14 +108,14 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
   files["model.safetensors"] = weights_sha;
 
   if (optimizer) {
-    gguf::SafetensorsWriter moments;
+    safetensors::SafetensorsWriter moments;
     auto m = host(optimizer->exp_avg()), v = host(optimizer->exp_avg_sq());
     int64_t offset = 0;
     for (const auto& p : model.parameters()) {  // buffer order
       const int64_t n = p.spec.numel();
-      moments.add("exp_avg." + p.spec.name, gguf::StDtype::F32, p.spec.shape,
+      moments.add("exp_avg." + p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                   m.data_ptr<float>() + offset);
-      moments.add("exp_avg_sq." + p.spec.name, gguf::StDtype::F32, p.spec.shape,
+      moments.add("exp_avg_sq." + p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                   v.data_ptr<float>() + offset);
       offset += n;
     }
@@ -217,24 +217,24 @@ Status load_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer) {
     return {};
   };
   TINYLLM_TRY(check("model.safetensors"));
-  TINYLLM_TRY_ASSIGN(weights, gguf::SafetensorsFile::open(dir / "model.safetensors"));
+  TINYLLM_TRY_ASSIGN(weights, safetensors::SafetensorsFile::open(dir / "model.safetensors"));
   torch::NoGradGuard no_grad;
   for (const auto& p : model.parameters()) {
     auto buffer = torch::empty(p.spec.shape, torch::kFloat32);
-    TINYLLM_TRY(weights.read_expected(p.spec.name, gguf::StDtype::F32, p.spec.shape,
+    TINYLLM_TRY(weights.read_expected(p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                                       buffer.data_ptr<float>()));
     p.value.detach().copy_(buffer);
   }
   if (!optimizer) return {};
   TINYLLM_TRY(check("optimizer.safetensors"));
-  TINYLLM_TRY_ASSIGN(moments, gguf::SafetensorsFile::open(dir / "optimizer.safetensors"));
+  TINYLLM_TRY_ASSIGN(moments, safetensors::SafetensorsFile::open(dir / "optimizer.safetensors"));
   int64_t offset = 0;
   for (const auto& p : model.parameters()) {
     const int64_t n = p.spec.numel();
     for (auto [prefix, target] : {std::pair{"exp_avg.", &optimizer->exp_avg()},
                                   std::pair{"exp_avg_sq.", &optimizer->exp_avg_sq()}}) {
       auto buffer = torch::empty(p.spec.shape, torch::kFloat32);
-      TINYLLM_TRY(moments.read_expected(prefix + p.spec.name, gguf::StDtype::F32, p.spec.shape,
+      TINYLLM_TRY(moments.read_expected(prefix + p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                                         buffer.data_ptr<float>()));
       target->narrow(0, offset, n).copy_(buffer.view({n}));
     }

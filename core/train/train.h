@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "train/data.h"
+#include "train/token_source.h"
 #include "train/distributed.h"
 #include "train/train_config.h"
 

@@ -38,7 +38,7 @@ std::shared_ptr<TokenSource> slice_source(std::shared_ptr<TokenSource> base, uin
 // vocabulary. Fails when tinyllm_text is not part of the build.
 Result<std::shared_ptr<TokenSource>> shard_source(const std::vector<std::filesystem::path>& files);
 
-// Training and validation streams of a tokenizer's shard folder (core/text/train.h):
+// Training and validation streams of a tokenizer's shard folder (core/text/vocab_learning.h):
 // train_NNN.bin are training, val_NNN.bin validation, each in name order. Without a validation
 // shard, the last `val_fraction` of the training tokens is held out.
 struct DataSplit {

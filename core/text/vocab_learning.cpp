@@ -17,7 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "text/train.h"
+#include "text/vocab_learning.h"
 
 namespace tinyllm::text {
 namespace {
@@ -177,7 +177,7 @@ std::string escape_symbol(const std::string& symbol) {
   return out;
 }
 
-Result<TrainSettings> train_settings_from_json(const nlohmann::json& j) {
+Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& j) {
   static const std::set<std::string> kKeys = {
       "model_type",          "vocab_size",         "label_symbols", "user_symbols",
       "max_training_bytes",  "character_coverage", "seed",          "threads",
@@ -186,7 +186,7 @@ Result<TrainSettings> train_settings_from_json(const nlohmann::json& j) {
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!kKeys.count(it.key()))
       return make_error("tokenizer settings: field '" + it.key() + "'", "unknown setting");
-  TrainSettings s;
+  VocabSettings s;
   try {
     s.model_type = j.value("model_type", s.model_type);
     s.vocab_size = j.value("vocab_size", s.vocab_size);
@@ -219,7 +219,7 @@ Result<TrainSettings> train_settings_from_json(const nlohmann::json& j) {
   return s;
 }
 
-nlohmann::json to_json(const TrainSettings& s) {
+nlohmann::json to_json(const VocabSettings& s) {
   return {{"model_type", s.model_type},
           {"vocab_size", s.vocab_size},
           {"label_symbols", s.label_symbols},
@@ -231,7 +231,7 @@ nlohmann::json to_json(const TrainSettings& s) {
           {"max_tokens_per_shard", s.max_tokens_per_shard}};
 }
 
-Result<TrainedModel> train_sentencepiece(DocumentSource& docs, const TrainSettings& settings,
+Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettings& settings,
                                          const std::vector<std::string>& labels,
                                          const ProgressFn& progress) {
   // Called from this thread and from the log reader's, so one at a time.
@@ -240,7 +240,7 @@ Result<TrainedModel> train_sentencepiece(DocumentSource& docs, const TrainSettin
     std::lock_guard<std::mutex> lock(report_mutex);
     if (progress) progress({phase, std::min(1.0, std::max(0.0, fraction)), message});
   };
-  TrainedModel out;
+  LearnedVocab out;
 
   // Pass 1: how much text there is, to sample it down to max_training_bytes.
   TINYLLM_TRY(docs.rewind());

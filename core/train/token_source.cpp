@@ -1,4 +1,4 @@
-#include "train/data.h"
+#include "train/token_source.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "gguf/safetensors.h"
+#include "safetensors/safetensors.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -6,7 +6,7 @@
 
 #include "base/files.h"
 
-namespace tinyllm::gguf {
+namespace tinyllm::safetensors {
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;  // the format's own limit
@@ -415,4 +415,4 @@ Status SafetensorsFile::read_expected(const std::string& name, StDtype dtype,
   return read(*t, dst, size_t(t->end - t->begin));
 }
 
-}  // namespace tinyllm::gguf
+}  // namespace tinyllm::safetensors

@@ -22,7 +22,7 @@
 
 #include "base/result.h"
 
-namespace tinyllm::gguf {
+namespace tinyllm::safetensors {
 
 enum class StDtype { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL };
 
@@ -82,4 +82,4 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-}  // namespace tinyllm::gguf
+}  // namespace tinyllm::safetensors

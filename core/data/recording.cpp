@@ -1,4 +1,4 @@
-#include "data/model.h"
+#include "data/recording.h"
 
 namespace tinyllm::data {
 

@@ -1,4 +1,4 @@
-// tinyllm_text_train: the tokenizer step of the workbench (step 2, before pre-training).
+// tinyllm_vocab_learning: the tokenizer step of the workbench (step 2, before pre-training).
 //
 // Does: train a SentencePiece vocabulary with libsentencepiece's trainer from the prepared corpus
 // (BPE by default, or unigram; byte fallback, identity normalization, split digits, the prompt
@@ -29,7 +29,7 @@
 
 namespace tinyllm::text {
 
-struct TrainSettings {
+struct VocabSettings {
   std::string model_type = "bpe";  // "bpe" or "unigram"
   // Requested vocabulary size. 2048 keeps the embedding of a ~1-5M-parameter model small
   // (2048 x 192 = 0.4M weights) and is more than sensor text needs: 256 byte pieces, the
@@ -47,8 +47,8 @@ struct TrainSettings {
   uint64_t max_tokens_per_shard = 64ull << 20;  // a new shard file starts after this many
 };
 
-Result<TrainSettings> train_settings_from_json(const nlohmann::json& json);
-nlohmann::json to_json(const TrainSettings& settings);
+Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& json);
+nlohmann::json to_json(const VocabSettings& settings);
 
 // The prompt template's markers, always user-defined symbols: "\n", "###▁Instruction:",
 // "###▁Input:", "###▁Response:", "###▁End" (spaces written as "▁", as the encoder sees them).
@@ -86,7 +86,7 @@ class JsonlDocuments : public DocumentSource {
   std::unique_ptr<State> state_;
 };
 
-struct TrainedModel {
+struct LearnedVocab {
   std::string model_bytes;            // the serialized .model
   uint64_t documents = 0, bytes = 0;  // in the corpus
   uint64_t sampled_documents = 0;     // the trainer's input_sentence_size
@@ -95,7 +95,7 @@ struct TrainedModel {
 };
 
 // Trains a vocabulary with libsentencepiece. `labels` are candidates for label symbols.
-Result<TrainedModel> train_sentencepiece(DocumentSource& docs, const TrainSettings& settings,
+Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettings& settings,
                                          const std::vector<std::string>& labels,
                                          const ProgressFn& progress);
 
@@ -108,7 +108,7 @@ std::string vocab_text(const Tokenizer& tokenizer);
 // are never used. The folder is replaced as a whole, so a failure leaves the old one in place.
 Result<nlohmann::json> build_tokenizer(const std::filesystem::path& prepared_dir,
                                        const std::filesystem::path& out_dir,
-                                       const TrainSettings& settings, const ProgressFn& progress);
+                                       const VocabSettings& settings, const ProgressFn& progress);
 
 // Tokens per task prompt / response / example (count, mean, p50, p95, max) for each split, and
 // the share of the vocabulary the train shards use.
