@@ -123,7 +123,8 @@ Result<SeriesStore> SeriesStore::open(const fs::path& path) {
   const std::string where = path.string();
   const uint64_t file_size = reader.end();
   if (file_size < kHeaderBytes + kTrailerBytes)
-    return make_error(where, "series store is truncated (" + std::to_string(file_size) + " bytes)");
+    return reader.error_at(file_size,
+                           "series store is truncated (" + std::to_string(file_size) + " bytes)");
   TINYLLM_TRY(reader.expect_magic(std::string_view(kMagic, 8), "series store"));
   TINYLLM_TRY_ASSIGN(version, reader.u32("version"));
   if (version != kVersion)
