@@ -4,11 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 
 #include "data/clean.h"
 #include "data/serialize.h"
 #include "data/split.h"
+#include "data/store.h"
 #include "data/window.h"
 #include "pipeline/data_step.h"
 #include "test_support.h"
@@ -201,6 +203,101 @@ class TestData : public QObject {
     TINYLLM_VERIFY_OK(pipeline::prepare_data(*reopened, *registry, settings));
     QCOMPARE(QString::fromStdString(reopened->find_artifact("prepared")->sha256),
              QString::fromStdString(sha));
+  }
+
+  // A damaged series store (data/imported/*.tls) is a clear error naming the file and the byte
+  // offset, never an exception, a crash or a huge allocation: a real store cut at many offsets and
+  // with bytes flipped at many (seeded) offsets. A flip inside a series' float values still reads.
+  void damagedStoreIsAClearError() {
+    TINYLLM_REQUIRE_DATASETS();
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "wand";
+    auto project = project::create_project(root, "Wand", "gesture");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {test::magic_wand_dir() / "raw"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    const fs::path store_path = project->path(project->sources.front().store);
+    const std::string good = test::read_text(store_path);
+    auto store = data::SeriesStore::open(store_path);
+    TINYLLM_VERIFY_OK(store);
+    // Where each series' float values lie: a flip there must still read.
+    std::vector<std::pair<uint64_t, uint64_t>> float_ranges;
+    for (const auto& info : store->series()) {
+      const uint64_t begin = info.offset + 16 + (info.has_time ? 8 * info.rows : 0);
+      float_ranges.push_back({begin, begin + 4 * info.rows * store->schema().channels.size()});
+    }
+    const fs::path damaged_path = root / "damaged.tls";
+    // Opens and reads every series: ok, or an error at "<path> @0x...".
+    auto check = [&](const std::string& bytes, const std::string& what) -> bool {
+      test::write_text(damaged_path, bytes);
+      try {
+        auto opened = data::SeriesStore::open(damaged_path);
+        if (!opened) {
+          const bool named = opened.error().where.find(damaged_path.string()) == 0;
+          if (!named) qWarning("%s: %s", what.c_str(), opened.error().to_string().c_str());
+          return named && opened.error().to_string().find("@0x") != std::string::npos;
+        }
+        for (size_t i = 0; i < opened->series().size(); ++i) {
+          auto s = opened->read(i);
+          if (!s && (s.error().where.find(damaged_path.string() + " @0x") != 0)) {
+            qWarning("%s: %s", what.c_str(), s.error().to_string().c_str());
+            return false;
+          }
+        }
+        return true;
+      } catch (const std::exception& e) {
+        qWarning("%s: exception %s", what.c_str(), e.what());
+        return false;
+      }
+    };
+    std::mt19937_64 rng(20261201);
+    std::vector<uint64_t> cuts = {
+        0, 1, 7, 8, 15, 16, 17, 100, good.size() - 1, good.size() - 24, good.size() - 25};
+    for (int i = 0; i < 150; ++i)
+      cuts.push_back(rng() % good.size());
+    for (uint64_t cut : cuts) {
+      QVERIFY2(check(good.substr(0, cut), "cut at " + std::to_string(cut)),
+               qPrintable(QString("cut at %1").arg(cut)));
+      auto cut_open = data::SeriesStore::open(damaged_path);
+      QVERIFY2(!cut_open.ok(), qPrintable(QString("cut at %1 opened").arg(cut)));
+    }
+    int float_flips = 0;
+    for (int i = 0; i < 400; ++i) {
+      // Half the flips in the last 10% (index and trailer), where damage is structural.
+      const uint64_t at = i % 2 ? rng() % good.size()
+                                : good.size() - 1 - rng() % std::max<size_t>(1, good.size() / 10);
+      std::string bytes = good;
+      bytes[at] = char(uint8_t(bytes[at]) ^ uint8_t(1 + rng() % 255));
+      QVERIFY2(check(bytes, "flip at " + std::to_string(at)),
+               qPrintable(QString("flip at %1").arg(at)));
+      for (size_t k = 0; k < float_ranges.size(); ++k)
+        if (at >= float_ranges[k].first && at < float_ranges[k].second) {
+          auto opened = data::SeriesStore::open(damaged_path);
+          TINYLLM_VERIFY_OK(opened);
+          TINYLLM_VERIFY_OK(opened->read(k));
+          ++float_flips;
+        }
+    }
+    QVERIFY(float_flips > 10);
+    // Hostile sizes in the trailer: a huge index length, an index offset past the file.
+    for (uint64_t value : {~uint64_t(0), uint64_t(1) << 62, uint64_t(good.size())}) {
+      for (size_t field : {size_t(24), size_t(16)}) {
+        std::string bytes = good;
+        std::memcpy(&bytes[bytes.size() - field], &value, 8);
+        QVERIFY(check(bytes, "trailer"));
+        QVERIFY(!data::SeriesStore::open(damaged_path).ok());
+      }
+    }
+    // The step the user runs: `data prepare` on a damaged store fails with the file and offset.
+    std::string cut = good.substr(0, good.size() / 2);
+    test::write_text(store_path, cut);
+    data::PrepareSettings settings;
+    auto prepared = pipeline::prepare_data(*project, *registry, settings);
+    QVERIFY(!prepared.ok());
+    QVERIFY2(prepared.error().where.find(store_path.string() + " @0x") == 0,
+             prepared.error().to_string().c_str());
   }
 
   void prepareUjiZonesAndPositions() {

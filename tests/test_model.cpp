@@ -1,4 +1,5 @@
-// tinyllm_model (config, presets, estimates, names) and tinyllm_safetensors's safetensors reader/writer.
+// tinyllm_model (config, presets, estimates, names) and tinyllm_safetensors's safetensors
+// reader/writer.
 #include <QtTest>
 
 #include <cstring>
@@ -7,10 +8,10 @@
 #include <set>
 
 #include "base/files.h"
-#include "safetensors/safetensors.h"
 #include "model/config.h"
 #include "model/config_json.h"
 #include "model/names.h"
+#include "safetensors/safetensors.h"
 
 using namespace tinyllm;
 namespace fs = std::filesystem;
@@ -140,7 +141,8 @@ class TestModel : public QObject {
     QCOMPARE(int(f->tensors().size()), 2);
     QCOMPARE(f->metadata().at("note"), std::string("quote \" and \\ backslash"));
     std::vector<float> a2(6);
-    QVERIFY(f->read_expected("h.0.attn.c_attn.weight", safetensors::StDtype::F32, {2, 3}, a2.data()).ok());
+    QVERIFY(f->read_expected("h.0.attn.c_attn.weight", safetensors::StDtype::F32, {2, 3}, a2.data())
+                .ok());
     QCOMPARE(a2, a);
     std::vector<int32_t> b2(3);
     QVERIFY(f->read_expected("ids", safetensors::StDtype::I32, {3}, b2.data()).ok());
@@ -174,6 +176,13 @@ class TestModel : public QObject {
       std::string content;
       const char* expect;
     };
+    // A file of just `header` and 4 data bytes.
+    auto with_header = [](const std::string& header) {
+      std::string out(8, '\0');
+      for (int i = 0; i < 8; ++i)
+        out[size_t(i)] = char(uint64_t(header.size()) >> (8 * i));
+      return out + header + std::string(4, '\0');
+    };
     std::string bad_json = bytes;
     bad_json[9] = '[';
     std::string bad_offsets = bytes;
@@ -185,13 +194,28 @@ class TestModel : public QObject {
         {"truncated", bytes.substr(0, bytes.size() - 10), "truncated"},
         {"huge_header", std::string("\xff\xff\xff\xff\x00\x00\x00\x00", 8) + bytes.substr(8),
          "header size"},
-        {"bad_json", bad_json, "expected a string"},
+        {"bad_json", bad_json, "@0x9: safetensors header is not valid JSON"},
         {"bad_offsets", bad_offsets, "expected 256"},
+        // Hostile headers: a bad escape (once an uncaught exception), sizes that overflow 64 bits,
+        // values of the wrong type, an unknown dtype.
+        {"bad_escape",
+         with_header(R"({"w\uZZZZ":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})"),
+         "not valid JSON"},
+        {"overflow",
+         with_header(
+             R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})"),
+         "does not fit 64 bits"},
+        {"negative", with_header(R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})"),
+         "not a size"},
+        {"dtype", with_header(R"({"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}})"),
+         "@0x9: safetensors header: tensor 'w': unknown dtype 'F8'"},
+        {"not_object", with_header("[1,2]"), "expected a JSON object"},
     };
     for (const auto& c : cases) {
       auto f = safetensors::SafetensorsFile::open(write(c.name, c.content));
       QVERIFY2(!f.ok(), c.name);
       QVERIFY2(message(f.error()).find(c.expect) != std::string::npos, message(f.error()).c_str());
+      QVERIFY2(f.error().where.find(" @0x") != std::string::npos, message(f.error()).c_str());
     }
   }
 };

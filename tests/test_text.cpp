@@ -1,6 +1,6 @@
-// tinyllm_text and tinyllm_vocab_learning: our encoder gives libsentencepiece's ids exactly (BPE and
-// unigram, sensor text and fuzz), decoding round-trips, bad model files give clear errors, token
-// shards round-trip, and the tokenizer step writes a complete tokenizer folder.
+// tinyllm_text and tinyllm_vocab_learning: our encoder gives libsentencepiece's ids exactly (BPE
+// and unigram, sensor text and fuzz), decoding round-trips, bad model files give clear errors,
+// token shards round-trip, and the tokenizer step writes a complete tokenizer folder.
 #include <QtTest>
 
 #include <sentencepiece_processor.h>
@@ -378,7 +378,7 @@ class TestText : public QObject {
       QCOMPARE(r->info().token_bytes, vocab <= 65536 ? 2u : 4u);
       QCOMPARE(r->info().document_count, uint64_t(docs.size()));
       QCOMPARE(r->info().tokenizer_fingerprint, uint64_t(0x1234));
-      VERIFY_OK(r->verify_checksum());
+      VERIFY_OK(r->verify());
       std::vector<uint32_t> all;
       VERIFY_OK(r->read(0, size_t(r->info().token_count), all));
       std::vector<uint32_t> expected;
@@ -398,7 +398,29 @@ class TestText : public QObject {
       VERIFY_OK(write_file_atomic(root / "flip.bin", flipped));
       auto f = text::ShardReader::open(root / "flip.bin");
       VERIFY_OK(f);
-      QVERIFY(!f->verify_checksum().ok());
+      QVERIFY(!f->verify().ok());
+      // An id outside the vocabulary is found where it is.
+      std::string bad_id = bytes;
+      const size_t token = 1000, at = text::kShardHeaderSize + token * r->info().token_bytes;
+      for (uint32_t b = 0; b < r->info().token_bytes; ++b)
+        bad_id[at + b] = char(0xff);
+      VERIFY_OK(write_file_atomic(root / "bad_id.bin", bad_id));
+      auto b = text::ShardReader::open(root / "bad_id.bin");
+      VERIFY_OK(b);
+      auto bad = b->verify();
+      QVERIFY(!bad.ok());
+      char where[32];
+      std::snprintf(where, sizeof where, " @0x%zx", at);
+      QCOMPARE(QString::fromStdString(bad.error().where),
+               QString::fromStdString((root / "bad_id.bin").string() + where));
+      QVERIFY2(bad.error().message.find("token 1000 has id") != std::string::npos,
+               bad.error().to_string().c_str());
+      // Truncated or cut at any offset: an error, never a crash or a huge allocation.
+      for (size_t cut = 0; cut < bytes.size(); cut += 1 + cut / 3) {
+        VERIFY_OK(write_file_atomic(root / "cut_any.bin", bytes.substr(0, cut)));
+        auto c = text::ShardReader::open(root / "cut_any.bin");
+        QVERIFY(!c.ok() || !c->verify().ok());
+      }
       VERIFY_OK(write_file_atomic(root / "text.bin", std::string(100, 'x')));
       auto t = text::ShardReader::open(root / "text.bin");
       QVERIFY(!t.ok());
@@ -489,6 +511,32 @@ class TestText : public QObject {
     QCOMPARE(val_docs.back(), corpus.tasks[199].prompt + corpus.tasks[199].response);
     for (const auto& d : train_docs)
       QVERIFY(d.find("TESTONLY") == std::string::npos);
+
+    // A damaged tokenizer file is refused with the file and the offset; one that still parses
+    // (a changed score) no longer matches the fingerprint its shards recorded.
+    const fs::path model_path = root / "tokenizer" / "tokenizer.model";
+    VERIFY_OK(text::verify_tokenizer_file(model_path));
+    const std::string model_bytes = *read_file(model_path);
+    std::string changed = model_bytes;
+    const size_t unk = changed.find("<unk>");
+    QVERIFY(unk != std::string::npos && uint8_t(changed[unk + 5]) == 0x15);  // score, fixed32
+    changed[unk + 6] = char(uint8_t(changed[unk + 6]) ^ 0x01);
+    VERIFY_OK(text::Tokenizer::from_bytes(changed, "changed.model"));  // it still parses
+    VERIFY_OK(write_file_atomic(model_path, changed));
+    auto mismatch = text::verify_tokenizer_file(model_path);
+    QVERIFY(!mismatch.ok());
+    QVERIFY2(mismatch.error().message.find("not the one that made") != std::string::npos,
+             mismatch.error().to_string().c_str());
+    std::string broken = model_bytes;
+    broken[unk - 1] = char(0x7f);  // the <unk> string's length now runs past its piece
+    VERIFY_OK(write_file_atomic(model_path, broken));
+    auto damaged = text::verify_tokenizer_file(model_path);
+    QVERIFY(!damaged.ok());
+    QVERIFY2(damaged.error().where.find(model_path.string() + " @0x") == 0,
+             damaged.error().to_string().c_str());
+    QVERIFY2(damaged.error().message.find("re-run") != std::string::npos,
+             damaged.error().to_string().c_str());
+    VERIFY_OK(write_file_atomic(model_path, model_bytes));
 
     // A second build replaces the folder; a failing one leaves it as it was.
     settings.model_type = "unigram";

@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "text/shard.h"
 #include "train/checkpoint.h"
 #include "train/optimizer.h"
+#include "train/token_source.h"
 #include "train/train.h"
 
 using namespace tinyllm;
@@ -242,6 +244,80 @@ class TestTrain : public QObject {
     auto bad_state = train::read_checkpoint_info(root / "ck");
     QVERIFY(!bad_state.ok());
     QVERIFY(bad_state.error().where.find("state.json") != std::string::npos);
+  }
+
+  // A damaged token shard is refused before training starts, naming the shard and the offset:
+  // an id outside the vocabulary exactly where it is, any other change through the checksum.
+  void damagedShardIsRefusedBeforeTraining() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    const fs::path shards = root / "shards";
+    for (const char* name : {"train_000.bin", "val_000.bin"}) {
+      auto w = text::ShardWriter::create(shards / name, 64, 0, 0);
+      QVERIFY(w.ok());
+      std::vector<int32_t> doc;
+      for (int i = 0; i < 2000; ++i)
+        doc.push_back((i * 7) % 63 + 1);
+      QVERIFY(w->write_document(doc).ok());
+      QVERIFY(w->commit().ok());
+    }
+    QVERIFY(train::open_data_folder(shards, 0.1).ok());
+    const fs::path shard = shards / "train_000.bin";
+    const std::string good = *read_file(shard);
+    const size_t token = 500, at = text::kShardHeaderSize + 2 * token;
+    char offset_text[32];
+    std::snprintf(offset_text, sizeof offset_text, " @0x%zx", at);
+
+    std::string out_of_range = good;
+    out_of_range[at] = char(0xff);  // id 0xff.. >= 64
+    out_of_range[at + 1] = char(0x00);
+    QVERIFY(write_file_atomic(shard, out_of_range).ok());
+    auto refused = train::open_data_folder(shards, 0.1);
+    QVERIFY(!refused.ok());
+    QCOMPARE(QString::fromStdString(refused.error().where),
+             QString::fromStdString(shard.string() + offset_text));
+    QVERIFY2(refused.error().message.find("outside the vocabulary") != std::string::npos,
+             refused.error().to_string().c_str());
+
+    std::string in_range = good;
+    in_range[at] = char(uint8_t(in_range[at]) ^ 0x01);  // still a valid id
+    QVERIFY(write_file_atomic(shard, in_range).ok());
+    auto checksum = train::open_data_folder(shards, 0.1);
+    QVERIFY(!checksum.ok());
+    QVERIFY2(checksum.error().where.find(shard.string() + " @0x") == 0,
+             checksum.error().to_string().c_str());
+    QVERIFY2(checksum.error().message.find("checksum") != std::string::npos,
+             checksum.error().to_string().c_str());
+
+    // The worker refuses too, before a single step.
+    int code = 0;
+    QStringList args = tiny_worker_args(root / "out");
+    args[0] = "--data_dir=" + QString::fromStdString(shards.string());
+    auto lines = run_worker(args << "--steps=2", &code);
+    QVERIFY(code != 0);
+    QVERIFY(step_losses(lines).empty());
+  }
+
+  // `sample` with a damaged tokenizer file refuses instead of printing raw ids.
+  void sampleRefusesADamagedTokenizer() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto c = tiny_config(root);
+    auto m = train::Gpt2::create(c.model, torch::kCPU, 5);
+    QVERIFY(train::write_checkpoint(root / "ck", *m, nullptr, train::to_json(c), {}).ok());
+    const fs::path tokenizer = root / "tokenizer.model";
+    QVERIFY(write_file_atomic(tokenizer, std::string("\x0a\x40<unk>", 8)).ok());
+    int code = 0;
+    const QStringList args = {
+        "sample", "--checkpoint=" + QString::fromStdString((root / "ck").string()),
+        "--tokenizer=" + QString::fromStdString(tokenizer.string()), "--tokens=4"};
+    auto lines = run_worker(args, &code);
+    QVERIFY(code != 0);
+    for (const auto& l : lines)
+      QVERIFY2(json::parse(l, nullptr, false).value("event", "") != "sample", l.c_str());
+    // With no tokenizer at all the ids are all there is, and that still works.
+    lines = run_worker({args[0], args[1], args[3]}, &code);
+    QCOMPARE(code, 0);
   }
 
   void killDuringCheckpointLeavesThePreviousOneUsable() {

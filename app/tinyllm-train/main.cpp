@@ -277,6 +277,8 @@ int run_sample(Args& args) {
                  : project      ? fs::path(*project) / "tokenizer" / "tokenizer.model"
                                 : fs::path();
   auto codec = worker::load_codec(tok);
+  // A tokenizer that is there but damaged is an error: raw ids are no answer to "sample".
+  if (!codec && (tokenizer_path || (!tok.empty() && fs::exists(tok)))) return fail(codec.error());
   std::vector<int32_t> ids;
   if (codec && !prompt.empty()) ids = codec->encode(prompt);
   if (ids.empty()) ids.push_back(codec ? codec->start_id : 0);
@@ -287,8 +289,14 @@ int run_sample(Args& args) {
                {"prompt", prompt},
                {"tokens", out},
                {"checkpoint", dir.string()}};
-    if (codec)
-      if (auto text = codec->decode(out)) event["text"] = *text;
+    if (codec) {
+      auto text = codec->decode(out);
+      if (!text)
+        return fail(make_error(tok.string(),
+                               "the checkpoint's ids do not fit this tokenizer's "
+                               "vocabulary: it is not the tokenizer it trained with"));
+      event["text"] = *text;
+    }
     print_event(event);
     ++s.seed;
   }

@@ -12,7 +12,7 @@ Result<train::TextCodec> load_codec(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec))
     return make_error(path.string(), "no tokenizer model here");
 #if TINYLLM_HAVE_TEXT
-  TINYLLM_TRY_ASSIGN(tok, text::Tokenizer::load(path));
+  TINYLLM_TRY_ASSIGN(tok, text::load_checked_tokenizer(path));
   train::TextCodec codec;
   codec.encode = [tok](const std::string& s) { return tok.encode(s); };
   codec.decode = [tok](const std::vector<int32_t>& ids) -> std::optional<std::string> {

@@ -9,8 +9,9 @@
 
 namespace tinyllm::worker {
 
-// Loads the SentencePiece .model at `path` with our decoder. An error when the path is empty,
-// missing, or this build has no tinyllm_text.
+// Loads the SentencePiece .model at `path` with our decoder, checked against the shards made with
+// it (text::load_checked_tokenizer). An error when the path is empty, missing or damaged, or this
+// build has no tinyllm_text.
 Result<train::TextCodec> load_codec(const std::filesystem::path& path);
 
 }  // namespace tinyllm::worker

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/binary.h"
 #include "base/result.h"
 
 namespace tinyllm::data {
@@ -38,11 +39,8 @@ class LineReader {
   LineReader() = default;
   bool refill();
 
-  struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
   std::filesystem::path path_;
-  std::unique_ptr<std::FILE, FileCloser> file_;
+  UniqueFile file_;
   std::string buffer_;
   size_t begin_ = 0, end_ = 0;
   bool eof_ = false;

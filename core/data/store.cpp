@@ -1,6 +1,6 @@
 #include "data/store.h"
 
-#include <cstring>
+#include <charconv>
 
 namespace tinyllm::data {
 namespace fs = std::filesystem;
@@ -13,11 +13,17 @@ constexpr uint32_t kVersion = 1;
 constexpr uint32_t kRecordMagic = 0x43455253;  // "SREC"
 constexpr uint64_t kHeaderBytes = 16;
 constexpr uint64_t kTrailerBytes = 24;
+constexpr uint64_t kRecordHeaderBytes = 16;
 
-std::string hex_offset(uint64_t offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "@0x%llx", static_cast<unsigned long long>(offset));
-  return buf;
+// The bytes one row takes in a series record.
+uint64_t row_bytes(const Schema& schema, bool has_time) {
+  return (has_time ? 8 : 0) + 4 * schema.channels.size() + 4 + 4 * schema.targets.size() + 8;
+}
+
+// A Status that failed inside series `id` says so, keeping the file and offset.
+Error in_series(const std::string& id, Error e) {
+  e.message = "series '" + id + "': " + e.message;
+  return e;
 }
 }  // namespace
 
@@ -52,11 +58,10 @@ Result<Schema> schema_from_json(const json& j, const std::string& where) {
 }
 
 Result<SeriesStoreWriter> SeriesStoreWriter::create(const fs::path& path, Schema schema) {
-  TINYLLM_TRY_ASSIGN(file, AtomicFile::create(path));
-  uint32_t version = kVersion, reserved = 0;
-  TINYLLM_TRY(file.write(kMagic, sizeof kMagic));
-  TINYLLM_TRY(file.write(&version, 4));
-  TINYLLM_TRY(file.write(&reserved, 4));
+  TINYLLM_TRY_ASSIGN(file, ByteWriter::create(path));
+  file.raw(kMagic, sizeof kMagic);
+  file.u32(kVersion);
+  file.u32(0);  // reserved
   return SeriesStoreWriter(std::move(file), std::move(schema));
 }
 
@@ -66,19 +71,17 @@ Status SeriesStoreWriter::write(const Series& s) {
   if (s.values.size() != rows * nc || s.targets.size() != rows * nt ||
       (has_time && s.time_s.size() != rows) || s.lines.size() != rows)
     return make_error(s.id, "internal: series arrays do not match its row count");
-  SeriesInfo info{s.id, s.subject, s.session, s.origin, file_.bytes_written(), rows, has_time, {}};
+  SeriesInfo info{s.id, s.subject, s.session, s.origin, file_.offset(), rows, has_time, {}};
   for (int32_t l : s.labels)
     if (l != kNoLabel) ++info.label_counts[l];
-  uint32_t magic = kRecordMagic, flags = has_time ? 1 : 0;
-  uint64_t n = rows;
-  TINYLLM_TRY(file_.write(&magic, 4));
-  TINYLLM_TRY(file_.write(&flags, 4));
-  TINYLLM_TRY(file_.write(&n, 8));
-  if (has_time) TINYLLM_TRY(file_.write(s.time_s.data(), rows * sizeof(double)));
-  TINYLLM_TRY(file_.write(s.values.data(), s.values.size() * sizeof(float)));
-  TINYLLM_TRY(file_.write(s.labels.data(), rows * sizeof(int32_t)));
-  TINYLLM_TRY(file_.write(s.targets.data(), s.targets.size() * sizeof(float)));
-  TINYLLM_TRY(file_.write(s.lines.data(), rows * sizeof(uint64_t)));
+  file_.u32(kRecordMagic);
+  file_.u32(has_time ? 1 : 0);
+  file_.u64(rows);
+  if (has_time) file_.array(s.time_s);
+  file_.array(s.values);
+  file_.array(s.labels);
+  file_.array(s.targets);
+  file_.array(s.lines);
   series_.push_back(std::move(info));
   return {};
 }
@@ -103,48 +106,48 @@ Status SeriesStoreWriter::commit(const std::vector<std::string>& classes, const 
                 {"series", series},
                 {"meta", meta}};
   const std::string text = index.dump();
-  uint64_t offset = file_.bytes_written(), length = text.size();
-  TINYLLM_TRY(file_.write(text));
-  TINYLLM_TRY(file_.write(&offset, 8));
-  TINYLLM_TRY(file_.write(&length, 8));
-  TINYLLM_TRY(file_.write(kEndMagic, sizeof kEndMagic));
+  const uint64_t offset = file_.offset();
+  file_.raw(text);
+  file_.u64(offset);
+  file_.u64(text.size());
+  file_.raw(kEndMagic, sizeof kEndMagic);
   return file_.commit();
 }
 
+// Every number the file gives is checked before it is used: a damaged store is an Error that
+// names the file and the byte offset, never an exception or an allocation of a damaged size.
 Result<SeriesStore> SeriesStore::open(const fs::path& path) {
   SeriesStore store;
   store.path_ = path;
-  std::FILE* raw = std::fopen(path.c_str(), "rb");
-  if (!raw) return make_error(path.string(), "cannot open the series store");
-  store.file_.reset(raw, FileCloser{});
-  std::error_code ec;
-  store.file_size_ = fs::file_size(path, ec);
+  TINYLLM_TRY_ASSIGN(reader, ByteReader::open(path));
   const std::string where = path.string();
-  if (store.file_size_ < kHeaderBytes + kTrailerBytes)
-    return make_error(where,
-                      "series store is truncated (" + std::to_string(store.file_size_) + " bytes)");
-  char magic[8];
-  if (std::fread(magic, 1, 8, raw) != 8 || std::memcmp(magic, kMagic, 8) != 0)
-    return make_error(where + " @0x0", "not a series store (bad magic)");
-  uint32_t version = 0;
-  if (std::fread(&version, 4, 1, raw) != 1 || version != kVersion)
-    return make_error(where + " @0x8",
+  const uint64_t file_size = reader.end();
+  if (file_size < kHeaderBytes + kTrailerBytes)
+    return reader.error_at(file_size,
+                           "series store is truncated (" + std::to_string(file_size) + " bytes)");
+  TINYLLM_TRY(reader.expect_magic(std::string_view(kMagic, 8), "series store"));
+  TINYLLM_TRY_ASSIGN(version, reader.u32("version"));
+  if (version != kVersion)
+    return make_error(at_offset(where, 8),
                       "unsupported series store version " + std::to_string(version));
-  uint64_t trailer[2];
-  std::fseek(raw, long(store.file_size_ - kTrailerBytes), SEEK_SET);
-  if (std::fread(trailer, 8, 2, raw) != 2 || std::fread(magic, 1, 8, raw) != 8 ||
-      std::memcmp(magic, kEndMagic, 8) != 0)
-    return make_error(where + " " + hex_offset(store.file_size_ - kTrailerBytes),
-                      "series store has no valid trailer: the file is truncated");
-  const uint64_t index_offset = trailer[0], index_length = trailer[1];
-  if (index_offset < kHeaderBytes ||
-      index_offset + index_length + kTrailerBytes != store.file_size_)
-    return make_error(where + " " + hex_offset(store.file_size_ - kTrailerBytes),
-                      "index offset " + std::to_string(index_offset) + " does not fit the file");
-  std::string text(index_length, '\0');
-  std::fseek(raw, long(index_offset), SEEK_SET);
-  if (std::fread(text.data(), 1, index_length, raw) != index_length)
-    return make_error(where + " " + hex_offset(index_offset), "cannot read the index");
+  const uint64_t trailer_at = file_size - kTrailerBytes;
+  TINYLLM_TRY(reader.seek(trailer_at));
+  TINYLLM_TRY_ASSIGN(index_offset, reader.u64("index offset"));
+  TINYLLM_TRY_ASSIGN(index_length, reader.u64("index length"));
+  if (!reader.expect_magic(std::string_view(kEndMagic, 8), "series store").ok())
+    return make_error(at_offset(where, trailer_at),
+                      "series store has no valid trailer: the file is truncated or damaged");
+  if (index_offset < kHeaderBytes || index_offset > trailer_at ||
+      index_length != trailer_at - index_offset)
+    return make_error(at_offset(where, trailer_at),
+                      "index offset " + std::to_string(index_offset) + " and length " +
+                          std::to_string(index_length) + " do not fit the file (" +
+                          std::to_string(file_size) + " bytes)");
+  TINYLLM_TRY(reader.seek(index_offset));
+  TINYLLM_TRY_ASSIGN(text, reader.string(index_length, "index"));
+  auto damaged = [&](const std::string& what) {
+    return make_error(at_offset(where, index_offset), "series store index is damaged: " + what);
+  };
   try {
     json index = json::parse(text);
     TINYLLM_TRY_ASSIGN(schema, schema_from_json(index.at("schema"), where));
@@ -160,18 +163,33 @@ Result<SeriesStore> SeriesStore::open(const fs::path& path) {
       info.offset = s.at("offset").get<uint64_t>();
       info.rows = s.at("rows").get<uint64_t>();
       info.has_time = s.value("has_time", false);
+      const auto record_bytes = checked_mul(info.rows, row_bytes(store.schema_, info.has_time));
+      const auto record_end = record_bytes
+                                  ? checked_add(info.offset, kRecordHeaderBytes + *record_bytes)
+                                  : std::nullopt;
+      if (info.offset < kHeaderBytes || !record_end || *record_end > index_offset)
+        return damaged("series '" + info.id + "' at offset " + std::to_string(info.offset) +
+                       " with " + std::to_string(info.rows) + " rows does not fit the data");
+      uint64_t labelled = 0;
       const json counts = s.value("label_counts", json::object());
-      for (const auto& [k, v] : counts.items())
-        info.label_counts[std::stoi(k)] = v.get<uint64_t>();
-      if (info.offset < kHeaderBytes || info.offset >= index_offset)
-        return make_error(where, "series '" + info.id + "' has offset " +
-                                     std::to_string(info.offset) + " outside the data");
+      for (const auto& [key, value] : counts.items()) {
+        int32_t label = -1;
+        const auto parsed = std::from_chars(key.data(), key.data() + key.size(), label);
+        const uint64_t n = value.get<uint64_t>();
+        if (parsed.ec != std::errc() || parsed.ptr != key.data() + key.size() || label < 0 ||
+            size_t(label) >= store.classes_.size() || n > info.rows - labelled)
+          return damaged("series '" + info.id + "' has an invalid label count '" + key + "'");
+        labelled += n;
+        info.label_counts[label] = n;
+      }
       store.series_.push_back(std::move(info));
     }
   } catch (const std::exception& e) {
-    return make_error(where + " " + hex_offset(index_offset),
-                      std::string("series store index is damaged: ") + e.what());
+    return damaged(e.what());
   }
+  TINYLLM_TRY(reader.seek(0));
+  TINYLLM_TRY(reader.limit(index_offset));
+  store.reader_ = std::move(reader);
   return store;
 }
 
@@ -179,31 +197,42 @@ Result<Series> SeriesStore::read(size_t index) const {
   if (index >= series_.size())
     return make_error(path_.string(), "no series " + std::to_string(index));
   const SeriesInfo& info = series_[index];
-  const size_t nc = schema_.channels.size(), nt = schema_.targets.size();
-  std::FILE* f = file_.get();
-  const std::string where = path_.string() + " " + hex_offset(info.offset);
-  std::fseek(f, long(info.offset), SEEK_SET);
-  uint32_t magic = 0, flags = 0;
-  uint64_t rows = 0;
-  if (std::fread(&magic, 4, 1, f) != 1 || magic != kRecordMagic ||
-      std::fread(&flags, 4, 1, f) != 1 || std::fread(&rows, 8, 1, f) != 1 || rows != info.rows)
-    return make_error(where, "series '" + info.id + "' record header is damaged");
+  const uint64_t nc = schema_.channels.size(), nt = schema_.targets.size();
+  ByteReader r = *reader_;  // a cursor of its own: read() stays const
+  auto fail = [&](Error e) { return in_series(info.id, std::move(e)); };
+  if (auto s = r.seek(info.offset); !s) return fail(s.error());
+  auto magic = r.u32("record magic");
+  if (!magic) return fail(magic.error());
+  auto flags = r.u32("flags");
+  if (!flags) return fail(flags.error());
+  auto rows = r.u64("rows");
+  if (!rows) return fail(rows.error());
+  if (*magic != kRecordMagic || bool(*flags & 1) != info.has_time || *rows != info.rows)
+    return fail(r.error_at(info.offset,
+                           "the record header is damaged (it does not match the "
+                           "store's index)"));
   Series s;
   s.id = info.id;
   s.subject = info.subject;
   s.session = info.session;
   s.origin = info.origin;
-  auto read_array = [&](auto& vec, size_t count) {
-    vec.resize(count);
-    return count == 0 || std::fread(vec.data(), sizeof(vec[0]), count, f) == count;
-  };
-  bool ok = (!(flags & 1) || read_array(s.time_s, rows)) && read_array(s.values, rows * nc) &&
-            read_array(s.labels, rows) && read_array(s.targets, rows * nt) &&
-            read_array(s.lines, rows);
-  if (!ok) return make_error(where, "series '" + info.id + "' is truncated");
-  for (int32_t l : s.labels)
+  // open() checked that the record fits, so these products cannot wrap.
+  Status st;
+  if (info.has_time) st = r.array(s.time_s, info.rows, "time");
+  if (st) st = r.array(s.values, info.rows * nc, "values");
+  if (st) st = r.array(s.labels, info.rows, "labels");
+  if (st) st = r.array(s.targets, info.rows * nt, "targets");
+  if (st) st = r.array(s.lines, info.rows, "source lines");
+  if (!st) return fail(st.error());
+  for (size_t row = 0; row < s.labels.size(); ++row) {
+    const int32_t l = s.labels[row];
     if (l != kNoLabel && (l < 0 || size_t(l) >= classes_.size()))
-      return make_error(where, "series '" + info.id + "' has an invalid label index");
+      return fail(r.error_at(info.offset + kRecordHeaderBytes +
+                                 info.rows * ((info.has_time ? 8 : 0) + 4 * nc) + 4 * row,
+                             "label index " + std::to_string(l) + " of row " + std::to_string(row) +
+                                 " is not one of the " + std::to_string(classes_.size()) +
+                                 " classes"));
+  }
   return s;
 }
 

@@ -11,16 +11,15 @@
 //   4. trailer: u64 index offset, u64 index length, "TLSTOREX" (8 bytes)
 #pragma once
 
-#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "base/files.h"
+#include "base/binary.h"
 #include "base/result.h"
 #include "data/recording.h"
 
@@ -46,9 +45,9 @@ class SeriesStoreWriter {
   const Schema& schema() const { return schema_; }
 
  private:
-  SeriesStoreWriter(AtomicFile file, Schema schema)
+  SeriesStoreWriter(ByteWriter file, Schema schema)
       : file_(std::move(file)), schema_(std::move(schema)) {}
-  AtomicFile file_;
+  ByteWriter file_;
   Schema schema_;
   std::vector<SeriesInfo> series_;
 };
@@ -65,12 +64,8 @@ class SeriesStore {
   Result<Series> read(size_t index) const;
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const { std::fclose(f); }
-  };
   std::filesystem::path path_;
-  std::shared_ptr<std::FILE> file_;
-  uint64_t file_size_ = 0;
+  std::optional<ByteReader> reader_;  // limited to the series data (before the index)
   Schema schema_;
   std::vector<std::string> classes_;
   std::vector<SeriesInfo> series_;

@@ -28,7 +28,12 @@ struct ModelConfig {
   float norm_eps = 1e-5f;  // LayerNorm epsilon (GPT-2: 1e-5)
 
   int head_dim() const { return n_head > 0 ? n_embd / n_head : 0; }
-  bool operator==(const ModelConfig&) const = default;
+  // Written out, not defaulted: the edge runtime builds as C++17.
+  bool operator==(const ModelConfig& o) const {
+    return n_layer == o.n_layer && n_head == o.n_head && n_embd == o.n_embd && n_ff == o.n_ff &&
+           n_ctx == o.n_ctx && n_vocab == o.n_vocab && norm_eps == o.norm_eps;
+  }
+  bool operator!=(const ModelConfig& o) const { return !(*this == o); }
 };
 
 // Checks the shape rules: positive sizes, n_embd divisible by n_head, n_embd and n_ff

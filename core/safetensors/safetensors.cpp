@@ -1,13 +1,16 @@
 #include "safetensors/safetensors.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cstdint>
 
-#include "base/files.h"
+#include <nlohmann/json.hpp>
+
+#include "base/binary.h"
 
 namespace tinyllm::safetensors {
 namespace {
+using nlohmann::json;
+using ordered_json = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxHeaderBytes = 100ull * 1024 * 1024;  // the format's own limit
 
@@ -22,227 +25,62 @@ constexpr DtypeName kDtypes[] = {{StDtype::F64, "F64", 8}, {StDtype::F32, "F32",
                                  {StDtype::I16, "I16", 2}, {StDtype::I8, "I8", 1},
                                  {StDtype::U8, "U8", 1},   {StDtype::BOOL, "BOOL", 1}};
 
-std::string hex_offset(uint64_t offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, " @0x%llx", static_cast<unsigned long long>(offset));
-  return buf;
+// The header's byte offset of a tensor's key, for errors: the first place its quoted name
+// appears (a metadata value with the same text could come first; the name still says which).
+uint64_t key_offset(const std::string& header, const std::string& name) {
+  const size_t at = header.find(json(name).dump(-1, ' ', false, json::error_handler_t::replace));
+  return 8 + (at == std::string::npos ? 0 : at);
 }
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
+// nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+std::string plain_message(const json::exception& e) {
+  std::string text = e.what();
+  if (!text.empty() && text[0] == '[') {
+    const size_t end = text.find("] ");
+    if (end != std::string::npos) text.erase(0, end + 2);
   }
-  return out + "\"";
+  return text;
 }
 
-// A strict reader for the small JSON subset safetensors headers use: objects, strings, arrays of
-// non-negative integers. Errors carry the byte offset in the file.
-class HeaderParser {
- public:
-  HeaderParser(const std::string& text, const std::string& file) : s_(text), file_(file) {}
-
-  Status parse(std::vector<StTensor>& tensors, std::map<std::string, std::string>& metadata) {
-    TINYLLM_TRY(expect('{'));
-    if (peek() == '}') return finish();
-    while (true) {
-      std::string key;
-      TINYLLM_TRY(string(key));
-      TINYLLM_TRY(expect(':'));
-      if (key == "__metadata__") {
-        TINYLLM_TRY(parse_metadata(metadata));
-      } else {
-        StTensor t;
-        t.name = key;
-        TINYLLM_TRY(parse_tensor(t));
-        tensors.push_back(std::move(t));
+Status parse_tensor(const std::string& name, const json& value, StTensor& t, const Error& at) {
+  auto fail = [&](const std::string& what) {
+    return make_error(at.where, "safetensors header: tensor '" + name + "': " + what);
+  };
+  if (!value.is_object()) return fail("expected an object");
+  t.name = name;
+  for (const auto& [key, field] : value.items()) {
+    if (key == "dtype") {
+      if (!field.is_string()) return fail("dtype is not a string");
+      const std::string dtype = field.get<std::string>();
+      auto it = std::find_if(std::begin(kDtypes), std::end(kDtypes),
+                             [&](const DtypeName& d) { return dtype == d.name; });
+      if (it == std::end(kDtypes)) return fail("unknown dtype '" + dtype + "'");
+      t.dtype = it->dtype;
+    } else if (key == "shape" || key == "data_offsets") {
+      if (!field.is_array()) return fail(key + " is not an array");
+      std::vector<uint64_t> numbers;
+      for (const auto& n : field) {
+        if (!n.is_number_unsigned()) return fail(key + " holds a value that is not a size");
+        numbers.push_back(n.get<uint64_t>());
       }
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      TINYLLM_TRY(expect('}'));
-      return finish();
-    }
-  }
-
- private:
-  Error error(const std::string& what) const {
-    return make_error(file_ + hex_offset(8 + pos_), "safetensors header: " + what);
-  }
-  void skip_ws() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t'))
-      ++pos_;
-  }
-  char peek() {
-    skip_ws();
-    return pos_ < s_.size() ? s_[pos_] : '\0';
-  }
-  Status expect(char c) {
-    if (peek() != c) return error(std::string("expected '") + c + "'");
-    ++pos_;
-    return {};
-  }
-  Status finish() {
-    skip_ws();
-    if (pos_ != s_.size()) return error("trailing bytes after the JSON object");
-    return {};
-  }
-  Status string(std::string& out) {
-    if (peek() != '"') return error("expected a string");
-    ++pos_;
-    while (pos_ < s_.size() && s_[pos_] != '"') {
-      char c = s_[pos_++];
-      if (c == '\\') {
-        if (pos_ >= s_.size()) break;
-        char e = s_[pos_++];
-        switch (e) {
-          case 'n':
-            out += '\n';
-            break;
-          case 't':
-            out += '\t';
-            break;
-          case 'r':
-            out += '\r';
-            break;
-          case 'b':
-            out += '\b';
-            break;
-          case 'f':
-            out += '\f';
-            break;
-          case 'u': {
-            if (pos_ + 4 > s_.size()) return error("bad \\u escape");
-            unsigned cp = std::stoul(s_.substr(pos_, 4), nullptr, 16);
-            pos_ += 4;
-            if (cp < 0x80) {
-              out += char(cp);
-            } else if (cp < 0x800) {
-              out += char(0xC0 | (cp >> 6));
-              out += char(0x80 | (cp & 0x3F));
-            } else {
-              out += char(0xE0 | (cp >> 12));
-              out += char(0x80 | ((cp >> 6) & 0x3F));
-              out += char(0x80 | (cp & 0x3F));
-            }
-            break;
-          }
-          default:
-            out += e;
+      if (key == "shape") {
+        for (uint64_t d : numbers) {
+          if (d > uint64_t(INT64_MAX)) return fail("shape dimension " + std::to_string(d));
+          t.shape.push_back(int64_t(d));
         }
       } else {
-        out += c;
+        if (numbers.size() != 2) return fail("data_offsets needs 2 values");
+        t.begin = numbers[0];
+        t.end = numbers[1];
       }
-    }
-    if (pos_ >= s_.size()) return error("unterminated string");
-    ++pos_;
-    return {};
-  }
-  Status integer(uint64_t& out) {
-    if (peek() < '0' || peek() > '9') return error("expected a non-negative integer");
-    out = 0;
-    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
-      if (out > (UINT64_MAX - 9) / 10) return error("integer too large");
-      out = out * 10 + uint64_t(s_[pos_++] - '0');
-    }
-    return {};
-  }
-  Status int_array(std::vector<uint64_t>& out) {
-    TINYLLM_TRY(expect('['));
-    if (peek() == ']') {
-      ++pos_;
-      return {};
-    }
-    while (true) {
-      uint64_t v = 0;
-      TINYLLM_TRY(integer(v));
-      out.push_back(v);
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      return expect(']');
+    } else {
+      return fail("unknown key '" + key + "'");
     }
   }
-  Status parse_metadata(std::map<std::string, std::string>& metadata) {
-    TINYLLM_TRY(expect('{'));
-    if (peek() == '}') {
-      ++pos_;
-      return {};
-    }
-    while (true) {
-      std::string key, value;
-      TINYLLM_TRY(string(key));
-      TINYLLM_TRY(expect(':'));
-      TINYLLM_TRY(string(value));
-      metadata[key] = value;
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      return expect('}');
-    }
-  }
-  Status parse_tensor(StTensor& t) {
-    TINYLLM_TRY(expect('{'));
-    bool has_dtype = false, has_shape = false, has_offsets = false;
-    while (true) {
-      std::string key;
-      TINYLLM_TRY(string(key));
-      TINYLLM_TRY(expect(':'));
-      if (key == "dtype") {
-        std::string name;
-        TINYLLM_TRY(string(name));
-        auto it = std::find_if(std::begin(kDtypes), std::end(kDtypes),
-                               [&](const DtypeName& d) { return name == d.name; });
-        if (it == std::end(kDtypes))
-          return error("tensor '" + t.name + "': unknown dtype '" + name + "'");
-        t.dtype = it->dtype;
-        has_dtype = true;
-      } else if (key == "shape") {
-        std::vector<uint64_t> dims;
-        TINYLLM_TRY(int_array(dims));
-        for (uint64_t d : dims)
-          t.shape.push_back(int64_t(d));
-        has_shape = true;
-      } else if (key == "data_offsets") {
-        std::vector<uint64_t> offs;
-        TINYLLM_TRY(int_array(offs));
-        if (offs.size() != 2) return error("tensor '" + t.name + "': data_offsets needs 2 values");
-        t.begin = offs[0];
-        t.end = offs[1];
-        has_offsets = true;
-      } else {
-        return error("tensor '" + t.name + "': unknown key '" + key + "'");
-      }
-      if (peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      TINYLLM_TRY(expect('}'));
-      break;
-    }
-    if (!has_dtype || !has_shape || !has_offsets)
-      return error("tensor '" + t.name + "': needs dtype, shape and data_offsets");
-    return {};
-  }
-
-  const std::string& s_;
-  const std::string& file_;
-  size_t pos_ = 0;
-};
+  if (!value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets"))
+    return fail("needs dtype, shape and data_offsets");
+  return {};
+}
 
 }  // namespace
 
@@ -265,6 +103,13 @@ uint64_t StTensor::numel() const {
   return n;
 }
 
+std::optional<uint64_t> StTensor::byte_size() const {
+  std::optional<uint64_t> n = dtype_size(dtype);
+  for (int64_t d : shape)
+    if (n) n = checked_mul(*n, uint64_t(d));
+  return n;
+}
+
 void SafetensorsWriter::add(std::string name, StDtype dtype, std::vector<int64_t> shape,
                             const void* data) {
   Entry e;
@@ -280,47 +125,26 @@ void SafetensorsWriter::set_metadata(std::string key, std::string value) {
 }
 
 Status SafetensorsWriter::write(const std::filesystem::path& path) const {
-  std::string header = "{";
-  if (!metadata_.empty()) {
-    header += "\"__metadata__\":{";
-    bool first = true;
-    for (const auto& [k, v] : metadata_) {
-      if (!first) header += ',';  // appends: GCC 12 misreports operator+ chains (-Wrestrict)
-      header += json_string(k);
-      header += ':';
-      header += json_string(v);
-      first = false;
-    }
-    header += "}";
-  }
+  // Keys in data order (ordered_json), so the header reads like the file.
+  ordered_json header = ordered_json::object();
+  if (!metadata_.empty()) header["__metadata__"] = metadata_;
   uint64_t offset = 0;
   for (const auto& e : entries_) {
     const uint64_t bytes = e.info.numel() * dtype_size(e.info.dtype);
-    if (header.size() > 1) header += ',';
-    header += json_string(e.info.name);
-    header += ":{\"dtype\":\"";
-    header += to_string(e.info.dtype);
-    header += "\",\"shape\":[";
-    for (size_t i = 0; i < e.info.shape.size(); ++i) {
-      if (i) header += ',';
-      header += std::to_string(e.info.shape[i]);
-    }
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," +
-              std::to_string(offset + bytes) + "]}";
+    header[e.info.name] = {{"dtype", to_string(e.info.dtype)},
+                           {"shape", e.info.shape},
+                           {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
-  header += "}";
-  while (header.size() % 8)
-    header += ' ';  // aligns the data section, as HF's writer does
+  std::string text = header.dump(-1, ' ', false, json::error_handler_t::replace);
+  while (text.size() % 8)
+    text += ' ';  // aligns the data section, as HF's writer does
 
-  TINYLLM_TRY_ASSIGN(file, AtomicFile::create(path));
-  uint8_t size_bytes[8];
-  for (int i = 0; i < 8; ++i)
-    size_bytes[i] = uint8_t(uint64_t(header.size()) >> (8 * i));
-  TINYLLM_TRY(file.write(size_bytes, 8));
-  TINYLLM_TRY(file.write(header));
+  TINYLLM_TRY_ASSIGN(file, ByteWriter::create(path));
+  file.u64(text.size());
+  file.raw(text);
   for (const auto& e : entries_)
-    TINYLLM_TRY(file.write(e.data, e.info.numel() * dtype_size(e.info.dtype)));
+    file.raw(e.data, e.info.numel() * dtype_size(e.info.dtype));
   return file.commit();
 }
 
@@ -328,40 +152,58 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
   SafetensorsFile f;
   f.path_ = path;
   const std::string where = path.string();
-  f.file_.reset(std::fopen(path.c_str(), "rb"));
-  if (!f.file_) return make_error(where, std::string("cannot open: ") + std::strerror(errno));
-  std::error_code ec;
-  const uint64_t file_size = std::filesystem::file_size(path, ec);
-  if (ec) return make_error(where, "cannot stat: " + ec.message());
-  uint8_t size_bytes[8];
-  if (file_size < 8 || std::fread(size_bytes, 1, 8, f.file_.get()) != 8)
-    return make_error(where + hex_offset(0), "file is " + std::to_string(file_size) +
-                                                 " bytes, too short for a safetensors header");
-  uint64_t header_size = 0;
-  for (int i = 0; i < 8; ++i)
-    header_size |= uint64_t(size_bytes[i]) << (8 * i);
+  TINYLLM_TRY_ASSIGN(reader, ByteReader::open(path));
+  const uint64_t file_size = reader.end();
+  if (file_size < 8)
+    return reader.error_at(
+        0, "file is " + std::to_string(file_size) + " bytes, too short for a safetensors header");
+  TINYLLM_TRY_ASSIGN(header_size, reader.u64("header size"));
   if (header_size > kMaxHeaderBytes || header_size > file_size - 8)
-    return make_error(where + hex_offset(0), "header size " + std::to_string(header_size) +
-                                                 " does not fit the file (" +
-                                                 std::to_string(file_size) +
-                                                 " bytes): not a safetensors file or truncated");
-  std::string header(header_size, '\0');
-  if (std::fread(header.data(), 1, header_size, f.file_.get()) != header_size)
-    return make_error(where + hex_offset(8), "cannot read the header");
-  HeaderParser parser(header, where);
-  TINYLLM_TRY(parser.parse(f.tensors_, f.metadata_));
+    return reader.error_at(0, "header size " + std::to_string(header_size) +
+                                  " does not fit the file (" + std::to_string(file_size) +
+                                  " bytes): not a safetensors file or truncated");
+  TINYLLM_TRY_ASSIGN(header, reader.string(header_size, "header"));
+  json parsed;
+  try {
+    parsed = json::parse(header);
+  } catch (const json::parse_error& e) {
+    // e.byte counts from 1 within the header, which starts at file offset 8.
+    return reader.error_at(8 + (e.byte > 0 ? e.byte - 1 : 0),
+                           "safetensors header is not valid JSON: " + plain_message(e));
+  }
+  if (!parsed.is_object()) return reader.error_at(8, "safetensors header: expected a JSON object");
+  for (const auto& [key, value] : parsed.items()) {
+    const Error at = reader.error_at(key_offset(header, key), "");
+    if (key == "__metadata__") {
+      if (!value.is_object())
+        return make_error(at.where, "safetensors header: __metadata__ is not an object");
+      for (const auto& [k, v] : value.items()) {
+        if (!v.is_string())
+          return make_error(at.where, "safetensors header: metadata '" + k + "' is not a string");
+        f.metadata_[k] = v.get<std::string>();
+      }
+      continue;
+    }
+    StTensor t;
+    TINYLLM_TRY(parse_tensor(key, value, t, at));
+    f.tensors_.push_back(std::move(t));
+  }
   f.data_start_ = 8 + header_size;
   const uint64_t data_size = file_size - f.data_start_;
 
   // Ranges must match their shapes and tile the data section without gaps or overlaps.
   std::vector<const StTensor*> by_offset;
   for (const auto& t : f.tensors_) {
-    const uint64_t expected = t.numel() * dtype_size(t.dtype);
-    if (t.end < t.begin || t.end - t.begin != expected)
-      return make_error(where, "tensor '" + t.name + "': data_offsets [" + std::to_string(t.begin) +
-                                   ", " + std::to_string(t.end) + ") hold " +
-                                   std::to_string(t.end - t.begin) + " bytes, expected " +
-                                   std::to_string(expected) + " for its dtype and shape");
+    const auto expected = t.byte_size();
+    if (!expected)
+      return reader.error_at(key_offset(header, t.name),
+                             "tensor '" + t.name + "': its shape's size does not fit 64 bits");
+    if (t.end < t.begin || t.end - t.begin != *expected)
+      return reader.error_at(key_offset(header, t.name),
+                             "tensor '" + t.name + "': data_offsets [" + std::to_string(t.begin) +
+                                 ", " + std::to_string(t.end) + ") hold " +
+                                 std::to_string(t.end - t.begin) + " bytes, expected " +
+                                 std::to_string(*expected) + " for its dtype and shape");
     by_offset.push_back(&t);
   }
   std::sort(by_offset.begin(), by_offset.end(),
@@ -369,15 +211,17 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::filesystem::path& path)
   uint64_t cursor = 0;
   for (const StTensor* t : by_offset) {
     if (t->begin != cursor)
-      return make_error(where + hex_offset(f.data_start_ + t->begin),
-                        "tensor '" + t->name + "' starts at data offset " +
-                            std::to_string(t->begin) + ", expected " + std::to_string(cursor));
+      return reader.error_at(key_offset(header, t->name),
+                             "tensor '" + t->name + "' starts at data offset " +
+                                 std::to_string(t->begin) + ", expected " + std::to_string(cursor));
     cursor = t->end;
   }
   if (cursor != data_size)
-    return make_error(where, "the data section is " + std::to_string(data_size) +
-                                 " bytes but the tensors need " + std::to_string(cursor) +
-                                 (cursor > data_size ? " (file truncated)" : ""));
+    return reader.error_at(f.data_start_, "the data section is " + std::to_string(data_size) +
+                                              " bytes but the tensors need " +
+                                              std::to_string(cursor) +
+                                              (cursor > data_size ? " (file truncated)" : ""));
+  f.reader_ = std::move(reader);
   return f;
 }
 
@@ -388,14 +232,13 @@ const StTensor* SafetensorsFile::find(const std::string& name) const {
 }
 
 Status SafetensorsFile::read(const StTensor& t, void* dst, size_t bytes) const {
-  const std::string where = path_.string() + hex_offset(data_start_ + t.begin);
+  ByteReader r = *reader_;  // a cursor of its own: read() stays const
   if (bytes != t.end - t.begin)
-    return make_error(where, "tensor '" + t.name + "' has " + std::to_string(t.end - t.begin) +
-                                 " bytes, the destination " + std::to_string(bytes));
-  if (::fseeko(file_.get(), off_t(data_start_ + t.begin), SEEK_SET) != 0 ||
-      std::fread(dst, 1, bytes, file_.get()) != bytes)
-    return make_error(where, "cannot read tensor '" + t.name + "'");
-  return {};
+    return r.error_at(data_start_ + t.begin,
+                      "tensor '" + t.name + "' has " + std::to_string(t.end - t.begin) +
+                          " bytes, the destination " + std::to_string(bytes));
+  TINYLLM_TRY(r.seek(data_start_ + t.begin));
+  return r.raw(dst, bytes, t.name);
 }
 
 Status SafetensorsFile::read_expected(const std::string& name, StDtype dtype,

@@ -10,16 +10,20 @@
 // The reader checks the header size, the JSON, every dtype, that e - b equals the shape's byte
 // size, that the ranges tile the data exactly, and that the file holds all of it; errors name the
 // file, byte offset and tensor. Does not: memory-map, convert dtypes, or handle big-endian hosts.
+//
+// The header is JSON read with nlohmann_json: checkpoints live on the desktop (the trainer writes
+// them, the GGUF exporter reads them), and the device reads only GGUF, so this library is not part
+// of the edge runtime and needs no JSON parser of its own.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/binary.h"
 #include "base/result.h"
 
 namespace tinyllm::safetensors {
@@ -36,6 +40,8 @@ struct StTensor {
   uint64_t begin = 0;  // data offsets, relative to the start of the data section
   uint64_t end = 0;
   uint64_t numel() const;
+  // numel() * the dtype's size, or nullopt when that does not fit 64 bits (a hostile header).
+  std::optional<uint64_t> byte_size() const;
 };
 
 // Collects tensors (by pointer: the data must outlive write()) and writes them atomically.
@@ -70,13 +76,8 @@ class SafetensorsFile {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const {
-      if (f) std::fclose(f);
-    }
-  };
   std::filesystem::path path_;
-  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::optional<ByteReader> reader_;
   uint64_t data_start_ = 0;
   std::vector<StTensor> tensors_;
   std::map<std::string, std::string> metadata_;

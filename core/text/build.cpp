@@ -156,7 +156,7 @@ Result<json> tokenizer_stats(const Tokenizer& tok, const fs::path& prepared_dir,
       const size_t n = size_t(std::min<uint64_t>(1 << 20, reader.info().token_count - at));
       TINYLLM_TRY(reader.read(at, n, chunk));
       for (uint32_t id : chunk)
-        used[id] = 1;
+        if (id < used.size()) used[id] = 1;
       at += n;
     }
     train_tokens += reader.info().token_count;

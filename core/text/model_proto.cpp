@@ -1,41 +1,34 @@
 #include "text/model_proto.h"
 
-#include <cstdio>
 #include <cstring>
+
+#include "base/binary.h"
 
 namespace tinyllm::text::detail {
 namespace {
 
 enum WireType : uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
 
-std::string hex_offset(uint64_t offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "@0x%llx", static_cast<unsigned long long>(offset));
-  return buf;
-}
-
-// Reads one protobuf message: [begin, end) of the file's bytes. Offsets stay absolute so that
-// errors point into the file.
+// Reads one protobuf message: a slice of the file's bytes. Offsets stay absolute so that errors
+// point into the file; the base ByteReader does the bounds checks.
 class WireReader {
  public:
-  WireReader(std::string_view file, size_t begin, size_t end, const std::string& where,
-             std::string message)
-      : file_(file), pos_(begin), end_(end), where_(where), message_(std::move(message)) {}
+  WireReader(ByteReader bytes, std::string message)
+      : r_(std::move(bytes)), message_(std::move(message)) {}
 
-  bool at_end() const { return pos_ >= end_; }
-  size_t pos() const { return pos_; }
+  bool at_end() const { return r_.at_end(); }
+  size_t pos() const { return static_cast<size_t>(r_.offset()); }
 
   Error error(size_t offset, const std::string& field, const std::string& what) const {
-    return make_error(where_ + " " + hex_offset(offset),
-                      message_ + (field.empty() ? "" : "." + field) + ": " + what);
+    return r_.error_at(offset, message_ + (field.empty() ? "" : "." + field) + ": " + what);
   }
 
   Status varint(uint64_t& value, const std::string& field) {
-    const size_t start = pos_;
+    const size_t start = pos();
     value = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= end_) return error(start, field, "varint runs past the end of the message");
-      const uint8_t byte = static_cast<uint8_t>(file_[pos_++]);
+      if (r_.at_end()) return error(start, field, "varint runs past the end of the message");
+      TINYLLM_TRY_ASSIGN(byte, r_.u8(field));
       value |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if (!(byte & 0x80)) return {};
     }
@@ -44,7 +37,7 @@ class WireReader {
 
   // A tag: field number and wire type.
   Status tag(uint32_t& field, uint32_t& wire) {
-    const size_t start = pos_;
+    const size_t start = pos();
     uint64_t key = 0;
     TINYLLM_TRY(varint(key, "(tag)"));
     field = static_cast<uint32_t>(key >> 3);
@@ -53,33 +46,29 @@ class WireReader {
     return {};
   }
 
-  // A length-delimited payload: returns its [begin, end) in file offsets.
-  Status span(size_t& begin, size_t& end, const std::string& field) {
-    const size_t start = pos_;
+  // A length-delimited payload, as a reader of its own.
+  Result<ByteReader> span(const std::string& field) {
+    const size_t start = pos();
     uint64_t length = 0;
     TINYLLM_TRY(varint(length, field));
-    if (length > end_ - pos_)
+    if (length > r_.remaining())
       return error(start, field,
                    "length " + std::to_string(length) + " runs past the end of the message (" +
-                       std::to_string(end_ - pos_) + " bytes left)");
-    begin = pos_;
-    end = pos_ + static_cast<size_t>(length);
-    pos_ = end;
-    return {};
+                       std::to_string(r_.remaining()) + " bytes left)");
+    return r_.slice(length, field);
   }
 
   Status bytes(std::string& out, const std::string& field) {
-    size_t b = 0, e = 0;
-    TINYLLM_TRY(span(b, e, field));
-    out.assign(file_.data() + b, e - b);
+    TINYLLM_TRY_ASSIGN(payload, span(field));
+    TINYLLM_TRY_ASSIGN(text, payload.string(payload.remaining(), field));
+    out = std::move(text);
     return {};
   }
 
   Status fixed32(uint32_t& value, const std::string& field) {
-    if (end_ - pos_ < 4) return error(pos_, field, "float runs past the end of the message");
-    const auto* p = reinterpret_cast<const uint8_t*>(file_.data() + pos_);
-    value = uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
-    pos_ += 4;
+    if (r_.remaining() < 4) return error(pos(), field, "float runs past the end of the message");
+    TINYLLM_TRY_ASSIGN(v, r_.u32(field));
+    value = v;
     return {};
   }
 
@@ -91,19 +80,20 @@ class WireReader {
         return varint(v, name);
       }
       case kFixed64:
-        if (end_ - pos_ < 8) return error(pos_, name, "fixed64 runs past the end of the message");
-        pos_ += 8;
-        return {};
+        if (r_.remaining() < 8)
+          return error(pos(), name, "fixed64 runs past the end of the message");
+        return r_.skip(8, name);
       case kLengthDelimited: {
-        size_t b = 0, e = 0;
-        return span(b, e, name);
+        auto payload = span(name);
+        if (!payload) return payload.error();
+        return {};
       }
       case kFixed32: {
         uint32_t v = 0;
         return fixed32(v, name);
       }
       default:
-        return error(pos_, name, "unsupported wire type " + std::to_string(wire));
+        return error(pos(), name, "unsupported wire type " + std::to_string(wire));
     }
   }
 
@@ -114,14 +104,8 @@ class WireReader {
                  "wire type " + std::to_string(wire) + ", expected " + std::to_string(expected));
   }
 
-  WireReader nested(size_t begin, size_t end, const std::string& message) const {
-    return WireReader(file_, begin, end, where_, message);
-  }
-
  private:
-  std::string_view file_;
-  size_t pos_, end_;
-  const std::string& where_;
+  ByteReader r_;
   std::string message_;
 };
 
@@ -265,7 +249,7 @@ Status parse_normalizer(WireReader r, SpmNormalizerSpec& n) {
 
 Result<SpmModel> parse_model_proto(std::string_view bytes, const std::string& where) {
   SpmModel model;
-  WireReader r(bytes, 0, bytes.size(), where, "ModelProto");
+  WireReader r(ByteReader(bytes, where), "ModelProto");
   if (bytes.empty()) return r.error(0, "", "the file is empty");
   while (!r.at_end()) {
     const size_t at = r.pos();
@@ -277,9 +261,8 @@ Result<SpmModel> parse_model_proto(std::string_view bytes, const std::string& wh
                                : field == 3 ? "normalizer_spec"
                                             : "denormalizer_spec";
       TINYLLM_TRY(r.expect(wire, kLengthDelimited, at, name));
-      size_t b = 0, e = 0;
-      TINYLLM_TRY(r.span(b, e, name));
-      WireReader sub = r.nested(b, e, "ModelProto." + name);
+      TINYLLM_TRY_ASSIGN(payload, r.span(name));
+      WireReader sub(std::move(payload), "ModelProto." + name);
       if (field == 1) {
         SpmPiece piece;
         piece.offset = at;

@@ -21,13 +21,12 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "base/files.h"
+#include "base/binary.h"
 #include "base/result.h"
 
 namespace tinyllm::text {
@@ -64,10 +63,12 @@ class ShardWriter {
   const ShardInfo& info() const { return info_; }
 
  private:
-  ShardWriter(AtomicFile file, ShardInfo info) : file_(std::move(file)), info_(info) {}
-  Status flush();
+  ShardWriter(ByteWriter file, std::filesystem::path path, ShardInfo info)
+      : file_(std::move(file)), path_(std::move(path)), info_(info) {}
+  void flush();
 
-  AtomicFile file_;
+  ByteWriter file_;
+  std::filesystem::path path_;
   ShardInfo info_;
   std::vector<uint8_t> buffer_;
 };
@@ -80,20 +81,17 @@ class ShardReader {
   const ShardInfo& info() const { return info_; }
   // Reads tokens [first, first + count) into `out` (resized to count).
   Status read(uint64_t first, size_t count, std::vector<uint32_t>& out);
-  // Streams through all tokens and compares the checksum with the trailer's.
-  Status verify_checksum();
+  // Streams through all tokens once: every id must be below the vocabulary size (the error gives
+  // the offset of the first that is not) and the checksum must match the trailer's. The trainer
+  // runs this on every shard before it starts, so a damaged shard never trains silently.
+  Status verify();
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const {
-      if (f) std::fclose(f);
-    }
-  };
   ShardReader() = default;
   std::filesystem::path path_;
-  std::unique_ptr<std::FILE, FileCloser> file_;
+  std::optional<ByteReader> reader_;  // limited to the token section
   ShardInfo info_;
-  std::vector<uint8_t> buffer_;
+  std::vector<uint16_t> buffer16_;
 };
 
 }  // namespace tinyllm::text

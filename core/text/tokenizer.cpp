@@ -6,19 +6,15 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "base/binary.h"
 #include "text/model_proto.h"
+#include "text/shard.h"
 #include "text/tokenizer_impl.h"
 
 namespace tinyllm::text {
 namespace {
 
 using detail::kSpaceSymbol;
-
-std::string hex_offset(uint64_t offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "@0x%llx", static_cast<unsigned long long>(offset));
-  return buf;
-}
 
 // "<0x41>" -> 0x41; -1 when `piece` is not a byte piece in SentencePiece's exact spelling.
 int piece_to_byte(std::string_view piece) {
@@ -212,6 +208,37 @@ Result<Tokenizer> Tokenizer::load(const std::filesystem::path& path) {
   bytes << in.rdbuf();
   if (in.bad()) return make_error(path.string(), "cannot read the tokenizer model");
   return from_bytes(bytes.str(), path.string());
+}
+
+Result<Tokenizer> load_checked_tokenizer(const std::filesystem::path& path) {
+  auto tok = Tokenizer::load(path);
+  if (!tok) {
+    Error e = tok.error();
+    e.message += " (the tokenizer file is damaged: re-run `tinyllm tokenizer train`)";
+    return e;
+  }
+  const std::filesystem::path shards = path.parent_path() / "shards";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(shards, ec)) return tok;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(shards, ec))
+    if (entry.path().extension() == ".bin") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    TINYLLM_TRY_ASSIGN(shard, ShardReader::open(file));
+    if (shard.info().tokenizer_fingerprint != tok->fingerprint() ||
+        shard.info().vocab_size != uint32_t(tok->vocab_size()))
+      return make_error(path.string(),
+                        "this tokenizer file is not the one that made " + file.string() +
+                            " (its bytes changed: damaged or replaced); re-run `tinyllm tokenizer "
+                            "train`");
+  }
+  return tok;
+}
+
+Status verify_tokenizer_file(const std::filesystem::path& path) {
+  TINYLLM_TRY(load_checked_tokenizer(path));
+  return {};
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text) const {

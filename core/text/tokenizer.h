@@ -95,6 +95,14 @@ class Tokenizer {
   std::shared_ptr<const Impl> impl_;  // immutable, so copies are cheap and thread-safe
 };
 
+// Loads a tokenizer's `.model` file and checks it against the token shards made with it (the
+// `shards/` folder beside it, as the tokenizer step writes them), when there are any: every shard
+// records the fingerprint of its tokenizer, so a damaged file that still parses is caught too.
+// Errors name the file and byte offset, and say to re-run the tokenizer step.
+Result<Tokenizer> load_checked_tokenizer(const std::filesystem::path& path);
+// The same check with no tokenizer kept: for `tinyllm project info` and other health checks.
+Status verify_tokenizer_file(const std::filesystem::path& path);
+
 // FNV-1a 64-bit hash (used for tokenizer fingerprints and shard checksums).
 uint64_t fnv1a64(const void* data, size_t size, uint64_t seed = 0xcbf29ce484222325ull);
 

@@ -55,6 +55,9 @@ class ShardSource : public TokenSource {
  public:
   Status add(const fs::path& path) {
     TINYLLM_TRY_ASSIGN(reader, text::ShardReader::open(path));
+    // One pass over the tokens before training: a damaged id would otherwise train silently
+    // (or fail deep in libtorch with "index out of range in self").
+    TINYLLM_TRY(reader.verify());
     if (!readers_.empty() && reader.info().vocab_size != readers_[0].info().vocab_size)
       return make_error(path.string(), "vocabulary size " +
                                            std::to_string(reader.info().vocab_size) +
@@ -165,6 +168,12 @@ Result<DataSplit> open_data_folder(const fs::path& folder, double val_fraction) 
   TINYLLM_TRY_ASSIGN(train_source, shard_source(train));
   if (val.empty()) return split_tail(train_source, val_fraction);
   TINYLLM_TRY_ASSIGN(val_source, shard_source(val));
+  if (val_source->vocab_size() != train_source->vocab_size())
+    return make_error(val.front().string(), "vocabulary size " +
+                                                std::to_string(val_source->vocab_size()) +
+                                                " differs from the training shards' " +
+                                                std::to_string(train_source->vocab_size()) +
+                                                " (re-run `tinyllm tokenizer train`)");
   return DataSplit{train_source, val_source};
 }
 

@@ -35,7 +35,9 @@ std::shared_ptr<TokenSource> synthetic_source(uint64_t tokens, int vocab_size, u
 std::shared_ptr<TokenSource> slice_source(std::shared_ptr<TokenSource> base, uint64_t first,
                                           uint64_t count);
 // Token shards (core/text/shard.h) read as one stream, in the given order. All must share a
-// vocabulary. Fails when tinyllm_text is not part of the build.
+// vocabulary. Each shard is verified first (checksum, every id below the vocabulary size), so a
+// damaged shard is an error naming its path and byte offset, not silently wrong training. Fails
+// when tinyllm_text is not part of the build.
 Result<std::shared_ptr<TokenSource>> shard_source(const std::vector<std::filesystem::path>& files);
 
 // Training and validation streams of a tokenizer's shard folder (core/text/vocab_learning.h):
