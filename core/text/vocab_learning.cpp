@@ -19,6 +19,8 @@
 
 #include "text/vocab_learning.h"
 
+#include "text/prompt_template.h"
+
 namespace tinyllm::text {
 namespace {
 
@@ -161,9 +163,10 @@ bool is_label_symbol(const std::string& label) {
 }  // namespace
 
 std::vector<std::string> template_symbols() {
-  return {"\n", "###\xE2\x96\x81Instruction:", "###\xE2\x96\x81Input:", "###\xE2\x96\x81Response:",
-          "###\xE2\x96\x81"
-          "End"};
+  std::vector<std::string> out = {"\n"};
+  for (std::string_view marker : prompt::kMarkers)
+    out.push_back(escape_symbol(std::string(marker)));
+  return out;
 }
 
 std::string escape_symbol(const std::string& symbol) {

@@ -50,8 +50,9 @@ struct VocabSettings {
 Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const VocabSettings& settings);
 
-// The prompt template's markers, always user-defined symbols: "\n", "###▁Instruction:",
-// "###▁Input:", "###▁Response:", "###▁End" (spaces written as "▁", as the encoder sees them).
+// The prompt template's markers (text/prompt_template.h), always user-defined symbols: "\n",
+// "###▁Instruction:", "###▁Input:", "###▁Response:", "###▁End" (spaces written as "▁", as the
+// encoder sees them).
 std::vector<std::string> template_symbols();
 // A user-visible symbol in the form the vocabulary stores it (' ' -> "▁").
 std::string escape_symbol(const std::string& symbol);
