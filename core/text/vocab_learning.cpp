@@ -277,7 +277,7 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
     std::vector<std::string> picked;
     for (const auto& l : labels)
       if (is_label_symbol(l)) picked.push_back(escape_symbol(l));
-    if (picked.size() <= 64)  // a classification answer set, not free text
+    if (picked.size() <= kMaxLabelSymbols)  // a classification answer set, not free text
       for (const auto& l : picked)
         add_symbol(l);
   }

@@ -29,6 +29,10 @@
 
 namespace tinyllm::text {
 
+// Class labels become single-token symbols only for an answer set of at most this many: more
+// labels look like free text, and the tokenizer step then warns that answers are spelled out.
+inline constexpr size_t kMaxLabelSymbols = 64;
+
 struct VocabSettings {
   std::string model_type = "bpe";  // "bpe" or "unigram"
   // Requested vocabulary size. 2048 keeps the embedding of a ~1-5M-parameter model small
@@ -36,8 +40,8 @@ struct VocabSettings {
   // alphabet and the template's words fill most of it. The trainer may stop short when the corpus
   // has no more merges; the actual size is in the summary.
   int vocab_size = 2048;
-  bool label_symbols = true;              // class labels (with a letter, <= 32 bytes) as symbols
-  std::vector<std::string> user_symbols;  // more user-defined symbols, e.g. units
+  bool label_symbols = true;  // class labels (with a letter, <= 32 bytes, <= 64 of them) as symbols
+  std::vector<std::string> user_symbols;      // more user-defined symbols, e.g. units
   uint64_t max_training_bytes = 32ull << 20;  // documents are sampled down to about this
   // Share of the corpus's characters that get a piece of their own; the rarest rest are spelled
   // with byte pieces. SentencePiece's default; sensor text's small alphabet is fully covered.
