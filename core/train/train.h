@@ -21,7 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "train/token_source.h"
+#include "train/checkpoint.h"
 #include "train/distributed.h"
 #include "train/train_config.h"
 
@@ -38,6 +38,11 @@ struct TextCodec {
 };
 
 struct TrainOutcome {
+// Observers a caller may install; normal runs need none.
+struct TrainHooks {
+  HalfWrittenObserver checkpoint_half_written;  // inside every checkpoint write (checkpoint.h)
+};
+
   std::string reason;  // "completed", "early_stop", "interrupted"
   int64_t step = 0;
   double loss = 0;
@@ -52,7 +57,8 @@ struct TrainOutcome {
 // diverged run; the sink has then also received an "error" event.
 Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
-                                  const std::atomic<bool>* stop, const TextCodec* codec = nullptr);
+                                  const std::atomic<bool>* stop, const TextCodec* codec = nullptr,
+                                  const TrainHooks& hooks = {});
 
 // torch::Device for a config's device setting ("auto" picks CUDA when available).
 std::string resolve_device(const std::string& setting);
