@@ -1,7 +1,7 @@
 // tinyllm-train: the libtorch worker that `tinyllm train`, `tinyllm sample` and the GUI start.
 // It prints one JSON event per line on stdout (docs/events.md) and nothing else there; human
-// diagnostics go to stderr. It never links sentencepiece (DESIGN.md): text goes through our own
-// tokenizer in tinyllm_text.
+// diagnostics go to stderr. It never links sentencepiece (docs/architecture.md): text goes through
+// our own tokenizer in tinyllm_text.
 //
 //   tinyllm-train [train] [--config=FILE] [--project=DIR] [--key=value ...] [--resume]
 //                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]

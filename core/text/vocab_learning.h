@@ -7,8 +7,8 @@
 // tokenizer.json summary; compute token statistics.
 // Does not: encode (tinyllm_text does, with our own encoder, so the shards and the device use the
 // same code), know about project.json (the CLI records the artifact), or link libtorch: it links
-// libsentencepiece, whose bundled protobuf clashes with libtorch's (DESIGN.md), so only the CLI,
-// the GUI and tests link this library.
+// libsentencepiece, whose bundled protobuf clashes with libtorch's (docs/architecture.md), so only
+// the CLI, the GUI and tests link this library.
 //
 // Documents are multi-line. "\n" is a user-defined symbol, and the trainer gets whole documents
 // as its "sentences" (it treats user-defined symbols as boundaries), so that each line's first

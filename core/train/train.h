@@ -7,8 +7,8 @@
 // Does not: tokenize (the worker passes encode/decode functions from tinyllm_text), print
 // anything (events go to the sink), or install signal handlers (the caller sets `stop`).
 //
-// libtorch and libsentencepiece cannot share a process (DESIGN.md), so this library is only
-// linked into the tinyllm-train worker, its tests and the benchmark.
+// libtorch and libsentencepiece cannot share a process (docs/architecture.md), so this library is
+// only linked into the tinyllm-train worker, its tests and the benchmark.
 #pragma once
 
 #include <atomic>
@@ -23,6 +23,7 @@
 #include "base/result.h"
 #include "train/checkpoint.h"
 #include "train/distributed.h"
+#include "train/token_source.h"
 #include "train/train_config.h"
 
 namespace tinyllm::train {
@@ -37,12 +38,12 @@ struct TextCodec {
   int32_t start_id = 0;  // the id a sample starts from when there is no prompt (BOS/separator)
 };
 
-struct TrainOutcome {
 // Observers a caller may install; normal runs need none.
 struct TrainHooks {
   HalfWrittenObserver checkpoint_half_written;  // inside every checkpoint write (checkpoint.h)
 };
 
+struct TrainOutcome {
   std::string reason;  // "completed", "early_stop", "interrupted"
   int64_t step = 0;
   double loss = 0;
