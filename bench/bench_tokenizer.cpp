@@ -1,7 +1,8 @@
 // bench_tokenizer: our encoder (tinyllm_text) against libsentencepiece on the same corpus and the
-// same .model, in one run. Prints a markdown table with tokens/s and the ratio ours / theirs.
+// same .model, in one run. Prints a markdown table with tokens/s and the ratio ours / theirs: the
+// two alternate over rounds and the ratio is the median of per-round ratios (bench_stats.h).
 //
-//   bench_tokenizer [--shared DIR] [--vocab N] [--repeat N] [--model-type bpe|unigram|both]
+//   bench_tokenizer [--shared DIR] [--vocab N] [--rounds N] [--model-type bpe|unigram|both]
 //
 // The corpus is the shared datasets written as sensor text (documents and task examples, as the
 // tokenizer step sees them); without them, a synthetic corpus of the same shape.
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.h"
 #include "text/tokenizer.h"
 #include "text/vocab_learning.h"
 #include "text_fixtures.h"
@@ -38,23 +40,24 @@ struct Run {
 
 int main(int argc, char** argv) {
   std::string shared = TINYLLM_SHARED_DIR, types = "both";
-  int vocab = 2048, repeat = 3;
+  int vocab = 2048, rounds_arg = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shared"))
       shared = argv[i + 1];
     else if (!std::strcmp(argv[i], "--vocab"))
       vocab = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--repeat"))
-      repeat = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--rounds") || !std::strcmp(argv[i], "--repeat"))
+      rounds_arg = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--model-type"))
       types = argv[i + 1];
     else {
       std::fprintf(stderr,
-                   "usage: bench_tokenizer [--shared DIR] [--vocab N] [--repeat N] "
+                   "usage: bench_tokenizer [--shared DIR] [--vocab N] [--rounds N] "
                    "[--model-type bpe|unigram|both]\n");
       return 2;
     }
   }
+  const int rounds = bench::rounds_setting(rounds_arg, 5);
   sentencepiece::logging::SetMinLogLevel(2);
 
   std::vector<std::string> texts;
@@ -76,8 +79,10 @@ int main(int argc, char** argv) {
   uint64_t bytes = 0;
   for (const auto& t : texts)
     bytes += t.size();
-  std::printf("corpus: %s, %zu documents, %.1f MB; vocab %d; best of %d runs\n\n",
-              corpus_name.c_str(), texts.size(), double(bytes) / 1e6, vocab, repeat);
+  std::printf(
+      "corpus: %s, %zu documents, %.1f MB; vocab %d; %d rounds alternating the encoders: "
+      "seconds are medians, the ratio the median of per-round ratios (min..max)\n\n",
+      corpus_name.c_str(), texts.size(), double(bytes) / 1e6, vocab, rounds);
   std::printf(
       "| model | encoder | tokens | seconds | tokens/s | MB/s | ours / libsentencepiece |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|\n");
@@ -102,42 +107,63 @@ int main(int argc, char** argv) {
       return 1;
     }
 
-    Run spm_best, ours_best;
     std::vector<int> spm_ids;
     std::vector<int32_t> our_ids;
-    uint64_t mismatches = 0;
-    for (int r = 0; r < repeat; ++r) {
-      Run spm_run, our_run;
-      auto start = std::chrono::steady_clock::now();
+    auto time_spm = [&] {
+      Run run;
+      const auto start = std::chrono::steady_clock::now();
       for (const auto& t : texts) {
         sp.Encode(t, &spm_ids).IgnoreError();
-        spm_run.tokens += spm_ids.size();
+        run.tokens += spm_ids.size();
       }
-      spm_run.seconds = seconds_since(start);
-      start = std::chrono::steady_clock::now();
+      run.seconds = seconds_since(start);
+      return run;
+    };
+    auto time_ours = [&] {
+      Run run;
+      const auto start = std::chrono::steady_clock::now();
       for (const auto& t : texts) {
         our_ids.clear();
         ours->encode(t, our_ids);
-        our_run.tokens += our_ids.size();
+        run.tokens += our_ids.size();
       }
-      our_run.seconds = seconds_since(start);
-      if (r == 0 || spm_run.seconds < spm_best.seconds) spm_best = spm_run;
-      if (r == 0 || our_run.seconds < ours_best.seconds) ours_best = our_run;
+      run.seconds = seconds_since(start);
+      return run;
+    };
+    uint64_t mismatches = 0;
+    std::vector<double> spm_seconds, our_seconds, ratios;
+    uint64_t spm_tokens = 0, our_tokens = 0;
+    for (int r = 0; r < rounds; ++r) {
+      Run spm_run, our_run;
+      if (bench::ours_first(r)) {
+        our_run = time_ours();
+        spm_run = time_spm();
+      } else {
+        spm_run = time_spm();
+        our_run = time_ours();
+      }
+      spm_seconds.push_back(spm_run.seconds);
+      our_seconds.push_back(our_run.seconds);
+      spm_tokens = spm_run.tokens;
+      our_tokens = our_run.tokens;
+      // Tokens per second, ours over theirs, within this round.
+      ratios.push_back((double(our_run.tokens) / our_run.seconds) /
+                       (double(spm_run.tokens) / spm_run.seconds));
     }
     for (const auto& t : texts) {  // not timed: the ids must be the same
       sp.Encode(t, &spm_ids).IgnoreError();
       const auto ids = ours->encode(t);
       if (std::vector<int>(ids.begin(), ids.end()) != spm_ids) ++mismatches;
     }
-    const double spm_rate = double(spm_best.tokens) / spm_best.seconds;
-    const double our_rate = double(ours_best.tokens) / ours_best.seconds;
+    const double spm_time = bench::spread(spm_seconds).median;
+    const double our_time = bench::spread(our_seconds).median;
     std::printf("| %s (%d pieces) | libsentencepiece 0.1.97 | %llu | %.3f | %.0f | %.1f | 1.00 |\n",
-                type, ours->vocab_size(), static_cast<unsigned long long>(spm_best.tokens),
-                spm_best.seconds, spm_rate, double(bytes) / 1e6 / spm_best.seconds);
-    std::printf("| %s (%d pieces) | tinyllm_text | %llu | %.3f | %.0f | %.1f | %.2f |\n", type,
-                ours->vocab_size(), static_cast<unsigned long long>(ours_best.tokens),
-                ours_best.seconds, our_rate, double(bytes) / 1e6 / ours_best.seconds,
-                our_rate / spm_rate);
+                type, ours->vocab_size(), static_cast<unsigned long long>(spm_tokens), spm_time,
+                double(spm_tokens) / spm_time, double(bytes) / 1e6 / spm_time);
+    std::printf("| %s (%d pieces) | tinyllm_text | %llu | %.3f | %.0f | %.1f | %s |\n", type,
+                ours->vocab_size(), static_cast<unsigned long long>(our_tokens), our_time,
+                double(our_tokens) / our_time, double(bytes) / 1e6 / our_time,
+                bench::format_ratio(bench::spread(ratios)).c_str());
     if (mismatches) {
       std::fprintf(stderr, "bench_tokenizer: %llu documents encode differently!\n",
                    static_cast<unsigned long long>(mismatches));

@@ -1,10 +1,11 @@
 // bench_train: GPT-2 training throughput (tokens/s) and MFU of tinyllm_train for the tiny, small
 // and d6 presets, side by side with the same step in PyTorch Python (bench_train_ref.py, Debian's
 // python3-torch) with the same config and threads. MFU is against the fp32 matmul peak measured
-// here in the same run.
+// here in the same run. Ours and the reference alternate over several rounds and the ratio is the
+// median of the per-round ratios, with its spread (bench_stats.h).
 //
-//   bench_train [--threads N] [--steps N] [--presets tiny,small,d6]
-// TINYLLM_PYTHON names the interpreter (default /usr/bin/python3).
+//   bench_train [--threads N] [--steps N] [--rounds N] [--presets tiny,small,d6]
+// TINYLLM_PYTHON names the interpreter (default /usr/bin/python3); TINYLLM_BENCH_ROUNDS the rounds.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_stats.h"
 #include "model/config.h"
 #include "train/gpt2.h"
 #include "train/optimizer.h"
@@ -31,28 +33,39 @@ struct Case {
   int batch, seq;
 };
 
-// One training step exactly as the trainer takes it: forward, backward, clip, AdamW.
-double cpp_tokens_per_s(const model::ModelConfig& c, const Case& k, int steps, int warmup) {
-  auto m = *train::Gpt2::create(c, torch::kCPU, 0);
-  train::AdamW opt(m.flat_params(), m.decay_count(), {});
-  auto data = torch::randint(0, c.n_vocab, {k.batch, k.seq + 1}, torch::kInt64);
-  auto x = data.narrow(1, 0, k.seq).contiguous(), y = data.narrow(1, 1, k.seq).contiguous();
-  auto step = [&] {
-    m.flat_grads().zero_();
-    auto loss = m.loss(x, y);
+// One training step exactly as the trainer takes it: forward, backward, clip, AdamW. The model
+// is built and warmed up once; each round times `steps` more steps.
+class CppStep {
+ public:
+  CppStep(const model::ModelConfig& c, const Case& k)
+      : model_(*train::Gpt2::create(c, torch::kCPU, 0)),
+        opt_(model_.flat_params(), model_.decay_count(), {}),
+        tokens_(double(k.batch) * k.seq) {
+    auto data = torch::randint(0, c.n_vocab, {k.batch, k.seq + 1}, torch::kInt64);
+    x_ = data.narrow(1, 0, k.seq).contiguous();
+    y_ = data.narrow(1, 1, k.seq).contiguous();
+  }
+  void step() {
+    model_.flat_grads().zero_();
+    auto loss = model_.loss(x_, y_);
     loss.backward();
-    train::clip_grad_norm(m.flat_grads(), 1.0);
-    opt.step(m.flat_grads(), 1e-4);
-    return loss.item<double>();
-  };
-  for (int i = 0; i < warmup; ++i)
-    step();
-  const auto t0 = Clock::now();
-  for (int i = 0; i < steps; ++i)
-    step();
-  const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-  return double(k.batch) * k.seq * steps / dt;
-}
+    train::clip_grad_norm(model_.flat_grads(), 1.0);
+    opt_.step(model_.flat_grads(), 1e-4);
+    (void)loss.item<double>();
+  }
+  double tokens_per_s(int steps) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < steps; ++i)
+      step();
+    return tokens_ * steps / std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+
+ private:
+  train::Gpt2 model_;
+  train::AdamW opt_;
+  double tokens_;
+  torch::Tensor x_, y_;
+};
 
 // Runs the Python reference; 0 when python3 or torch is missing.
 double python_tokens_per_s(const model::ModelConfig& c, const Case& k, int steps, int warmup,
@@ -81,18 +94,22 @@ double python_tokens_per_s(const model::ModelConfig& c, const Case& k, int steps
 
 int main(int argc, char** argv) {
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  int steps = 5;
+  int steps = 5, rounds_arg = 0;
   std::string presets = "tiny,small,d6";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--threads")) threads = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--rounds")) rounds_arg = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--presets")) presets = argv[i + 1];
   }
+  const int rounds = bench::rounds_setting(rounds_arg, 5);
   at::set_num_threads(threads);
   const double peak = train::measure_matmul_flops(torch::kCPU);
   std::printf(
-      "threads %d, fp32 matmul peak %.1f GFLOP/s (1024x1024), %d timed steps after 1 warm-up\n\n",
-      threads, peak / 1e9, steps);
+      "threads %d, fp32 matmul peak %.1f GFLOP/s (1024x1024); %d rounds, ours and PyTorch "
+      "alternating, %d timed steps each after 1 warm-up; tok/s are medians, the ratio is the "
+      "median of per-round ratios (min..max)\n\n",
+      threads, peak / 1e9, rounds, steps);
   std::printf(
       "| preset | params | batch x seq | tinyllm tok/s | MFU | PyTorch Python tok/s | MFU | ratio "
       "|\n");
@@ -109,17 +126,35 @@ int main(int argc, char** argv) {
     Case k{name, c->n_ctx >= 1024 ? 1 : 8, c->n_ctx};
     const int n = c->n_ctx >= 1024 ? std::max(2, steps / 2) : steps;
     const double flops = model::training_flops_per_token(*c, k.seq);
-    const double ours = cpp_tokens_per_s(*c, k, n, 1);
-    const double ref = python_tokens_per_s(*c, k, n, 1, threads);
-    char ref_text[64] = "n/a", ref_mfu[32] = "n/a", ratio[32] = "n/a";
-    if (ref > 0) {
-      std::snprintf(ref_text, sizeof ref_text, "%.0f", ref);
-      std::snprintf(ref_mfu, sizeof ref_mfu, "%.1f%%", 100.0 * ref * flops / peak);
-      std::snprintf(ratio, sizeof ratio, "%.2fx", ours / ref);
+    CppStep cpp(*c, k);
+    cpp.step();  // warm-up
+    std::vector<double> ours, refs, ratios;
+    for (int r = 0; r < rounds; ++r) {
+      double mine = 0, ref = 0;
+      if (bench::ours_first(r)) {
+        mine = cpp.tokens_per_s(n);
+        ref = python_tokens_per_s(*c, k, n, 1, threads);
+      } else {
+        ref = python_tokens_per_s(*c, k, n, 1, threads);
+        mine = cpp.tokens_per_s(n);
+      }
+      ours.push_back(mine);
+      if (ref > 0) {
+        refs.push_back(ref);
+        ratios.push_back(mine / ref);
+      }
+    }
+    const double our_rate = bench::spread(ours).median;
+    const double ref_rate = bench::spread(refs).median;
+    char ref_text[64] = "n/a", ref_mfu[32] = "n/a";
+    if (ref_rate > 0) {
+      std::snprintf(ref_text, sizeof ref_text, "%.0f", ref_rate);
+      std::snprintf(ref_mfu, sizeof ref_mfu, "%.1f%%", 100.0 * ref_rate * flops / peak);
     }
     std::printf("| %s | %s | %d x %d | %.0f | %.1f%% | %s | %s | %s |\n", name.c_str(),
-                model::format_count(model::parameter_count(*c)).c_str(), k.batch, k.seq, ours,
-                100.0 * ours * flops / peak, ref_text, ref_mfu, ratio);
+                model::format_count(model::parameter_count(*c)).c_str(), k.batch, k.seq, our_rate,
+                100.0 * our_rate * flops / peak, ref_text, ref_mfu,
+                bench::format_ratio(bench::spread(ratios)).c_str());
     std::fflush(stdout);
   }
   return 0;

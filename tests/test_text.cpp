@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/files.h"
+#include "text/prompt_template.h"
 #include "text/shard.h"
 #include "text/tokenizer.h"
 #include "text/vocab_learning.h"
@@ -549,6 +550,71 @@ class TestText : public QObject {
     for (const auto& e : fs::directory_iterator(root))
       entries += e.exists();
     QCOMPARE(entries, 2);  // data/ and tokenizer/: no staging folders left behind
+  }
+
+  // More than 64 classes: labels are no longer made single tokens, and the step says so, naming
+  // the count and the labels (the CLI prints the summary's warnings).
+  void tokenizerWarnsWhenLabelsAreNotSingleTokens() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto build = [&](const std::vector<std::string>& labels) {
+      const fs::path prepared = root / "prepared";
+      fs::create_directories(prepared);
+      std::ofstream docs(prepared / "pretrain_train.jsonl", std::ios::trunc);
+      std::ofstream tasks(prepared / "task_train.jsonl", std::ios::trunc);
+      std::mt19937 gen(5);
+      for (int i = 0; i < 400; ++i) {
+        std::string input = "ax:";
+        for (int k = 0; k < 12; ++k)
+          input += " " + std::to_string(int(gen() % 200) - 100);
+        const auto& label = labels[size_t(i) % labels.size()];
+        const auto ex = prompt::build_example("Name the zone.", input, label);
+        docs << nlohmann::json{{"text", input}}.dump() << "\n";
+        tasks << nlohmann::json{{"prompt", ex.prompt}, {"response", ex.response}, {"label", label}}
+                     .dump()
+              << "\n";
+      }
+      docs.close();
+      tasks.close();
+      text::VocabSettings settings;
+      settings.vocab_size = 400;
+      settings.threads = 2;
+      return text::build_tokenizer(prepared, root / "tokenizer", settings, nullptr);
+    };
+    auto answer_tokens = [&](const std::string& label) {
+      auto tok = text::Tokenizer::load(root / "tokenizer" / "tokenizer.model");
+      return tok ? tok->encode("\n" + label + "\n").size() - tok->encode("\n\n").size() : 0;
+    };
+
+    std::vector<std::string> many;
+    for (int i = 1; i <= 70; ++i)
+      many.push_back("zone" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    auto summary = build(many);
+    VERIFY_OK(summary);
+    QVERIFY(answer_tokens("zone07") > 1);  // the effect the warning describes
+    const auto& warnings = (*summary)["warnings"];
+    QCOMPARE(int(warnings.size()), 1);
+    const std::string w = warnings[0].get<std::string>();
+    QVERIFY2(w.find("70 of 70 class labels are not single tokens") != std::string::npos, w.c_str());
+    QVERIFY2(w.find("more than the 64") != std::string::npos, w.c_str());
+    QVERIFY2(w.find("zone01, zone02") != std::string::npos, w.c_str());
+    QVERIFY2(w.find("(50 more)") != std::string::npos, w.c_str());
+    auto saved = nlohmann::json::parse(*read_file(root / "tokenizer" / "tokenizer.json"));
+    QCOMPARE(saved["warnings"], warnings);
+
+    // 64 or fewer: single tokens and no warning, except a label that cannot be a symbol.
+    const std::string long_label = "a-zone-whose-name-is-longer-than-32-bytes";  // not a symbol
+    summary = build({"wing", "ring", long_label});
+    VERIFY_OK(summary);
+    QCOMPARE(answer_tokens("wing"), size_t(1));
+    QCOMPARE(int((*summary)["warnings"].size()), 1);
+    const std::string one = (*summary)["warnings"][0].get<std::string>();
+    QVERIFY2(one.find("1 of 3 class labels") != std::string::npos, one.c_str());
+    QVERIFY2(one.find("at most 32 bytes") != std::string::npos, one.c_str());
+    QVERIFY2(one.find(": " + long_label) != std::string::npos, one.c_str());
+    summary = build({"wing", "ring", "slope"});
+    VERIFY_OK(summary);
+    QVERIFY((*summary)["warnings"].empty());
   }
 
   void settingsRejectUnknownKeys() {

@@ -320,11 +320,32 @@ class TestTrain : public QObject {
     QCOMPARE(code, 0);
   }
 
+  // The hook the kill -9 test uses is the caller's: it sees a half-written temporary folder while
+  // the checkpoint's own folder does not exist yet.
+  void checkpointObserverSeesAHalfWrittenFolder() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto c = tiny_config(root);
+    auto m = train::Gpt2::create(c.model, torch::kCPU, 5);
+    int calls = 0;
+    auto observer = [&](const fs::path& temporary) {
+      ++calls;
+      QVERIFY(fs::exists(temporary / "model.safetensors"));
+      QVERIFY(!fs::exists(temporary / "state.json"));
+      QVERIFY(!fs::exists(root / "ck"));
+    };
+    QVERIFY(
+        train::write_checkpoint(root / "ck", *m, nullptr, train::to_json(c), {}, observer).ok());
+    QCOMPARE(calls, 1);
+    QVERIFY(fs::exists(root / "ck" / "state.json"));
+  }
+
   void killDuringCheckpointLeavesThePreviousOneUsable() {
     QTemporaryDir dir;
     const fs::path out = fs::path(dir.path().toStdString()) / "run";
     auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT", "2");  // dies inside the 2nd write
+    // The worker's test build wires this to its checkpoint hook: it dies inside the 2nd write.
+    env.insert("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT", "2");
     int code = 0;
     QProcess::ExitStatus status;
     auto args = tiny_worker_args(out);

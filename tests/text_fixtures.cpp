@@ -6,6 +6,8 @@
 #include <random>
 #include <sstream>
 
+#include "text/prompt_template.h"
+
 namespace tinyllm::test {
 namespace fs = std::filesystem;
 
@@ -21,8 +23,7 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 TaskText task(const std::string& instruction, const std::string& input, const std::string& answer) {
-  return {"### Instruction:\n" + instruction + "\n### Input:\n" + input + "\n### Response:\n",
-          answer + "\n### End", answer};
+  return {prompt::build_prompt(instruction, input), prompt::build_response(answer), answer};
 }
 
 // "ax: 12 -3 981 ..." lines, one per channel.

@@ -25,6 +25,7 @@
 #include "import_dialog.h"
 #include "job_runner.h"
 #include "project_session.h"
+#include "text/prompt_template.h"
 #include "text/tokenizer.h"
 #include "trace_plot.h"
 
@@ -436,25 +437,20 @@ void DataPage::fill_splits() {
   // The first training example, with its length: prompt length sets latency on the device.
   QFile file(QString::fromStdString(
       (session_.project().root / "data/prepared/task_train.jsonl").string()));
-  QString example;
+  prompt::Example example;
   if (file.open(QIODevice::ReadOnly)) {
     json first = json::parse(file.readLine().toStdString(), nullptr, false);
-    if (first.is_object())
-      example = QString::fromStdString(first.value("prompt", "") + first.value("response", ""));
+    if (first.is_object()) example = {first.value("prompt", ""), first.value("response", "")};
   }
+  const std::string full = prompt::full_text(example);
   const json len = p["splits"]["train"].value("prompt_chars", json::object());
   // With a tokenizer, the example's length in tokens (what the model and the device pay for).
   QString tokens = tr("Token counts appear here once a tokenizer is trained (Pre-train page).");
   const auto model = session_.project().root / "tokenizer" / "tokenizer.model";
-  if (std::filesystem::exists(model) && !example.isEmpty()) {
+  if (std::filesystem::exists(model) && !full.empty()) {
     if (auto tok = text::Tokenizer::load(model)) {
-      const std::string full = example.toStdString();
-      const std::string marker = "### Response:\n";
-      const size_t cut = full.find(marker);
-      const std::string prompt =
-          cut == std::string::npos ? full : full.substr(0, cut + marker.size());
       tokens = tr("This example: %1 tokens in the prompt, %2 in all (vocabulary of %3).")
-                   .arg(tok->encode(prompt).size())
+                   .arg(tok->encode(example.prompt).size())
                    .arg(tok->encode(full).size())
                    .arg(tok->vocab_size());
     }
@@ -463,7 +459,7 @@ void DataPage::fill_splits() {
                          "longest %4.\n%5\n\nFirst training example:\n\n%6")
                           .arg(num(len.value("mean", 0.0), 0), num(len.value("p50", 0.0), 0),
                                num(len.value("p95", 0.0), 0), num(len.value("max", 0.0), 0), tokens,
-                               example));
+                               QString::fromStdString(full)));
 }
 
 }  // namespace tinyllm::ui

@@ -1,7 +1,7 @@
 // tinyllm-train: the libtorch worker that `tinyllm train`, `tinyllm sample` and the GUI start.
 // It prints one JSON event per line on stdout (docs/events.md) and nothing else there; human
-// diagnostics go to stderr. It never links sentencepiece (DESIGN.md): text goes through our own
-// tokenizer in tinyllm_text.
+// diagnostics go to stderr. It never links sentencepiece (docs/architecture.md): text goes through
+// our own tokenizer in tinyllm_text.
 //
 //   tinyllm-train [train] [--config=FILE] [--project=DIR] [--key=value ...] [--resume]
 //                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]
@@ -18,6 +18,7 @@
 #include "base/files.h"
 #include "model/config_json.h"
 #include "project/project.h"
+#include "test_hooks.h"
 #include "train/checkpoint.h"
 #include "train/sample.h"
 #include "train/train.h"
@@ -222,7 +223,8 @@ int run_train(Args& args) {
       std::fflush(history.get());
     }
   };
-  auto outcome = train::run_training(config, *data, rv, sink, &g_stop, codec ? &*codec : nullptr);
+  auto outcome = train::run_training(config, *data, rv, sink, &g_stop, codec ? &*codec : nullptr,
+                                     worker::test_hooks_from_environment());
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
                  outcome.error().to_string().c_str());

@@ -1,8 +1,6 @@
 #include "worker_text.h"
 
-#if TINYLLM_HAVE_TEXT
 #include "text/tokenizer.h"
-#endif
 
 namespace tinyllm::worker {
 
@@ -11,7 +9,6 @@ Result<train::TextCodec> load_codec(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return make_error(path.string(), "no tokenizer model here");
-#if TINYLLM_HAVE_TEXT
   TINYLLM_TRY_ASSIGN(tok, text::load_checked_tokenizer(path));
   train::TextCodec codec;
   codec.encode = [tok](const std::string& s) { return tok.encode(s); };
@@ -23,9 +20,6 @@ Result<train::TextCodec> load_codec(const std::filesystem::path& path) {
   // Documents in the shards start with the separator (EOS); a sample starts where they do.
   codec.start_id = tok.eos_id() >= 0 ? tok.eos_id() : (tok.bos_id() >= 0 ? tok.bos_id() : 0);
   return codec;
-#else
-  return make_error(path.string(), "this build has no tokenizer library (tinyllm_text)");
-#endif
 }
 
 }  // namespace tinyllm::worker

@@ -36,9 +36,6 @@ class Args {
   std::set<std::string> flags_;
 };
 
-// A subcommand group such as `tinyllm data ...`: returns the process exit code.
-using CommandFn = int (*)(const std::vector<std::string>& args);
-
 // Prints an error the same way for every command: "tinyllm: where: message".
 int fail(const Error& error);
 

@@ -149,6 +149,8 @@ int train(const Args& args) {
     std::printf(
         "warning: %llu documents do not decode back exactly (invalid UTF-8 or '\xE2\x96\x81')\n",
         static_cast<unsigned long long>(s.value("lossy_documents", 0ULL)));
+  for (const auto& w : s.value("warnings", json::array()))
+    std::printf("warning: %s\n", w.get<std::string>().c_str());
   print_token_stats(s["stats"]);
   return 0;
 }

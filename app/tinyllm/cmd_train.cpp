@@ -1,6 +1,7 @@
-// tinyllm train | sample: start the tinyllm-train worker (libtorch lives only there, DESIGN.md),
-// print its JSON Lines events as human lines (or pass them through with --json), forward Ctrl-C
-// so the worker checkpoints before it exits, and launch several local processes for DDP.
+// tinyllm train | sample: start the tinyllm-train worker (libtorch lives only there,
+// docs/architecture.md), print its JSON Lines events as human lines (or pass them through with
+// --json), forward Ctrl-C so the worker checkpoints before it exits, and launch several local
+// processes for DDP.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>

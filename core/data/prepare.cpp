@@ -110,13 +110,6 @@ json to_json(const LengthStats& s) {
 
 namespace {
 
-int default_decimals(const std::string& unit) {
-  if (unit == "mg" || unit == "dBm" || unit == "deg/s" || unit == "mdeg/s" || unit == "uT")
-    return 0;
-  if (unit == "g" || unit == "rad/s") return 2;
-  return 1;  // m/s^2, z-scores, anything else
-}
-
 struct SplitOutput {
   uint64_t examples = 0, documents = 0;
   std::map<std::string, uint64_t> per_class;
@@ -195,18 +188,11 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
   const bool resample_needed = imu && (settings.resample_hz > 0 || any_time);
 
   // Units and number format.
-  TextFormat format;
-  std::vector<double> unit_scale(nc, 1.0);
-  for (size_t c = 0; c < nc; ++c) {
-    std::string unit = schema.channels[c].unit;
-    if (settings.si_units)
-      if (auto f = si_factor(unit, &unit)) unit_scale[c] = *f;
-    if (settings.normalize == "zscore" && imu) unit = "z";
-    format.units.push_back(unit);
-    format.decimals.push_back(settings.decimals >= 0 ? settings.decimals : default_decimals(unit));
-  }
-  format.normalized = settings.normalize == "zscore" && imu;
-  format.rssi_top_k = settings.rssi_top_k;
+  const sensortext::ChannelFormat number_format =
+      sensortext::channel_format(schema, settings.si_units, settings.normalize == "zscore",
+                                 settings.decimals, settings.rssi_top_k);
+  const TextFormat& format = number_format.format;
+  const std::vector<double>& unit_scale = number_format.unit_factor;
 
   // Groups and splits.
   std::vector<SeriesRef> refs;
@@ -252,8 +238,7 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
     TINYLLM_TRY_ASSIGN(s, stores[r.store].read(r.series));
     for (auto& l : s.labels)
       if (l != kNoLabel) l = class_map[r.store][size_t(l)];
-    for (size_t k = 0; k < s.values.size(); ++k)
-      s.values[k] = float(s.values[k] * unit_scale[k % nc]);
+    sensortext::convert_units(s.values, unit_scale);
     if (resample_needed) return resample(s, nc, nt, source_hz, rate_hz);
     return s;
   };
@@ -315,9 +300,7 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
 
   for (size_t i = 0; i < refs.size(); ++i) {
     TINYLLM_TRY_ASSIGN(s, load(refs[i]));
-    if (format.normalized)
-      for (size_t k = 0; k < s.values.size(); ++k)
-        s.values[k] = float((s.values[k] - mean[k % nc]) / stdev[k % nc]);
+    if (format.normalized) sensortext::to_zscores(s.values, mean, stdev);
     std::vector<WindowSpan> spans;
     if (imu) {
       spans = make_windows(s.labels, win_rows, stride_rows, min_rows, settings.label_policy);
@@ -360,12 +343,12 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
       }
       auto answer = task->response(w, format);
       if (!answer) continue;
-      TaskExample ex = task_example(instruction, input, *answer);
+      const prompt::Example ex = prompt::build_example(instruction, input, *answer);
       if (result.first_task_example.empty() && split == Split::train)
-        result.first_task_example = ex.prompt + ex.response;
+        result.first_task_example = prompt::full_text(ex);
       json line = {{"prompt", ex.prompt},      {"response", ex.response}, {"label", w.label_text},
                    {"split", kSplitNames[si]}, {"series", s.id},          {"subject", subject},
-                   {"start", span.start}};
+                   {"start", span.start},      {"rows", span.rows}};
       if (nt) line["target"] = w.target;
       TINYLLM_TRY(task_files[size_t(si)].write(line.dump() + "\n"));
       ++so.examples;

@@ -5,7 +5,9 @@
 // Output folder (each file written atomically, all committed together at the end):
 //   pretrain_train.jsonl, pretrain_val.jsonl   {"text": document, "split", "series", "subject"}
 //   task_train.jsonl, task_val.jsonl, task_test.jsonl
-//                      {"prompt", "response", "label", "split", "series", "subject", "start"}
+//                      {"prompt", "response", "label", "split", "series", "subject", "start",
+//                       "rows"}: the window is rows [start, start + rows) of the series after
+//                       resampling
 //   prepared.json      settings, classes, split of every group, normalization, counts per split
 //                      and class, text length distributions
 // Test windows never enter the pre-training corpus.

@@ -14,7 +14,7 @@
 // HF's Conv1D keeps linear weights as [in, out] (y = x W + b), the transpose of nn.Linear; the
 // trainer computes in that layout directly. GGUF wants [out, in] rows (ggml dims reversed), so the
 // exporter transposes the tensors marked `conv1d`. The output head is wte (tied); GGUF files also
-// get a copy named output.weight (reference/gguf-gpt2.md §7).
+// get a copy named output.weight (docs/formats-notes.md §2).
 #pragma once
 
 #include <cstdint>

@@ -102,6 +102,37 @@ struct SplitWriter {
   }
 };
 
+// Tokens a class label costs as an answer (after "### Response:\n", before "\n### End").
+size_t answer_tokens(const Tokenizer& tok, const std::string& label) {
+  return tok.encode("\n" + label + "\n").size() - tok.encode("\n\n").size();
+}
+
+// A warning naming the class labels that are not single tokens, and why; empty when all are.
+std::string label_token_warning(const Tokenizer& tok, const std::set<std::string>& labels,
+                                const VocabSettings& settings) {
+  std::vector<std::string> spelled;
+  for (const auto& label : labels)
+    if (answer_tokens(tok, label) != 1) spelled.push_back(label);
+  if (spelled.empty()) return {};
+  std::string why;
+  if (!settings.label_symbols)
+    why = "label_symbols is off";
+  else if (labels.size() > kMaxLabelSymbols)
+    why = "there are " + std::to_string(labels.size()) + " classes, more than the " +
+          std::to_string(kMaxLabelSymbols) + " that are made single tokens";
+  else
+    why = "a label symbol needs a letter, at most 32 bytes and no comma or control character";
+  constexpr size_t kNamed = 20;
+  std::string names;
+  for (size_t i = 0; i < spelled.size() && i < kNamed; ++i)
+    names += (i ? ", " : "") + spelled[i];
+  if (spelled.size() > kNamed)
+    names += ", ... (" + std::to_string(spelled.size() - kNamed) + " more)";
+  return std::to_string(spelled.size()) + " of " + std::to_string(labels.size()) +
+         " class labels are not single tokens (" + why +
+         "), so the model spells those answers in several tokens: " + names;
+}
+
 }  // namespace
 
 Result<json> tokenizer_stats(const Tokenizer& tok, const fs::path& prepared_dir,
@@ -270,7 +301,10 @@ Result<json> build_tokenizer(const fs::path& prepared_dir, const fs::path& out_d
                     {"sampled_documents", trained.sampled_documents}}},
                   {"shards", shards},
                   {"lossy_documents", lossy},
-                  {"stats", stats}};
+                  {"stats", stats},
+                  {"warnings", json::array()}};
+  if (auto w = label_token_warning(tok, labels, settings); !w.empty())
+    summary["warnings"].push_back(w);
   if (lossy) summary["first_lossy_document"] = first_lossy;
   TINYLLM_TRY(write_file_atomic(staging / "tokenizer.json", summary.dump(2) + "\n"));
 

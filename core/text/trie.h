@@ -49,8 +49,6 @@ class ByteTrie {
     return node == kNone ? kNone : value(node);
   }
 
-  size_t node_count() const { return nodes_.size(); }
-
  private:
   struct Node {
     int32_t value = kNone;

@@ -19,6 +19,8 @@
 
 #include "text/vocab_learning.h"
 
+#include "text/prompt_template.h"
+
 namespace tinyllm::text {
 namespace {
 
@@ -161,9 +163,10 @@ bool is_label_symbol(const std::string& label) {
 }  // namespace
 
 std::vector<std::string> template_symbols() {
-  return {"\n", "###\xE2\x96\x81Instruction:", "###\xE2\x96\x81Input:", "###\xE2\x96\x81Response:",
-          "###\xE2\x96\x81"
-          "End"};
+  std::vector<std::string> out = {"\n"};
+  for (std::string_view marker : prompt::kMarkers)
+    out.push_back(escape_symbol(std::string(marker)));
+  return out;
 }
 
 std::string escape_symbol(const std::string& symbol) {
@@ -274,7 +277,7 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
     std::vector<std::string> picked;
     for (const auto& l : labels)
       if (is_label_symbol(l)) picked.push_back(escape_symbol(l));
-    if (picked.size() <= 64)  // a classification answer set, not free text
+    if (picked.size() <= kMaxLabelSymbols)  // a classification answer set, not free text
       for (const auto& l : picked)
         add_symbol(l);
   }

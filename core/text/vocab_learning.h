@@ -7,8 +7,8 @@
 // tokenizer.json summary; compute token statistics.
 // Does not: encode (tinyllm_text does, with our own encoder, so the shards and the device use the
 // same code), know about project.json (the CLI records the artifact), or link libtorch: it links
-// libsentencepiece, whose bundled protobuf clashes with libtorch's (DESIGN.md), so only the CLI,
-// the GUI and tests link this library.
+// libsentencepiece, whose bundled protobuf clashes with libtorch's (docs/architecture.md), so only
+// the CLI, the GUI and tests link this library.
 //
 // Documents are multi-line. "\n" is a user-defined symbol, and the trainer gets whole documents
 // as its "sentences" (it treats user-defined symbols as boundaries), so that each line's first
@@ -29,6 +29,10 @@
 
 namespace tinyllm::text {
 
+// Class labels become single-token symbols only for an answer set of at most this many: more
+// labels look like free text, and the tokenizer step then warns that answers are spelled out.
+inline constexpr size_t kMaxLabelSymbols = 64;
+
 struct VocabSettings {
   std::string model_type = "bpe";  // "bpe" or "unigram"
   // Requested vocabulary size. 2048 keeps the embedding of a ~1-5M-parameter model small
@@ -36,8 +40,8 @@ struct VocabSettings {
   // alphabet and the template's words fill most of it. The trainer may stop short when the corpus
   // has no more merges; the actual size is in the summary.
   int vocab_size = 2048;
-  bool label_symbols = true;              // class labels (with a letter, <= 32 bytes) as symbols
-  std::vector<std::string> user_symbols;  // more user-defined symbols, e.g. units
+  bool label_symbols = true;  // class labels (with a letter, <= 32 bytes, <= 64 of them) as symbols
+  std::vector<std::string> user_symbols;      // more user-defined symbols, e.g. units
   uint64_t max_training_bytes = 32ull << 20;  // documents are sampled down to about this
   // Share of the corpus's characters that get a piece of their own; the rarest rest are spelled
   // with byte pieces. SentencePiece's default; sensor text's small alphabet is fully covered.
@@ -50,8 +54,9 @@ struct VocabSettings {
 Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const VocabSettings& settings);
 
-// The prompt template's markers, always user-defined symbols: "\n", "###▁Instruction:",
-// "###▁Input:", "###▁Response:", "###▁End" (spaces written as "▁", as the encoder sees them).
+// The prompt template's markers (text/prompt_template.h), always user-defined symbols: "\n",
+// "###▁Instruction:", "###▁Input:", "###▁Response:", "###▁End" (spaces written as "▁", as the
+// encoder sees them).
 std::vector<std::string> template_symbols();
 // A user-visible symbol in the form the vocabulary stores it (' ' -> "▁").
 std::string escape_symbol(const std::string& symbol);

@@ -3,12 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
-#include <csignal>
-#include <cstdlib>
 
 #include "base/files.h"
-#include "safetensors/safetensors.h"
 #include "model/config_json.h"
+#include "safetensors/safetensors.h"
 
 namespace tinyllm::train {
 namespace fs = std::filesystem;
@@ -21,14 +19,6 @@ void fsync_folder(const fs::path& dir) {
     ::fsync(fd);
     ::close(fd);
   }
-}
-
-// Tests set TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT=N to SIGKILL the process halfway through the
-// Nth checkpoint this process writes: the kill -9 test of the atomic write.
-void maybe_die_mid_write() {
-  static int count = 0;
-  static const char* env = std::getenv("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT");
-  if (env && ++count == std::atoi(env)) ::kill(::getpid(), SIGKILL);
 }
 
 Result<json> read_json(const fs::path& path) {
@@ -84,7 +74,8 @@ Result<TrainState> state_from_json(const json& j, const std::string& where) {
 }
 
 Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
-                        const json& train_config, const TrainState& state) {
+                        const json& train_config, const TrainState& state,
+                        const HalfWrittenObserver& half_written) {
   const fs::path parent = dir.parent_path();
   const fs::path temp =
       parent / ("." + dir.filename().string() + ".tmp-" + std::to_string(::getpid()));
@@ -102,7 +93,7 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
     weights.add(spec.name, safetensors::StDtype::F32, spec.shape, keep.back().data_ptr<float>());
   }
   TINYLLM_TRY(weights.write(temp / "model.safetensors"));
-  maybe_die_mid_write();
+  if (half_written) half_written(temp);
   json files = json::object();
   TINYLLM_TRY_ASSIGN(weights_sha, sha256_file(temp / "model.safetensors"));
   files["model.safetensors"] = weights_sha;
@@ -234,8 +225,8 @@ Status load_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer) {
     for (auto [prefix, target] : {std::pair{"exp_avg.", &optimizer->exp_avg()},
                                   std::pair{"exp_avg_sq.", &optimizer->exp_avg_sq()}}) {
       auto buffer = torch::empty(p.spec.shape, torch::kFloat32);
-      TINYLLM_TRY(moments.read_expected(prefix + p.spec.name, safetensors::StDtype::F32, p.spec.shape,
-                                        buffer.data_ptr<float>()));
+      TINYLLM_TRY(moments.read_expected(prefix + p.spec.name, safetensors::StDtype::F32,
+                                        p.spec.shape, buffer.data_ptr<float>()));
       target->narrow(0, offset, n).copy_(buffer.view({n}));
     }
     offset += n;

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -44,10 +45,15 @@ struct TrainState {
 nlohmann::json to_json(const TrainState& state);
 Result<TrainState> state_from_json(const nlohmann::json& json, const std::string& where);
 
+// Called while a checkpoint is half-written: the weights are in the temporary folder, nothing
+// else is. Normal runs pass none; the worker's test build kills itself here (kill -9 test).
+using HalfWrittenObserver = std::function<void(const std::filesystem::path& temporary_dir)>;
+
 // Writes a checkpoint folder at `dir` (replacing one that is there). `optimizer` may be null
 // for weights-only checkpoints.
 Status write_checkpoint(const std::filesystem::path& dir, Gpt2& model, AdamW* optimizer,
-                        const nlohmann::json& train_config, const TrainState& state);
+                        const nlohmann::json& train_config, const TrainState& state,
+                        const HalfWrittenObserver& half_written = nullptr);
 
 // Points <run>/latest.json at `checkpoint` (a folder inside run).
 Status write_latest(const std::filesystem::path& run, const std::string& checkpoint, int64_t step);

@@ -1,4 +1,4 @@
-// The GPT-2 model in libtorch, computed exactly as llama.cpp runs it (reference/gguf-gpt2.md §5):
+// The GPT-2 model in libtorch, computed exactly as llama.cpp runs it (docs/formats-notes.md §1):
 // learned positions, pre-LayerNorm blocks, fused QKV, tanh-GELU, tied embeddings, final LayerNorm.
 //
 // All parameters live in one flat fp32 buffer (and their gradients in another), each tensor a

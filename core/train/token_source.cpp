@@ -2,9 +2,7 @@
 
 #include <algorithm>
 
-#if TINYLLM_HAVE_TEXT
 #include "text/shard.h"
-#endif
 
 namespace tinyllm::train {
 namespace fs = std::filesystem;
@@ -50,7 +48,6 @@ class SliceSource : public TokenSource {
   uint64_t first_, count_;
 };
 
-#if TINYLLM_HAVE_TEXT
 class ShardSource : public TokenSource {
  public:
   Status add(const fs::path& path) {
@@ -96,7 +93,6 @@ class ShardSource : public TokenSource {
   std::string names_;
   std::vector<uint32_t> buffer_;
 };
-#endif
 
 }  // namespace
 
@@ -110,15 +106,10 @@ std::shared_ptr<TokenSource> slice_source(std::shared_ptr<TokenSource> base, uin
 }
 
 Result<std::shared_ptr<TokenSource>> shard_source(const std::vector<fs::path>& files) {
-#if TINYLLM_HAVE_TEXT
   auto source = std::make_shared<ShardSource>();
   for (const auto& f : files)
     TINYLLM_TRY(source->add(f));
   return std::shared_ptr<TokenSource>(source);
-#else
-  return make_error(files.empty() ? "" : files[0].string(),
-                    "this build has no token shard reader (tinyllm_text)");
-#endif
 }
 
 std::shared_ptr<TokenSource> synthetic_source(uint64_t tokens, int vocab_size, uint64_t seed) {

@@ -7,8 +7,8 @@
 // Does not: tokenize (the worker passes encode/decode functions from tinyllm_text), print
 // anything (events go to the sink), or install signal handlers (the caller sets `stop`).
 //
-// libtorch and libsentencepiece cannot share a process (DESIGN.md), so this library is only
-// linked into the tinyllm-train worker, its tests and the benchmark.
+// libtorch and libsentencepiece cannot share a process (docs/architecture.md), so this library is
+// only linked into the tinyllm-train worker, its tests and the benchmark.
 #pragma once
 
 #include <atomic>
@@ -21,8 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "train/token_source.h"
+#include "train/checkpoint.h"
 #include "train/distributed.h"
+#include "train/token_source.h"
 #include "train/train_config.h"
 
 namespace tinyllm::train {
@@ -35,6 +36,11 @@ struct TextCodec {
   std::function<std::vector<int32_t>(const std::string&)> encode;
   std::function<std::optional<std::string>(const std::vector<int32_t>&)> decode;
   int32_t start_id = 0;  // the id a sample starts from when there is no prompt (BOS/separator)
+};
+
+// Observers a caller may install; normal runs need none.
+struct TrainHooks {
+  HalfWrittenObserver checkpoint_half_written;  // inside every checkpoint write (checkpoint.h)
 };
 
 struct TrainOutcome {
@@ -52,7 +58,8 @@ struct TrainOutcome {
 // diverged run; the sink has then also received an "error" event.
 Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
-                                  const std::atomic<bool>* stop, const TextCodec* codec = nullptr);
+                                  const std::atomic<bool>* stop, const TextCodec* codec = nullptr,
+                                  const TrainHooks& hooks = {});
 
 // torch::Device for a config's device setting ("auto" picks CUDA when available).
 std::string resolve_device(const std::string& setting);

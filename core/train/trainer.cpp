@@ -48,8 +48,13 @@ class AutocastScope {
 class Trainer {
  public:
   Trainer(TrainConfig cfg, const DataSplit& data, const EventSink& sink,
-          const std::atomic<bool>* stop, const TextCodec* codec)
-      : cfg_(std::move(cfg)), data_(data), sink_(sink), stop_(stop), codec_(codec) {}
+          const std::atomic<bool>* stop, const TextCodec* codec, TrainHooks hooks)
+      : cfg_(std::move(cfg)),
+        data_(data),
+        sink_(sink),
+        stop_(stop),
+        codec_(codec),
+        hooks_(std::move(hooks)) {}
 
   Result<TrainOutcome> run(const Rendezvous& rendezvous);
 
@@ -73,6 +78,7 @@ class Trainer {
   const EventSink& sink_;
   const std::atomic<bool>* stop_;
   const TextCodec* codec_;
+  TrainHooks hooks_;
   Clock::time_point start_ = Clock::now();
 
   int rank_ = 0, world_ = 1;
@@ -339,8 +345,8 @@ Status Trainer::save(bool step_checkpoint, bool best) {
   const json config = to_json(cfg_);
   auto write = [&](const fs::path& dir, bool with_optimizer, const char* kind) -> Status {
     const auto t0 = Clock::now();
-    TINYLLM_TRY(
-        write_checkpoint(dir, *model_, with_optimizer ? &*optimizer_ : nullptr, config, state_));
+    TINYLLM_TRY(write_checkpoint(dir, *model_, with_optimizer ? &*optimizer_ : nullptr, config,
+                                 state_, hooks_.checkpoint_half_written));
     std::error_code ec;
     emit({{"event", "checkpoint"},
           {"kind", kind},
@@ -454,8 +460,9 @@ std::string resolve_device(const std::string& setting) {
 
 Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
-                                  const std::atomic<bool>* stop, const TextCodec* codec) {
-  Trainer trainer(std::move(config), data, sink, stop, codec);
+                                  const std::atomic<bool>* stop, const TextCodec* codec,
+                                  const TrainHooks& hooks) {
+  Trainer trainer(std::move(config), data, sink, stop, codec, hooks);
   auto result = trainer.run(rendezvous);
   if (!result && sink && rendezvous.rank == 0)
     sink(json{

@@ -1,11 +1,52 @@
-#include "data/serialize.h"
+#include "sensortext/sensor_text.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <memory>
 
-namespace tinyllm::data {
+namespace tinyllm::sensortext {
+
+void convert_units(std::vector<float>& values, const std::vector<double>& unit_factor) {
+  const size_t nc = unit_factor.size();
+  if (nc == 0) return;
+  for (size_t k = 0; k < values.size(); ++k)
+    values[k] = float(values[k] * unit_factor[k % nc]);
+}
+
+void to_zscores(std::vector<float>& values, const std::vector<double>& mean,
+                const std::vector<double>& stdev) {
+  const size_t nc = mean.size();
+  if (nc == 0) return;
+  for (size_t k = 0; k < values.size(); ++k)
+    values[k] = float((values[k] - mean[k % nc]) / stdev[k % nc]);
+}
+
+int default_decimals(std::string_view unit) {
+  if (unit == "mg" || unit == "dBm" || unit == "deg/s" || unit == "mdeg/s" || unit == "uT")
+    return 0;
+  if (unit == "g" || unit == "rad/s") return 2;
+  return 1;  // m/s^2, z-scores, anything else
+}
+
+ChannelFormat channel_format(const Schema& schema, bool si_units, bool zscore, int decimals,
+                             int rssi_top_k) {
+  ChannelFormat out;
+  const bool normalized = zscore && schema.kind == SensorKind::imu;
+  for (const auto& channel : schema.channels) {
+    std::string unit = channel.unit;
+    double factor = 1.0;
+    if (si_units)
+      if (auto f = si_factor(unit, &unit)) factor = *f;
+    if (normalized) unit = "z";
+    out.format.units.push_back(unit);
+    out.format.decimals.push_back(decimals >= 0 ? decimals : default_decimals(unit));
+    out.unit_factor.push_back(factor);
+  }
+  out.format.normalized = normalized;
+  out.format.rssi_top_k = rssi_top_k;
+  return out;
+}
 
 void append_number(std::string& out, double value, int decimals) {
   if (!std::isfinite(value)) {
@@ -158,10 +199,4 @@ std::string pretrain_document(const Window& window, const TextFormat& format,
   return head + "\n" + style.write(window, format);
 }
 
-TaskExample task_example(const std::string& instruction, const std::string& input,
-                         const std::string& answer) {
-  return {"### Instruction:\n" + instruction + "\n### Input:\n" + input + "\n### Response:\n",
-          answer + "\n### End"};
-}
-
-}  // namespace tinyllm::data
+}  // namespace tinyllm::sensortext

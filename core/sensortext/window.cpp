@@ -1,10 +1,10 @@
-#include "data/window.h"
+#include "sensortext/sensor_text.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 
-namespace tinyllm::data {
+namespace tinyllm::sensortext {
 
 std::string to_string(LabelPolicy p) {
   switch (p) {
@@ -107,4 +107,4 @@ Series resample(const Series& s, size_t nc, size_t nt, double source_hz, double 
   return out;
 }
 
-}  // namespace tinyllm::data
+}  // namespace tinyllm::sensortext
