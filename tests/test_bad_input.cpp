@@ -105,6 +105,46 @@ class TestBadInput : public QObject {
              QString("cell.csv:10001:3"));
   }
 
+  // "The first is at": the first broken row's own line and column, past a BOM, blank lines and a
+  // quoted field that holds a line break (read as one row), and not a later finding's place.
+  void firstBrokenRowLineIsExact() {
+    std::string text = "\xEF\xBB\xBFtime_ms,ax,ay,az,label,note\n";  // line 1
+    text += "0,0.1,0.2,9.8,wave,plain\n";                            // line 2
+    text += "\n";                                                    // line 3
+    text += "20,0.1,0.2,9.8,wave,\"two\n";                           // line 4
+    text += "lines\"\n";                                             // line 5
+    text += "40,0.1,,9.8,wave,missing ay\n";                         // line 6: NaN, filled
+    text += "60,0.1,abc,9.8,wave,broken\n";                          // line 7: first broken
+    for (int i = 4; i < 40; ++i)
+      text += std::to_string(i * 20) + ",0.1," + (i % 3 ? "0.2" : "x") + ",9.8,wave,\n";
+    text += "\n\n";
+    test::write_text(file("lines.csv"), text);
+    expect_failure(request(file("lines.csv")),
+                   {"rows are broken", "the first is at lines.csv:7:3"});
+    auto strict = request(file("lines.csv"));
+    strict.options.on_bad_row = data::BadRowPolicy::fail;
+    expect_failure(strict, {"lines.csv:7:3", "'abc' is not a number"});
+    // Without a header: the first line is data, so a broken third line is line 3.
+    std::string bare = "0.1,0.2,9.8\n\n0.1,xx,9.8\n";
+    for (int i = 0; i < 20; ++i)
+      bare += i % 10 ? "0.1,0.2,9.8\n" : "0.1,0.2,?\n";
+    test::write_text(file("bare.csv"), bare);
+    auto headerless = request(file("bare.csv"));
+    headerless.overrides = {{"sample_rate_hz", 50}};
+    expect_failure(headerless, {"rows are broken", "the first is at bare.csv:3:2"});
+    // The quoted line break is one row: with the broken rows fixed, the file imports whole.
+    std::string fixed = text;
+    for (size_t pos; (pos = fixed.find(",x,")) != std::string::npos;)
+      fixed.replace(pos, 3, ",0.2,");
+    fixed.replace(fixed.find(",abc,"), 5, ",0.2,");
+    test::write_text(file("fixed.csv"), fixed);
+    auto project = project::open_project(root_);
+    auto ok = pipeline::import_source(*project, *registry_, request(file("fixed.csv")));
+    TINYLLM_VERIFY_OK(ok);
+    QCOMPARE(ok->details.stats.rows, uint64_t(2 + 2 + 36));
+    QCOMPARE(ok->details.report.count("bad_row"), uint64_t(0));
+  }
+
   void labelColumnAllEmpty() {
     std::string text = "time_ms,ax,ay,az,label\n";
     for (int i = 0; i < 30; ++i)

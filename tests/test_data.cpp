@@ -140,6 +140,147 @@ class TestData : public QObject {
     QCOMPARE(QString::fromStdString(out), QString("0.0 981 9.81"));
   }
 
+  // A split that leaves a class out of validation or test, or that has the same input on both
+  // sides, says so in prepared.json "warnings".
+  void splitWarningsOnGeneratedData() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    // Six people do "a"; only p0 also does "b": two of the three splits cannot have a "b".
+    std::string imu = "time_ms,ax,ay,az,label,person\n";
+    for (int p = 0; p < 6; ++p)
+      for (int i = 0; i < (p == 0 ? 400 : 200); ++i)
+        imu += std::to_string(i * 20) + "," + std::to_string(0.01 * (i % 17) + 0.1 * p) +
+               ",0.2,9.8," + (i < 200 ? "a" : "b") + ",p" + std::to_string(p) + "\n";
+    test::write_text(root / "in" / "imu.csv", imu);
+    auto project = project::create_project(root / "imu", "I", "gesture");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {root / "in" / "imu.csv"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    data::PrepareSettings settings;
+    settings.window_s = 1.0;
+    settings.stride_s = 0.5;
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(r);
+    const json& sum = r->summary;
+    QCOMPARE(QString::fromStdString(sum["split_by"].get<std::string>()), QString("subject"));
+    int lacking = 0;
+    for (const char* split : {"train", "val", "test"})
+      lacking += sum["splits"][split]["per_class"].value("b", 0) == 0;
+    QCOMPARE(lacking, 2);
+    std::string all;
+    for (const auto& w : sum["warnings"])
+      all += w.get<std::string>() + "\n";
+    QCOMPARE(sum["warnings"].size(), size_t(2));
+    QVERIFY2(all.find("no examples of 1 of 2 classes (b)") != std::string::npos, all.c_str());
+    // The warnings are in prepared.json, where the CLI and the Splits tab read them.
+    const json saved =
+        json::parse(test::read_text(root / "imu" / "data" / "prepared" / "prepared.json"));
+    QCOMPARE(saved["warnings"], sum["warnings"]);
+
+    // Fingerprints recorded twice, split row by row: identical inputs on both sides.
+    std::string rssi = "WAP001,WAP002,WAP003,WAP004,zone\n";
+    for (int i = 0; i < 200; ++i) {
+      const int z = i % 4;
+      rssi += std::to_string(-40 - 10 * z) + "," + std::to_string(-80 + 5 * z) + ",100," +
+              std::to_string(-60 - (i / 4) % 2) + ",z" + std::to_string(z) + "\n";
+    }
+    test::write_text(root / "in" / "rssi.csv", rssi);
+    auto rproject = project::create_project(root / "rssi", "R", "localization");
+    TINYLLM_VERIFY_OK(rproject);
+    request.inputs = {root / "in" / "rssi.csv"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*rproject, *registry, request));
+    data::PrepareSettings zones;
+    zones.task = "zone";
+    auto rr = pipeline::prepare_data(*rproject, *registry, zones);
+    TINYLLM_VERIFY_OK(rr);
+    QCOMPARE(QString::fromStdString(rr->summary["split_by"].get<std::string>()), QString("row"));
+    all.clear();
+    for (const auto& w : rr->summary["warnings"])
+      all += w.get<std::string>() + "\n";
+    QVERIFY2(all.find("validation examples") != std::string::npos &&
+                 all.find("exactly the same input as a training example") != std::string::npos,
+             all.c_str());
+    // The fallback from people to rows is a warning too: there is no person column.
+    QVERIFY2(all.find("split by fingerprint (row)") != std::string::npos, all.c_str());
+  }
+
+  // UJIIndoorLoc grouped by user: whole users go to validation and test, so buildings are
+  // missing there. Every missing class is warned about, with the split named.
+  void splitWarningsOnUjiUsers() {
+    TINYLLM_REQUIRE_DATASETS();
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "uji";
+    auto project = project::create_project(root, "UJI", "localization");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {test::uji_dir() / "trainingData_every3rd.csv"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    data::PrepareSettings settings;
+    settings.task = "zone";
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(r);
+    const json& sum = r->summary;
+    QCOMPARE(QString::fromStdString(sum["split_by"].get<std::string>()), QString("subject"));
+    std::string all;
+    for (const auto& w : sum["warnings"])
+      all += w.get<std::string>() + "\n";
+    size_t splits_missing = 0;
+    const std::map<std::string, std::string> names = {{"val", "validation"}, {"test", "test"}};
+    for (const auto& [split, name] : names) {
+      size_t missing = 0;
+      for (const auto& c : sum["classes"])
+        missing += sum["splits"][split]["per_class"].value(c.get<std::string>(), 0) == 0;
+      if (missing == 0) continue;
+      ++splits_missing;
+      const std::string expected =
+          "the " + name + " split has no examples of " + std::to_string(missing) + " of 13 classes";
+      QVERIFY2(all.find(expected) != std::string::npos, (expected + " in:\n" + all).c_str());
+    }
+    QVERIFY2(splits_missing > 0, "the shared UJI subset no longer shows the problem");
+  }
+
+  // No person column, one recording per file with a session: split by session, and say so.
+  void noPersonSplitsBySession() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    for (int f = 0; f < 8; ++f) {
+      std::string text = "time_ms,ax,ay,az,gesture,session\n";
+      for (int i = 0; i < 150; ++i)
+        text += std::to_string(i * 20) + "," + std::to_string(0.01 * (i % 13)) + ",0.2,9.8," +
+                (f % 2 ? "wave" : "tap") + ",day" + std::to_string(f / 2) + "\n";
+      test::write_text(root / "in" / ("rec" + std::to_string(f) + ".csv"), text);
+    }
+    auto project = project::create_project(root / "p", "P", "gesture");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {root / "in"};
+    auto imported = pipeline::import_source(*project, *registry, request);
+    TINYLLM_VERIFY_OK(imported);
+    QCOMPARE(imported->details.stats.subject_rows.size(), size_t(1));
+    QCOMPARE(imported->details.report.count("no_person"), uint64_t(1));
+    data::PrepareSettings settings;
+    settings.window_s = 1.0;
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    TINYLLM_VERIFY_OK(r);
+    const json& sum = r->summary;
+    QCOMPARE(QString::fromStdString(sum["split_by"].get<std::string>()), QString("session"));
+    const std::string note = sum["split_note"].get<std::string>();
+    QVERIFY2(note.find("names no person") != std::string::npos, note.c_str());
+    QCOMPARE(QString::fromStdString(sum["warnings"][0].get<std::string>()),
+             QString::fromStdString(note));
+    // Both recordings of a day (session) land in one split.
+    std::map<std::string, std::string> split_of_day;
+    for (const auto& [group, split] : sum["group_splits"].items()) {
+      QVERIFY2(group.rfind("session:", 0) == 0, group.c_str());
+      split_of_day[group] = split.get<std::string>();
+    }
+    QCOMPARE(split_of_day.size(), size_t(4));
+  }
+
   void prepareMagicWandEndToEnd() {
     TINYLLM_REQUIRE_DATASETS();
     auto registry = test::builtin_registry();

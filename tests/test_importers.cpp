@@ -26,6 +26,35 @@ Result<data::ImportResult> import(const data::PluginRegistry& registry,
   return data::import_to_store(registry, request, store);
 }
 
+bool has_guess(const std::vector<data::Guess>& guesses, const std::string& needle) {
+  for (const auto& g : guesses)
+    if (g.what.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+std::string finding_text(const data::Report& report, const std::string& kind) {
+  for (const auto& f : report.findings())
+    if (f.kind == kind) return f.where + ": " + f.message;
+  return {};
+}
+
+// Accelerometer rows in g (|a| ~ 1) and gyroscope rows in rad/s, `bad_tenths` of them with a
+// NaN, inf or 1e30 reading: the kind of values a flaky logger writes.
+std::string imu_g_csv(int rows, int bad_tenths) {
+  std::string text = "time_ms,acc_x,acc_y,acc_z,gyro_x,gyro_y,gyro_z,label\n";
+  const char* bad[] = {"nan", "inf", "1e30", "-inf", "NaN"};
+  for (int i = 0; i < rows; ++i) {
+    std::string ax = std::to_string(0.01 * (i % 5)), gz = std::to_string(0.1 * (i % 3));
+    std::string az = "0.98";
+    if (i % 10 < bad_tenths) {
+      az = bad[i % 5];
+      gz = "1e30";
+    }
+    text += std::to_string(i * 20) + "," + ax + ",0.02," + az + ",0.01,-0.02," + gz + ",tap\n";
+  }
+  return text;
+}
+
 }  // namespace
 
 class TestImporters : public QObject {
@@ -168,6 +197,256 @@ class TestImporters : public QObject {
     QCOMPARE(r->mapping["not_heard"].get<double>(), -110.0);
     QCOMPARE(r->classes.size(), size_t(6));
     QCOMPARE(r->schema.targets.size(), size_t(2));
+  }
+
+  // Units from values ignore NaN, inf and impossible readings: g stays g, rad/s stays rad/s.
+  void unitGuessIgnoresNonFiniteAndHugeValues() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    for (int bad_tenths : {1, 6}) {  // a few bad readings, and most rows
+      const fs::path csv = root / ("g_" + std::to_string(bad_tenths) + ".csv");
+      test::write_text(csv, imu_g_csv(150, bad_tenths));
+      auto d = registry->detect(csv, nlohmann::json::object());
+      TINYLLM_VERIFY_OK(d);
+      QCOMPARE(QString::fromStdString(d->importer), QString("imu-csv"));
+      const auto& ch = d->mapping["channels"];
+      QCOMPARE(ch.size(), size_t(6));
+      QCOMPARE(QString::fromStdString(ch[0]["unit"].get<std::string>()), QString("g"));
+      QCOMPARE(QString::fromStdString(ch[3]["unit"].get<std::string>()), QString("rad/s"));
+      // Both units came from values only: they are shown as guesses, with the reason.
+      QVERIFY(has_guess(d->guesses, "accelerometer unit: g"));
+      QVERIFY(has_guess(d->guesses, "gyroscope unit: rad/s"));
+      for (const auto& g : d->guesses)
+        QVERIFY2(!g.why.empty(), g.what.c_str());
+    }
+    // The same with readings in m/s^2: gravity must stay ~9.8, not become ~96 after si_units.
+    std::string text = "t_ms,ax,ay,az\n";
+    for (int i = 0; i < 100; ++i)
+      text += std::to_string(i * 10) + ",0.3,-0.2," + (i % 3 == 1 ? "nan" : "9.81") + "\n";
+    test::write_text(root / "ms2.csv", text);
+    auto d = registry->detect(root / "ms2.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    QCOMPARE(QString::fromStdString(d->mapping["channels"][2]["unit"].get<std::string>()),
+             QString("m/s^2"));
+  }
+
+  // An axis column with text in a quarter of its rows is read, and those rows count as broken
+  // (here past the 5% limit), with the place of the first one.
+  void partlyTextAxisCountsAsBrokenRows() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    std::string text = "time_ms,ax,ay,az,label\n";
+    for (int i = 0; i < 80; ++i)
+      text += std::to_string(i * 20) + ",0.1," + (i % 4 == 2 ? "n/a" : "0.2") + ",0.98,tap\n";
+    test::write_text(root / "text.csv", text);
+    auto d = registry->detect(root / "text.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    QCOMPARE(d->mapping["channels"].size(), size_t(3));  // ay is not dropped
+    QCOMPARE(QString::fromStdString(d->mapping["channels"][1]["column"].get<std::string>()),
+             QString("ay"));
+    auto r = import(*registry, {root / "text.csv"}, root / "t.tls");
+    QVERIFY(!r.ok());
+    const std::string message = r.error().to_string();
+    // Row i = 2 is on line 4 (the header is line 1); ay is column 3.
+    QVERIFY2(message.find("20 of 80 rows are broken") != std::string::npos, message.c_str());
+    QVERIFY2(message.find("text.csv:4:3") != std::string::npos, message.c_str());
+    QVERIFY(!fs::exists(root / "t.tls"));
+  }
+
+  // Duplicate names: two columns claiming one axis are refused with both named; bare x,y,z twice
+  // is read by position (accelerometer, then gyroscope) with columns named by number; a mapping
+  // that names a duplicated column is refused instead of silently reading the first one.
+  void duplicateColumnNames() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    std::string twice = "time_ms,acc_x,acc_y,acc_z,acc_x,acc_y,acc_z,label\n";
+    for (int i = 0; i < 30; ++i)
+      twice += std::to_string(i * 20) + ",0.1,0.2,0.98,0.5,0.6,0.7,tap\n";
+    test::write_text(root / "twice.csv", twice);
+    auto refused = registry->detect(root / "twice.csv", nlohmann::json::object());
+    QVERIFY(!refused.ok());
+    const std::string why = refused.error().to_string();
+    QVERIFY2(why.find("columns 2 'acc_x' and 5 'acc_x'") != std::string::npos, why.c_str());
+
+    std::string bare = "t,x,y,z,x,y,z,label\n";
+    for (int i = 0; i < 30; ++i)
+      bare += std::to_string(i * 0.02) + ",0.1,0.2,0.98,1.5,-1.5,0.25,tap\n";
+    test::write_text(root / "bare.csv", bare);
+    auto d = registry->detect(root / "bare.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    const auto& ch = d->mapping["channels"];
+    QCOMPARE(ch.size(), size_t(6));
+    QCOMPARE(QString::fromStdString(ch[3]["name"].get<std::string>()), QString("gx"));
+    QCOMPARE(QString::fromStdString(ch[3]["column"].get<std::string>()), QString("5"));
+    QVERIFY(has_guess(d->guesses, "accelerometer, then gyroscope"));
+    auto r = import(*registry, {root / "bare.csv"}, root / "bare.tls");
+    TINYLLM_VERIFY_OK(r);
+    auto store = data::SeriesStore::open(root / "bare.tls");
+    TINYLLM_VERIFY_OK(store);
+    auto s = store->read(0);
+    TINYLLM_VERIFY_OK(s);
+    QCOMPARE(s->values[0], 0.1f);   // ax from column 2
+    QCOMPARE(s->values[3], 1.5f);   // gx from column 5, not a copy of ax
+    QCOMPARE(s->values[4], -1.5f);  // gy from column 6
+
+    nlohmann::json by_name = {{"channels",
+                               {{{"column", "x"}, {"name", "ax"}, {"unit", "g"}},
+                                {{"column", "x"}, {"name", "gx"}, {"unit", "rad/s"}}}}};
+    auto ambiguous = import(*registry, {root / "bare.csv"}, root / "amb.tls", by_name);
+    QVERIFY(!ambiguous.ok());
+    const std::string amb = ambiguous.error().to_string();
+    QVERIFY2(amb.find("2 columns are named 'x' (columns 2 and 5)") != std::string::npos,
+             amb.c_str());
+  }
+
+  // A capture whose file name does not say the gesture imports with a warning, and the rate the
+  // importer assumed is shown as a guess.
+  void captureWithoutLabelInName() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    std::string text = "-,-,-\r\n";
+    for (int i = 0; i < 40; ++i)
+      text += std::to_string(i) + ",-20,980\r\n";
+    test::write_text(root / "capture_01.txt", text);
+    auto d = registry->detect(root / "capture_01.txt", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    QCOMPARE(QString::fromStdString(d->importer), QString("wand-capture"));
+    QVERIFY(has_guess(d->guesses, "sample rate: 25 Hz"));
+    bool warned = false;
+    for (const auto& n : d->notes)
+      warned |= n.find("does not say the gesture") != std::string::npos;
+    QVERIFY(warned);
+    auto r = import(*registry, {root / "capture_01.txt"}, root / "c.tls");
+    TINYLLM_VERIFY_OK(r);
+    QCOMPARE(r->report.count("no_label"), uint64_t(1));
+    QVERIFY2(finding_text(r->report, "no_label").find("capture_01.txt") == 0,
+             finding_text(r->report, "no_label").c_str());
+    QVERIFY(has_guess(r->guesses, "sample rate: 25 Hz"));
+    // With the label given there is nothing to warn about.
+    auto labelled = import(*registry, {root / "capture_01.txt"}, root / "d.tls",
+                           {{"label", {{"value", "wing"}}}});
+    TINYLLM_VERIFY_OK(labelled);
+    QCOMPARE(labelled->report.count("no_label"), uint64_t(0));
+    QCOMPARE(labelled->classes, std::vector<std::string>{"wing"});
+  }
+
+  // One recording per file, a session column, no person column: one unknown person (said in a
+  // warning), not one person per file.
+  void noPersonColumnIsOneUnknownPerson() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    for (int f = 0; f < 6; ++f) {
+      std::string text = "timestamp_ms,accX,accY,accZ,activity,session\n";
+      for (int i = 0; i < 60; ++i)
+        text += std::to_string(i * 20) + ",0.1,0.2,9.8," + (f % 2 ? "walk" : "sit") + ",s" +
+                std::to_string(f) + "\n";
+      test::write_text(root / "rec" / ("rec_" + std::to_string(f) + ".csv"), text);
+    }
+    auto d = registry->detect(root / "rec" / "rec_0.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    QVERIFY(d->mapping["subject"].is_null());
+    QVERIFY(has_guess(d->guesses, "one unknown person"));
+    auto r = import(*registry, {root / "rec"}, root / "rec.tls");
+    TINYLLM_VERIFY_OK(r);
+    QCOMPARE(r->stats.series, uint64_t(6));
+    QCOMPARE(r->stats.subject_rows.size(), size_t(1));  // one (unknown) person, not six
+    QCOMPARE(r->report.count("no_person"), uint64_t(1));
+    QVERIFY2(finding_text(r->report, "no_person").find("session") != std::string::npos,
+             finding_text(r->report, "no_person").c_str());
+    auto store = data::SeriesStore::open(root / "rec.tls");
+    TINYLLM_VERIFY_OK(store);
+    QCOMPARE(QString::fromStdString(store->series()[3].session), QString("s3"));
+  }
+
+  // Beacon tables in other people's conventions: numeric beacon ids as column names, letter +
+  // digits with a semicolon delimiter, "not heard" as 100, -110 or an empty cell.
+  void rssiBeaconColumnsFoundByValues() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    const std::vector<std::string> zones = {"kitchen", "hall", "office", "lab"};
+    auto rssi = [](int beacon, int row, int zone) {
+      return -45 - 8 * std::abs(beacon - 2 * zone) - (row % 5);
+    };
+    // 1) "1001".."1008", a person column, not heard = 100.
+    std::string text = "1001,1002,1003,1004,1005,1006,1007,1008,user,zone\n";
+    for (int row = 0; row < 120; ++row) {
+      const int zone = row % 4;
+      for (int b = 0; b < 8; ++b) {
+        const int v = rssi(b, row, zone);
+        text += (v < -95 ? std::string("100") : std::to_string(v)) + ",";
+      }
+      text += "p" + std::to_string(row / 40) + "," + zones[size_t(zone)] + "\n";
+    }
+    test::write_text(root / "numeric.csv", text);
+    auto d = registry->detect(root / "numeric.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(d);
+    QCOMPARE(QString::fromStdString(d->importer), QString("rssi-csv"));
+    QCOMPARE(d->mapping["channels"].size(), size_t(8));
+    QCOMPARE(d->mapping["not_heard"].get<double>(), 100.0);
+    QVERIFY(has_guess(d->guesses, "access points: 8 columns (1001 .. 1008)"));
+    auto r = import(*registry, {root / "numeric.csv"}, root / "n.tls");
+    TINYLLM_VERIFY_OK(r);
+    QCOMPARE(r->stats.rows, uint64_t(120));
+    QCOMPARE(r->classes.size(), size_t(4));
+    // The per-class table: 3 people's series each hold every zone, 30 fingerprints per zone.
+    QCOMPARE(r->stats.series, uint64_t(3));
+    for (const auto& z : zones) {
+      QCOMPARE(r->stats.class_series.at(z), uint64_t(3));
+      QCOMPARE(r->stats.class_rows.at(z), uint64_t(30));
+    }
+
+    // 2) "b12".."b17" with semicolons, -110 for not heard, no person, a numeric room id.
+    std::string semi = "ts;b12;b13;b14;b15;b16;b17;room\n";
+    for (int row = 0; row < 60; ++row) {
+      semi += std::to_string(1000 + row);
+      for (int b = 0; b < 6; ++b) {
+        const int v = rssi(b, row, row % 3);
+        semi += ";" + (v < -95 ? std::string(b % 2 ? "" : "-110") : std::to_string(v));
+      }
+      semi += ";" + std::to_string(row % 3 + 1) + "\n";
+    }
+    test::write_text(root / "semi.csv", semi);
+    auto ds = registry->detect(root / "semi.csv", nlohmann::json::object());
+    TINYLLM_VERIFY_OK(ds);
+    QCOMPARE(QString::fromStdString(ds->importer), QString("rssi-csv"));
+    QCOMPARE(ds->mapping["channels"].size(), size_t(6));
+    QCOMPARE(QString::fromStdString(ds->mapping["channels"][0]["column"].get<std::string>()),
+             QString("b12"));
+    auto rs = import(*registry, {root / "semi.csv"}, root / "s.tls");
+    TINYLLM_VERIFY_OK(rs);
+    QCOMPARE(rs->classes.size(), size_t(3));
+    for (const auto& [cls, n] : rs->stats.class_rows) {
+      QCOMPARE(n, uint64_t(20));
+      QCOMPARE(rs->stats.class_series.at(cls), uint64_t(1));
+    }
+    QCOMPARE(rs->report.count("no_person"), uint64_t(1));
+
+    // 3) Names and values that detection cannot read: a forced importer with a full mapping
+    //    is obeyed, never refused for "fewer than 3 access-point columns".
+    std::string odd = "kitchen_tag,door_tag,hall_tag,where\n";
+    for (int row = 0; row < 30; ++row)
+      odd += "-" + std::to_string(50 + row % 7) + ",5,-" + std::to_string(60 + row % 3) + "," +
+             (row % 2 ? "in" : "out") + "\n";
+    test::write_text(root / "odd.csv", odd);
+    nlohmann::json mapping = {{"channels",
+                               {{{"column", "kitchen_tag"}, {"unit", "dBm"}},
+                                {{"column", "door_tag"}, {"unit", "dBm"}},
+                                {{"column", "hall_tag"}, {"unit", "dBm"}}}},
+                              {"not_heard", 5},
+                              {"label", {{"columns", {"where"}}}}};
+    auto forced = import(*registry, {root / "odd.csv"}, root / "o.tls", mapping, "rssi-csv");
+    TINYLLM_VERIFY_OK(forced);
+    QCOMPARE(QString::fromStdString(forced->importer), QString("rssi-csv"));
+    QCOMPARE(forced->schema.channels.size(), size_t(3));
+    QCOMPARE(forced->stats.rows, uint64_t(30));
+    QCOMPARE(forced->stats.channels[1].count, uint64_t(0));  // door_tag: 5 = never heard
+    QCOMPARE(forced->stats.class_rows.at("in"), uint64_t(15));
   }
 
   void exampleJsonlPluginLoads() {

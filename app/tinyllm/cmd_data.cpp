@@ -44,10 +44,17 @@ Result<data::ImportRequest> import_request(const Args& args) {
   return request;
 }
 
+// What detection only guessed, so that the user checks it (and overrides it in the mapping).
+void print_guesses(const std::vector<data::Guess>& guesses) {
+  for (const auto& g : guesses)
+    std::printf("  guessed: %s (%s)\n", g.what.c_str(), g.why.c_str());
+}
+
 void print_detection(const data::Detection& d) {
   std::printf("importer: %s (confidence %d)\n", d.importer.c_str(), d.confidence);
   for (const auto& n : d.notes)
     std::printf("  - %s\n", n.c_str());
+  print_guesses(d.guesses);
   std::printf("mapping: %s\n", d.mapping.dump().c_str());
 }
 
@@ -105,9 +112,12 @@ void print_stats(const json& stats, const std::vector<std::string>& classes) {
 }
 
 void print_prepared(const json& p) {
-  std::printf(
-      "task %s, split by %s%s\n", p.value("task", "").c_str(), p.value("split_by", "").c_str(),
-      p.value("split_note", "").empty() ? "" : (" (" + p.value("split_note", "") + ")").c_str());
+  const std::string note = p.value("split_note", "");
+  std::printf("task %s, split by %s%s\n", p.value("task", "").c_str(),
+              p.value("split_by", "").c_str(), note.empty() ? "" : (" (" + note + ")").c_str());
+  for (const auto& w : p.value("warnings", json::array()))
+    if (w.is_string() && w.get<std::string>() != note)
+      std::printf("warning: %s\n", w.get<std::string>().c_str());
   std::vector<std::vector<std::string>> rows;
   for (const char* s : data::kSplitNames) {
     const auto& sp = p["splits"][s];
@@ -136,6 +146,7 @@ int detect(const Args& args) {
     print_json({{"importer", d->importer},
                 {"confidence", d->confidence},
                 {"notes", d->notes},
+                {"guesses", data::to_json(d->guesses)},
                 {"mapping", d->mapping},
                 {"columns", d->columns},
                 {"rows", d->rows}});
@@ -171,11 +182,13 @@ int import(const Args& args) {
                 {"mapping", d.mapping},
                 {"classes", d.classes},
                 {"stats", stats},
-                {"report", data::to_json(d.report)}});
+                {"report", data::to_json(d.report)},
+                {"guesses", data::to_json(d.guesses)}});
     return 0;
   }
   std::printf("imported %zu file(s) as %s with %s\n", d.files.size(), outcome->source.id.c_str(),
               d.importer.c_str());
+  print_guesses(d.guesses);
   print_stats(stats, d.classes);
   print_report(data::to_json(d.report), 12);
   return 0;

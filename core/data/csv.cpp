@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -314,6 +315,34 @@ Result<CsvSniff> sniff_csv(const fs::path& path, std::optional<char> forced_deli
       header = std::any_of(table.begin() + 1, table.end(), [&](const auto& row) {
         return std::any_of(row.begin(), row.end(), numeric);
       });
+    }
+    // Numbers as column names (beacon ids "1001","1002",...): distinct whole numbers that lie
+    // outside the range of the values below them, in most of the numeric columns.
+    if (!header && table.size() >= 2) {
+      std::vector<double> names;
+      size_t outside = 0;
+      for (size_t c = 0; c < first.size(); ++c) {
+        double v;
+        if (!parse_number(first[c], v)) continue;
+        if (v < 0 || v != std::floor(v)) {
+          names.clear();
+          break;
+        }
+        names.push_back(v);
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t r = 1; r < table.size(); ++r) {
+          double below;
+          if (c < table[r].size() && parse_number(table[r][c], below) && std::isfinite(below)) {
+            lo = std::min(lo, below);
+            hi = std::max(hi, below);
+          }
+        }
+        outside += v < lo || v > hi;
+      }
+      std::vector<double> sorted = names;
+      std::sort(sorted.begin(), sorted.end());
+      const bool distinct = std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+      header = names.size() >= 3 && distinct && outside * 3 >= names.size() * 2;
     }
     // A single line of names only is a header with no data below it.
     if (table.size() == 1 && std::none_of(first.begin(), first.end(), numeric)) header = true;

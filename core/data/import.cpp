@@ -46,6 +46,11 @@ class StoreSink : public SeriesSink {
     return int32_t(classes_.size() - 1);
   }
   Status add(Series series) override {
+    file_rows_ += series.rows();
+    for (int32_t label : series.labels)
+      file_labelled_rows_ += label != kNoLabel;
+    if (!series.subject.empty()) ++series_with_subject_;
+    ++series_read_;
     for (auto& part : clean_series(std::move(series), schema_, cleaning_, report_)) {
       stats_.add(part, schema_, classes_);
       TINYLLM_TRY(writer_->write(part));
@@ -53,6 +58,10 @@ class StoreSink : public SeriesSink {
     return {};
   }
   Report& report() override { return report_; }
+
+  // Per-file counts, reset before each file, and counts over the whole import.
+  uint64_t file_rows_ = 0, file_labelled_rows_ = 0;
+  uint64_t series_read_ = 0, series_with_subject_ = 0;
 
   std::optional<SeriesStoreWriter> writer_;
   Schema schema_;
@@ -64,6 +73,37 @@ class StoreSink : public SeriesSink {
   fs::path store_path_;
   CleanOptions cleaning_;
 };
+
+void add_unique(std::vector<Guess>& all, const std::vector<Guess>& more) {
+  for (const auto& g : more)
+    if (std::find(all.begin(), all.end(), g) == all.end()) all.push_back(g);
+}
+
+// A file that gave rows but no label would silently yield no task examples.
+void report_unlabelled_file(const fs::path& file, const Schema& schema, const StoreSink& sink,
+                            Report& report) {
+  if (sink.file_rows_ == 0 || sink.file_labelled_rows_ > 0 || !schema.targets.empty()) return;
+  report.add(Severity::warning, "no_label", file.filename().string(),
+             "no labels: neither a label column nor the file name gives this file's class; its " +
+                 std::to_string(sink.file_rows_) +
+                 " rows are kept unlabelled and give no task examples (set label.value, "
+                 "label.from_filename or label.columns in the mapping)");
+}
+
+// Without a person column every recording is one unknown person's: say so, since splits can then
+// only keep sessions or recordings apart, not people.
+void report_unknown_person(const fs::path& first_file, const Schema& schema, const StoreSink& sink,
+                           Report& report) {
+  if (sink.series_with_subject_ > 0 || sink.series_read_ == 0) return;
+  const std::string how = schema.kind == SensorKind::imu
+                              ? "splits keep each session (or recording) together instead"
+                              : "fingerprints are split row by row instead";
+  report.add(Severity::warning, "no_person", first_file.filename().string(),
+             "no person column: all " + std::to_string(sink.series_read_) +
+                 " recording(s) are taken as one unknown person; " + how +
+                 ", so scores may be optimistic for new people (set 'subject' in the mapping if "
+                 "the files hold several people)");
+}
 
 bool hidden(const fs::path& p) {
   auto name = p.filename().string();
@@ -116,6 +156,7 @@ Result<ImportResult> import_to_store(const PluginRegistry& registry, const Impor
   const Importer* importer = registry.importer(first.importer);
   result.importer = first.importer;
   result.mapping = first.mapping;
+  add_unique(result.guesses, first.guesses);
   for (const auto& file : files) {
     json mapping = first.mapping;
     if (file != files.front()) {
@@ -126,17 +167,21 @@ Result<ImportResult> import_to_store(const PluginRegistry& registry, const Impor
                           "the " + first.importer + " importer cannot read this file (it read " +
                               files.front().filename().string() + "); import it separately");
       mapping = detection->mapping;
+      add_unique(result.guesses, detection->guesses);
     }
     ImportedFile info{file, "", 0};
     std::error_code ec;
     info.bytes = fs::file_size(file, ec);
     TINYLLM_TRY_ASSIGN(sha, sha256_file(file));
     info.sha256 = sha;
+    sink.file_rows_ = sink.file_labelled_rows_ = 0;
     TINYLLM_TRY(importer->read(file, mapping, request.options, sink));
+    report_unlabelled_file(file, sink.schema_, sink, sink.report_);
     result.files.push_back(std::move(info));
   }
   if (!sink.writer_ || sink.stats_.rows == 0)
     return make_error(files.front().string(), "the import found no usable rows");
+  report_unknown_person(files.front(), sink.schema_, sink, sink.report_);
   sink.stats_.finish();
   report_channel_findings(sink.stats_, sink.schema_, sink.report_);
   result.schema = sink.schema_;
@@ -148,7 +193,8 @@ Result<ImportResult> import_to_store(const PluginRegistry& registry, const Impor
   json meta = {{"importer", result.importer},
                {"mapping", result.mapping},
                {"stats", to_json(result.stats, result.schema)},
-               {"report", to_json(result.report)}};
+               {"report", to_json(result.report)},
+               {"guesses", to_json(result.guesses)}};
   TINYLLM_TRY(sink.writer_->commit(result.classes, meta));
   return result;
 }
@@ -161,6 +207,13 @@ json to_json(const Report& report) {
                         {"where", f.where},
                         {"message", f.message}});
   return {{"counts", report.counts()}, {"findings", findings}};
+}
+
+json to_json(const std::vector<Guess>& guesses) {
+  json out = json::array();
+  for (const auto& g : guesses)
+    out.push_back({{"what", g.what}, {"why", g.why}});
+  return out;
 }
 
 }  // namespace tinyllm::data

@@ -37,6 +37,7 @@ struct ImportResult {
   std::vector<ImportedFile> files;
   DatasetStats stats;
   Report report;
+  std::vector<Guess> guesses;  // what the detection of the files guessed, each once
 };
 
 // Expands folders into the files an import would read (sorted, hidden files skipped).
@@ -51,5 +52,6 @@ Result<ImportResult> import_to_store(const PluginRegistry& registry, const Impor
                                      const std::filesystem::path& store_path);
 
 nlohmann::json to_json(const Report& report);
+nlohmann::json to_json(const std::vector<Guess>& guesses);
 
 }  // namespace tinyllm::data

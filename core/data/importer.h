@@ -42,12 +42,21 @@ class SeriesSink {
   virtual Report& report() = 0;
 };
 
+// Something an importer inferred from weak evidence (a value range, a file name, a default):
+// shown as "guessed: what (why)" so that a wrong guess is noticed and overridden in the mapping.
+struct Guess {
+  std::string what;  // "accelerometer unit: g"
+  std::string why;   // "no unit in the column names; the median |a| over 180 rows is 0.99"
+  bool operator==(const Guess&) const = default;
+};
+
 // What an importer found in a file and the mapping it would use, for preview and confirmation.
 struct Detection {
   std::string importer;
   int confidence = 0;                          // 0..100; 0 means "cannot read this file"
   nlohmann::json mapping;                      // complete mapping, user overrides applied
   std::vector<std::string> notes;              // what was detected, in words
+  std::vector<Guess> guesses;                  // the parts of the mapping that are guesses
   std::vector<std::string> columns;            // preview: column names
   std::vector<std::vector<std::string>> rows;  // preview: the first rows as text
 };

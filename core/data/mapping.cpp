@@ -172,8 +172,25 @@ class ColumnResolver {
   ColumnResolver(const std::vector<std::string>& header, const fs::path& file)
       : header_(header), file_(file) {}
   Result<size_t> operator()(const std::string& column, const std::string& field) const {
+    std::vector<size_t> named;
     for (size_t i = 0; i < header_.size(); ++i)
-      if (header_[i] == column) return i;
+      if (header_[i] == column) named.push_back(i);
+    if (named.size() == 1) return named.front();
+    if (named.size() > 1) {
+      // Taking the first would silently read one column twice (a gyroscope as a copy of the
+      // accelerometer): the mapping must say which one.
+      std::string numbers;
+      for (size_t i = 0; i < named.size(); ++i)
+        numbers += (i == 0                  ? ""
+                    : i + 1 == named.size() ? " and "
+                                            : ", ") +
+                   std::to_string(named[i] + 1);
+      return make_error(file_.filename().string(),
+                        "mapping field '" + field + "': " + std::to_string(named.size()) +
+                            " columns are named '" + column + "' (columns " + numbers +
+                            "); name the one you mean by its number, e.g. \"" +
+                            std::to_string(named.back() + 1) + "\"");
+    }
     size_t number = 0;
     auto [p, ec] = std::from_chars(column.data(), column.data() + column.size(), number);
     if (ec == std::errc() && p == column.data() + column.size() && number >= 1 &&
@@ -337,6 +354,7 @@ Status read_mapped_csv(const fs::path& file, const CsvMapping& mapping,
   std::string current_key;
   std::unordered_map<std::string, int> id_uses;
   uint64_t data_rows = 0, bad_rows = 0, labelled_rows = 0, series_part = 0;
+  std::string first_bad_row;  // file:line[:column] of this file's first broken row
   TimeUnitGuard time_guard;
 
   auto flush = [&]() -> Status {
@@ -358,8 +376,9 @@ Status read_mapped_csv(const fs::path& file, const CsvMapping& mapping,
   };
 
   std::vector<std::string_view> fields;
-  std::string scratch, key;
+  std::string scratch, key, record;
   std::string_view line;
+  constexpr int kMaxLinesPerRecord = 16;  // line breaks inside one quoted field
   std::vector<float> row_values(nc), row_targets(nt);
   uint64_t next_progress = 0;
   while (reader.next(line)) {
@@ -374,14 +393,28 @@ Status read_mapped_csv(const fs::path& file, const CsvMapping& mapping,
     auto bad_row = [&](size_t column, const std::string& why) -> Status {
       ++bad_rows;
       std::string where = reader.where(line_no, column ? column : 0);
+      if (first_bad_row.empty()) first_bad_row = where;
       if (options.on_bad_row == BadRowPolicy::fail)
         return make_error(where, why + " (the import stopped; nothing was changed)");
       report.add(Severity::warning, "bad_row", where, why + "; row skipped");
       return {};
     };
     if (!split_fields(line, mapping.delimiter, fields, scratch)) {
-      TINYLLM_TRY(bad_row(0, "unterminated quote"));
-      continue;
+      // A quoted field may hold line breaks: join the next lines until the quote closes. The row
+      // keeps the line it starts on; later rows keep their own physical line numbers.
+      record.assign(line);
+      bool closed = false;
+      for (int extra = 0; extra < kMaxLinesPerRecord && !closed; ++extra) {
+        std::string_view more;
+        if (!reader.next(more)) break;
+        record += '\n';
+        record += more;
+        closed = split_fields(record, mapping.delimiter, fields, scratch);
+      }
+      if (!closed) {
+        TINYLLM_TRY(bad_row(0, "unterminated quote"));
+        continue;
+      }
     }
     if (fields.size() != columns) {
       TINYLLM_TRY(bad_row(0, "expected " + std::to_string(columns) + " fields, found " +
@@ -473,12 +506,10 @@ Status read_mapped_csv(const fs::path& file, const CsvMapping& mapping,
                       "none of the " + std::to_string(data_rows) +
                           " rows could be read; check the delimiter and the mapping");
   if (double(bad_rows) > options.max_bad_row_share * double(data_rows))
-    return make_error(
-        file.string(),
-        std::to_string(bad_rows) + " of " + std::to_string(data_rows) +
-            " rows are broken (more than " + std::to_string(int(options.max_bad_row_share * 100)) +
-            "%); check the mapping, the first is at " +
-            (report.findings().empty() ? std::string("?") : report.findings().back().where));
+    return make_error(file.string(), std::to_string(bad_rows) + " of " + std::to_string(data_rows) +
+                                         " rows are broken (more than " +
+                                         std::to_string(int(options.max_bad_row_share * 100)) +
+                                         "%); check the mapping, the first is at " + first_bad_row);
   if (label.per_row() && labelled_rows == 0) {
     std::string cols;
     for (size_t i = 0; i < label.columns.size(); ++i)

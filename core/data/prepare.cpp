@@ -196,33 +196,24 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
 
   // Groups and splits.
   std::vector<SeriesRef> refs;
-  std::set<std::string> subjects;
+  std::set<std::string> subjects, sessions;
   for (size_t i = 0; i < stores.size(); ++i)
     for (size_t k = 0; k < stores[i].series().size(); ++k) {
       refs.push_back({i, k});
-      if (!stores[i].series()[k].subject.empty()) subjects.insert(stores[i].series()[k].subject);
+      const auto& info = stores[i].series()[k];
+      if (!info.subject.empty()) subjects.insert(info.subject);
+      if (!info.session.empty()) sessions.insert(inputs[i].source_id + "/" + info.session);
     }
-  std::string group_by = settings.split.group_by;
-  std::string split_note;
-  if (group_by == "subject" && subjects.size() < 3) {
-    group_by = imu ? "series" : "row";
-    split_note = "fewer than 3 people/subjects in the data: split by " + group_by +
-                 " instead (results may be optimistic for unseen people)";
-  }
-  if (group_by == "row" && imu) {
-    group_by = "series";
-    split_note = "IMU windows overlap, so rows cannot be split independently: split by series";
-  }
-  auto group_key = [&](const SeriesRef& r) {
-    const auto& info = stores[r.store].series()[r.series];
-    if (group_by == "subject" && !info.subject.empty()) return "subject:" + info.subject;
-    return "series:" + inputs[r.store].source_id + "/" + info.id;
-  };
+  const Grouping grouping = choose_grouping(settings.split, imu, subjects.size(), sessions.size());
+  const std::string& group_by = grouping.group_by;
+  const std::string& split_note = grouping.note;
   std::map<std::string, size_t> group_index;
   std::vector<GroupInfo> groups;
   std::vector<size_t> ref_group(refs.size());
   for (size_t i = 0; i < refs.size(); ++i) {
-    std::string key = group_key(refs[i]);
+    const auto& ref_info = stores[refs[i].store].series()[refs[i].series];
+    std::string key = group_key(group_by, inputs[refs[i].store].source_id, ref_info.id,
+                                ref_info.subject, ref_info.session);
     auto [it, fresh] = group_index.emplace(key, groups.size());
     if (fresh) groups.push_back({key, {}, 0});
     GroupInfo& g = groups[it->second];
@@ -292,6 +283,7 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
   }
   const std::string instruction = task->instruction(schema, classes, format, rate_hz);
   SplitOutput out[3];
+  SplitAudit audit(settings.split);
   PrepareResult result;
   const size_t win_rows = std::max<size_t>(1, size_t(std::lround(settings.window_s * rate_hz)));
   const size_t stride_rows = std::max<size_t>(1, size_t(std::lround(settings.stride_s * rate_hz)));
@@ -343,6 +335,7 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
       }
       auto answer = task->response(w, format);
       if (!answer) continue;
+      audit.add(split, w.label_text, input);
       const prompt::Example ex = prompt::build_example(instruction, input, *answer);
       if (result.first_task_example.empty() && split == Split::train)
         result.first_task_example = prompt::full_text(ex);
@@ -394,6 +387,9 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
   json group_splits = json::object();
   for (size_t g = 0; g < groups.size(); ++g)
     group_splits[groups[g].key] = kSplitNames[int(group_split[g])];
+  std::vector<std::string> split_warnings = audit.warnings();
+  if (!split_note.empty() && group_by != settings.split.group_by)
+    split_warnings.insert(split_warnings.begin(), split_note);
   json norm = json::array();
   for (size_t c = 0; c < nc && format.normalized; ++c)
     norm.push_back({{"channel", schema.channels[c].name}, {"mean", mean[c]}, {"std", stdev[c]}});
@@ -412,6 +408,7 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
                     {"decimals", format.decimals},
                     {"split_by", group_by},
                     {"split_note", split_note},
+                    {"warnings", split_warnings},
                     {"group_splits", group_splits},
                     {"normalization", norm},
                     {"target_origin", origin},

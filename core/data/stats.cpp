@@ -48,12 +48,11 @@ void DatasetStats::add(const Series& s, const Schema& schema,
       ++counts[label];
     }
   }
-  for (auto [label, n] : counts)
+  // A series counts for every class it holds: a group of fingerprints (or a recording with
+  // several activities) is evidence for each of them, not only for its most common one.
+  for (auto [label, n] : counts) {
     class_rows[classes.at(size_t(label))] += n;
-  if (!counts.empty()) {
-    auto best = std::max_element(counts.begin(), counts.end(),
-                                 [](auto& a, auto& b) { return a.second < b.second; });
-    ++class_series[classes.at(size_t(best->first))];
+    ++class_series[classes.at(size_t(label))];
   }
   if (s.time_s.size() >= 2) {
     duration_s += s.time_s.back() - s.time_s.front();

@@ -29,7 +29,7 @@ struct ChannelStats {
 struct DatasetStats {
   std::vector<ChannelStats> channels;
   std::map<std::string, uint64_t> class_rows;
-  std::map<std::string, uint64_t> class_series;  // series whose majority label is the class
+  std::map<std::string, uint64_t> class_series;  // series with at least one row of the class
   std::map<std::string, uint64_t> subject_rows;
   uint64_t rows = 0, series = 0, unlabeled_rows = 0;
   double duration_s = 0;

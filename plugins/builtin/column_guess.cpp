@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <map>
 #include <regex>
 
 namespace tinyllm::plugins {
@@ -28,12 +30,13 @@ std::vector<double> column_values(const data::CsvSniff& sniff, size_t column) {
   std::vector<double> out;
   for (const auto& row : sniff.rows) {
     double v;
-    if (column < row.size() && data::parse_number(row[column], v)) out.push_back(v);
+    if (column < row.size() && data::parse_number(row[column], v) && std::isfinite(v))
+      out.push_back(v);
   }
   return out;
 }
 
-bool column_is_numeric(const data::CsvSniff& sniff, size_t column) {
+double numeric_share(const data::CsvSniff& sniff, size_t column) {
   size_t total = 0, numeric = 0;
   for (const auto& row : sniff.rows) {
     if (column >= row.size() || row[column].empty()) continue;
@@ -41,7 +44,36 @@ bool column_is_numeric(const data::CsvSniff& sniff, size_t column) {
     double v;
     numeric += data::parse_number(row[column], v);
   }
-  return total > 0 && numeric * 10 >= total * 9;
+  return total ? double(numeric) / double(total) : 0.0;
+}
+
+bool column_is_numeric(const data::CsvSniff& sniff, size_t column) {
+  return numeric_share(sniff, column) >= 0.9;
+}
+
+std::vector<std::string> duplicate_names(const data::CsvSniff& sniff) {
+  std::map<std::string, std::vector<size_t>> where;
+  for (size_t c = 0; c < sniff.header.size(); ++c)
+    where[sniff.header[c]].push_back(c);
+  std::vector<std::string> out;
+  for (const auto& [name, columns] : where) {
+    if (columns.size() < 2) continue;
+    std::string text = "'" + name + "' (columns ";
+    for (size_t i = 0; i < columns.size(); ++i)
+      text += (i == 0                    ? ""
+               : i + 1 == columns.size() ? " and "
+                                         : ", ") +
+              std::to_string(columns[i] + 1);
+    out.push_back(text + ")");
+  }
+  return out;
+}
+
+std::string column_ref(const data::CsvSniff& sniff, size_t column) {
+  const std::string& name = sniff.header[column];
+  if (std::count(sniff.header.begin(), sniff.header.end(), name) > 1)
+    return std::to_string(column + 1);
+  return name;
 }
 
 std::string unit_from_name(const std::string& name) {
@@ -62,9 +94,14 @@ std::string unit_from_name(const std::string& name) {
 }
 
 double median(std::vector<double> v) {
+  return quantile(std::move(v), 0.5);
+}
+
+double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-  return v[v.size() / 2];
+  const size_t k = std::min(v.size() - 1, size_t(q * double(v.size())));
+  std::nth_element(v.begin(), v.begin() + long(k), v.end());
+  return v[k];
 }
 
 Status CsvImporterBase::read(const std::filesystem::path& file, const nlohmann::json& mapping,

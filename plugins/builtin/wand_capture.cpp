@@ -65,10 +65,28 @@ class WandCaptureImporter : public data::Importer {
                     {"subject", {{"from_filename", kSubjectRegex}}}};
     d.mapping = data::merge_mapping(mapping, overrides);
     d.notes.push_back("magic-wand capture: gestures start at '-,-,-', x,y,z in milli-g");
-    d.notes.push_back("sample rate: 25 Hz (the capture board's setting; not in the file)");
-    std::string label = match_group(d.mapping["label"].value("from_filename", ""), name);
-    std::string subject = match_group(d.mapping["subject"].value("from_filename", ""), name);
-    d.notes.push_back("label from the file name: '" + label + "', person: '" + subject + "'");
+    if (!overrides.is_object() || !overrides.contains("sample_rate_hz"))
+      d.guesses.push_back({"sample rate: 25 Hz",
+                           "the capture board's setting in the magic-wand example; the file has "
+                           "no time stamps, so set sample_rate_hz if your board differs"});
+    const json& label_source = d.mapping["label"];
+    const json& subject_source = d.mapping["subject"];
+    std::string label = label_source.is_object() && label_source.contains("value")
+                            ? label_source["value"].get<std::string>()
+                            : match_group(label_source.value("from_filename", ""), name);
+    std::string subject = subject_source.is_object() && subject_source.contains("value")
+                              ? subject_source["value"].get<std::string>()
+                              : match_group(subject_source.value("from_filename", ""), name);
+    if (label.empty())
+      d.notes.push_back("warning: the file name '" + name +
+                        "' does not say the gesture (output_<gesture>_<person>.txt): the "
+                        "gestures are imported without labels; set label.value");
+    else
+      d.notes.push_back("label from the file name: '" + label + "', person: '" + subject + "'");
+    if (label_source.is_object() && label_source.contains("from_filename") && !label.empty())
+      d.guesses.push_back({"label and person from the file name",
+                           "the capture files hold only numbers; their names are taken as "
+                           "output_<gesture>_<person>.txt"});
     d.confidence = 95;
     return d;
   }
@@ -103,6 +121,7 @@ class WandCaptureImporter : public data::Importer {
     data::Series current;
     size_t segment = 0;
     uint64_t ignored = 0, orphan = 0, rows = 0, bad = 0;
+    std::string first_bad;
     bool in_segment = false;
     auto flush = [&]() -> Status {
       if (current.rows() == 0) return {};
@@ -142,6 +161,7 @@ class WandCaptureImporter : public data::Importer {
       ++rows;
       if (bad_col) {
         ++bad;
+        if (first_bad.empty()) first_bad = reader.where(reader.line_number(), bad_col);
         std::string why = "'" + std::string(fields[bad_col - 1]) + "' is not a number (axis " +
                           char('x' + bad_col - 1) + ")";
         if (options.on_bad_row == data::BadRowPolicy::fail)
@@ -166,7 +186,7 @@ class WandCaptureImporter : public data::Importer {
     if (segment == 0) return make_error(file.string(), "no '-,-,-' gesture markers in the file");
     if (double(bad) > options.max_bad_row_share * double(std::max<uint64_t>(rows, 1)))
       return make_error(file.string(), std::to_string(bad) + " of " + std::to_string(rows) +
-                                           " data lines are broken");
+                                           " data lines are broken; the first is at " + first_bad);
     if (ignored)
       report.add(
           data::Severity::info, "ignored_lines", name,
