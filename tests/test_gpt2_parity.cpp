@@ -86,7 +86,8 @@ double gelu_tanh(double x) {
 std::vector<double> attention(const std::vector<double>& qkv, int T, int C, int H) {
   const int D = C / H;
   const double scale = 1.0 / std::sqrt(double(D));
-  std::vector<double> y(size_t(T) * C, 0.0), p(size_t(T));
+  std::vector<double> y(size_t(T) * C, 0.0);
+  std::vector<double> p(static_cast<size_t>(T));  // one query's attention weights
   for (int h = 0; h < H; ++h)
     for (int t = 0; t < T; ++t) {
       const double* q = &qkv[size_t(t) * 3 * C + size_t(h) * D];
