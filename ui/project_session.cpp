@@ -84,6 +84,11 @@ void ProjectSession::reload() {
 
 void ProjectSession::set_running(Step step, bool running) {
   running_step_ = running ? int(step) : -1;
+  // A finished job has recorded its artifacts in project.json: the states come from there.
+  if (!running && project_) {
+    reload();
+    return;
+  }
   emit changed();
 }
 
