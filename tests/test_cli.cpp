@@ -1,10 +1,15 @@
 // The tinyllm CLI, run as a user would: real processes, real datasets, exit codes and output.
 #include <QtTest>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -17,8 +22,10 @@ struct Run {
   QString out, err;
 };
 
-Run run_cli(const QStringList& args) {
+Run run_cli(const QStringList& args,
+            const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
   QProcess p;
+  p.setProcessEnvironment(env);
   p.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm", args);
   p.waitForFinished(600000);
   return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
@@ -26,11 +33,202 @@ Run run_cli(const QStringList& args) {
           QString::fromUtf8(p.readAllStandardError())};
 }
 
+// A small, fast training run on a project (the tiny preset shrunk further).
+QStringList tiny_train(const QString& project, int steps) {
+  return {"train",
+          "--project",
+          project,
+          "--n_layer",
+          "1",
+          "--n_embd",
+          "32",
+          "--n_head",
+          "2",
+          "--n_ctx",
+          "32",
+          "--batch_size",
+          "2",
+          "--steps",
+          QString::number(steps),
+          "--eval_every",
+          "2",
+          "--eval_batches",
+          "1",
+          "--warmup_steps",
+          "1",
+          "--threads",
+          "1",
+          "--peak_flops",
+          "1e10"};
+}
+
+// Every file of a tree by relative path, with its sha256.
+std::map<std::string, std::string> tree_hashes(const fs::path& root) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file())
+      out[fs::relative(e.path(), root).string()] = *tinyllm::sha256_file(e.path());
+  return out;
+}
+
+bool tree_mentions(const fs::path& root, const std::string& text) {
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && e.path().extension() == ".json" &&
+        tinyllm::test::read_text(e.path()).find(text) != std::string::npos)
+      return true;
+  return false;
+}
+
 }  // namespace
 
 class TestCli : public QObject {
   Q_OBJECT
+  QTemporaryDir shared_;
+  QString ready_;  // a demo project with prepared text and a tokenizer, copied by the tests
+
+  // A fresh copy of the ready project at `folder`.
+  void copy_ready(const QString& folder) {
+    fs::copy(ready_.toStdString(), folder.toStdString(), fs::copy_options::recursive);
+  }
+
  private slots:
+  void initTestCase() {
+    ready_ = shared_.path() + "/ready";
+    for (const QStringList& args :
+         {QStringList{"project", "new", ready_, "--demo", "imu"},
+          QStringList{"data", "prepare", "--project", ready_},
+          QStringList{"tokenizer", "train", "--project", ready_, "--quiet"}}) {
+      auto r = run_cli(args);
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+    }
+  }
+
+  void startingAgainMakesANewRunAndKeepsTheFirst() {
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/p";
+    copy_ready(project);
+    const fs::path runs = fs::path(project.toStdString()) / "checkpoints";
+    auto r = run_cli(tiny_train(project, 2));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(fs::exists(runs / "run1/latest.json"));
+    const auto first = tree_hashes(runs / "run1");
+    r = run_cli(tiny_train(project, 2));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(fs::exists(runs / "run2/latest.json"));
+    QVERIFY(first == tree_hashes(runs / "run1"));
+    // Naming a trained run without --resume is refused; nothing changes.
+    r = run_cli(tiny_train(project, 2) << "--run"
+                                       << "run1");
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("already holds trained checkpoints"), qPrintable(r.err));
+    QVERIFY(first == tree_hashes(runs / "run1"));
+    // --resume continues the latest run.
+    r = run_cli(tiny_train(project, 4) << "--resume");
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(fs::exists(runs / "run2/step-00000004"));
+    QVERIFY(first == tree_hashes(runs / "run1"));
+    // The step table says how the run ended.
+    r = run_cli({"project", "info", project, "--json"});
+    QCOMPARE(r.code, 0);
+    const json steps = json::parse(r.out.toStdString())["steps"];
+    QCOMPARE(QString::fromStdString(steps[1]["state"].get<std::string>()), QString("done"));
+    QVERIFY(steps[1]["reason"].get<std::string>().find("run2 completed") != std::string::npos);
+  }
+
+  void copiedOrMovedProjectTrainsOnlyInItself() {
+    QTemporaryDir dir;
+    const QString original = dir.path() + "/original";
+    copy_ready(original);
+    auto r = run_cli(tiny_train(original, 2));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString copy = dir.path() + "/copy";
+    fs::copy(original.toStdString(), copy.toStdString(), fs::copy_options::recursive);
+    const auto before = tree_hashes(original.toStdString());
+    r = run_cli(tiny_train(copy, 4) << "--resume");
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(before == tree_hashes(original.toStdString()));  // not one byte of the original
+    QVERIFY(fs::exists(fs::path(copy.toStdString()) / "checkpoints/run1/step-00000004"));
+    QVERIFY(!tree_mentions(copy.toStdString(), original.toStdString()));
+    // Moved: it resumes where it is now.
+    const QString moved = dir.path() + "/moved";
+    fs::rename(copy.toStdString(), moved.toStdString());
+    r = run_cli(tiny_train(moved, 6) << "--resume");
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(fs::exists(fs::path(moved.toStdString()) / "checkpoints/run1/step-00000006"));
+    QVERIFY(!fs::exists(copy.toStdString()));
+    QVERIFY(before == tree_hashes(original.toStdString()));
+  }
+
+  void sampleUsesTheTokenizerItWasTrainedWith() {
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/p";
+    copy_ready(project);
+    auto r = run_cli(tiny_train(project, 2));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const QString best = project + "/checkpoints/run1/best";
+    const QStringList sample = {
+        "sample", "--checkpoint", best, "--prompt", "### Response:", "--temperature",
+        "0",      "--tokens",     "6",  "--json"};
+    auto recorded = run_cli(sample);
+    QVERIFY2(recorded.code == 0, qPrintable(recorded.err));
+    auto given =
+        run_cli(QStringList(sample) << "--tokenizer" << project + "/tokenizer/tokenizer.model");
+    QVERIFY2(given.code == 0, qPrintable(given.err));
+    // The same prompt ids, so the same greedy continuation.
+    auto tokens = [](const QString& out) {
+      for (const auto& line : out.split('\n'))
+        if (line.contains("\"sample\"")) return json::parse(line.toStdString())["tokens"];
+      return json();
+    };
+    QVERIFY(!tokens(recorded.out).is_null());
+    QCOMPARE(tokens(recorded.out), tokens(given.out));
+    // A checkpoint away from its project has no recorded tokenizer: a prompt is refused.
+    const QString alone = dir.path() + "/alone";
+    fs::copy(best.toStdString(), alone.toStdString(), fs::copy_options::recursive);
+    QStringList away = sample;
+    away[2] = alone;
+    r = run_cli(away);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--tokenizer"), qPrintable(r.err));
+  }
+
+  void aStepCleansWhatAKilledStepLeft() {
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/p";
+    copy_ready(project);
+    const fs::path prepared = fs::path(project.toStdString()) / "data/prepared";
+    const pid_t gone = ::fork();  // a pid whose process has exited
+    if (gone == 0) ::_exit(0);
+    ::waitpid(gone, nullptr, 0);
+    const fs::path left = prepared / (".task_val.jsonl.tmp-" + std::to_string(gone) + "-77");
+    const fs::path mine = prepared / "my notes.txt";
+    tinyllm::test::write_text(left, "half a file");
+    tinyllm::test::write_text(mine, "keep me");
+    auto r = run_cli({"data", "prepare", "--project", project});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(!fs::exists(left));
+    QCOMPARE(QString::fromStdString(tinyllm::test::read_text(mine)), QString("keep me"));
+  }
+
+  void badPluginIsReportedOnceAndTheOthersWork() {
+    QTemporaryDir plugins;
+    const fs::path folder = plugins.path().toStdString();
+    tinyllm::test::write_text(folder / "aa_broken.so", "not a library");
+    fs::copy_file(fs::path(TINYLLM_BINARY_DIR) / "plugins" / "example_jsonl.so",
+                  folder / "example_jsonl.so");
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("TINYLLM_PLUGIN_PATH", plugins.path());
+    auto r = run_cli({"plugins", "--json"}, env);
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    // One warning line, naming the library (dlopen's reason repeats the path).
+    QCOMPARE(r.err.count("plugin not loaded"), 1);
+    QVERIFY(r.err.contains("aa_broken.so"));
+    QVERIFY2(r.out.contains("example-jsonl"), qPrintable(r.out));  // loaded after the bad one
+    QTemporaryDir dir;
+    r = run_cli({"project", "new", dir.path() + "/p"}, env);
+    QCOMPARE(r.code, 0);
+  }
+
   void usageAndUnknownCommands() {
     auto r = run_cli({"--help"});
     QCOMPARE(r.code, 0);

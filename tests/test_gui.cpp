@@ -9,6 +9,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QTableWidget>
 
 #include <filesystem>
@@ -162,12 +163,15 @@ class TestGui : public QObject {
     QVERIFY(finished.at(0).at(0).toBool());  // a clean stop, not a crash
     QVERIFY2(page->status_label()->text().contains("interrupted"),
              qPrintable(page->status_label()->text()));
-    // The checkpoint written on stop is listed, and the step counts as done.
+    // The checkpoint written on stop is listed; a stopped run is resumable, not done.
     bool listed = false;
     for (int i = 0; i < page->runs()->count(); ++i)
       listed |= page->runs()->item(i)->text().contains("step");
     QVERIFY(listed);
-    QVERIFY(window.step_rail()->item(1)->text().contains("done"));
+    QVERIFY2(window.step_rail()->item(1)->text().contains("ready"),
+             qPrintable(window.step_rail()->item(1)->text()));
+    QVERIFY2(window.step_rail()->item(1)->toolTip().contains("was stopped at step"),
+             qPrintable(window.step_rail()->item(1)->toolTip()));
     // A past run's curves come back from its recorded events.
     const int seen = page->loss_points();
     QListWidgetItem* checkpoint = nullptr;
@@ -205,6 +209,22 @@ class TestGui : public QObject {
     QVERIFY2(status.contains("tinyllm"), qPrintable(status));  // the log's last lines are shown
     QVERIFY(window.isVisible());
     QVERIFY(page->start_button()->isEnabled());  // and a new run can start
+  }
+
+  void badPluginIsShownOnceAndTheOthersLoad() {
+    QTemporaryDir plugins;
+    const fs::path folder = plugins.path().toStdString();
+    test::write_text(folder / "aa_broken.so", "not a library");
+    fs::copy_file(fs::path(TINYLLM_BINARY_DIR) / "plugins" / "example_jsonl.so",
+                  folder / "example_jsonl.so");
+    qputenv("TINYLLM_PLUGIN_PATH", plugins.path().toUtf8());
+    ui::MainWindow window;
+    qunsetenv("TINYLLM_PLUGIN_PATH");
+    window.show();
+    QCOMPARE(window.session().plugin_errors().size(), 1);
+    QVERIFY(window.session().plugin_errors().front().contains("aa_broken.so"));
+    QVERIFY(window.session().registry().importer("example-jsonl"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains("aa_broken.so"), 5000);
   }
 
   void corruptProjectOpensWithTheError() {

@@ -1,13 +1,20 @@
 // tinyllm_project: the project folder and its manifest.
 #include <QtTest>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "base/files.h"
 #include "project/project.h"
 
 using namespace tinyllm;
+using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
@@ -75,7 +82,8 @@ class TestProject : public QObject {
     QVERIFY(p.ok());
     const fs::path manifest = temp_root(dir) / "project.json";
     std::string text = *read_file(manifest);
-    text.replace(text.find("\"schema_version\": 1"), 19, "\"schema_version\": 99");
+    const std::string current = "\"schema_version\": " + std::to_string(project::kSchemaVersion);
+    text.replace(text.find(current), current.size(), "\"schema_version\": 99");
     QVERIFY(write_file_atomic(manifest, text).ok());
     auto opened = project::open_project(temp_root(dir));
     QVERIFY(!opened.ok());
@@ -110,6 +118,98 @@ class TestProject : public QObject {
     auto opened = project::open_project(temp_root(dir));
     QVERIFY(!opened.ok());
     QVERIFY(opened.error().message.find("'name'") != std::string::npos);
+  }
+
+  void schemaOneIsMigratedWithABackup() {
+    // A manifest as schema 1 wrote it: absolute paths, inside the project and outside it.
+    QTemporaryDir dir;
+    const fs::path root = temp_root(dir);
+    fs::create_directories(root / "data/raw");
+    const std::string inside = (root / "data/raw/a.csv").string();
+    const json v1 = {{"format", "tinyllm-project"},
+                     {"schema_version", 1},
+                     {"name", "Old"},
+                     {"created", "2026-01-01T00:00:00Z"},
+                     {"task", "gesture"},
+                     {"sources",
+                      {{{"id", "src1"},
+                        {"importer", "imu-csv"},
+                        {"kind", "imu"},
+                        {"store", "data/imported/src1.tls"},
+                        {"files",
+                         {{{"path", inside}, {"sha256", "aa"}, {"bytes", 1}},
+                          {{"path", "/elsewhere/b.csv"}, {"sha256", "bb"}, {"bytes", 1}}}}}}},
+                     {"artifacts",
+                      {{{"id", "checkpoint-run1"},
+                        {"kind", "checkpoint"},
+                        {"path", "checkpoints/run1/step-00000004"},
+                        {"settings",
+                         {{"out_dir", (root / "checkpoints/run1").string()},
+                          {"data_dir", (root / "tokenizer/shards").string()}}}}}}};
+    const std::string old_text = v1.dump(2);
+    QVERIFY(write_file_atomic(root / "project.json", old_text).ok());
+    auto p = project::open_project(root);
+    QVERIFY2(p.ok(), p.ok() ? "" : p.error().to_string().c_str());
+    QCOMPARE(p->schema_version, project::kSchemaVersion);
+    QCOMPARE(QString::fromStdString(p->sources[0].files[0].path), QString("data/raw/a.csv"));
+    QCOMPARE(QString::fromStdString(p->sources[0].files[1].path), QString("/elsewhere/b.csv"));
+    const auto& settings = p->find_artifact("checkpoint-run1")->settings;
+    QCOMPARE(QString::fromStdString(settings["out_dir"].get<std::string>()),
+             QString("checkpoints/run1"));
+    QCOMPARE(QString::fromStdString(settings["data_dir"].get<std::string>()),
+             QString("tokenizer/shards"));
+    // The migrated manifest is saved and the old one kept byte for byte.
+    QCOMPARE(QString::fromStdString(*read_file(root / "project.json.bak-v1")),
+             QString::fromStdString(old_text));
+    const std::string saved = *read_file(root / "project.json");
+    QVERIFY(saved.find(root.string()) == std::string::npos);
+    QCOMPARE(json::parse(saved)["schema_version"].get<int>(), project::kSchemaVersion);
+  }
+
+  void staleTempFilesAreCleanedAndNothingElse() {
+    QTemporaryDir dir;
+    auto p = project::create_project(temp_root(dir), "P", "");
+    QVERIFY(p.ok());
+    // A process that is gone: its pid names the temporary files it left.
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ::waitpid(child, nullptr, 0);
+    const std::string dead = std::to_string(child);
+    const fs::path left = p->root / "data/prepared" / (".task_val.jsonl.tmp-" + dead + "-12345");
+    const fs::path left_folder = p->root / "checkpoints/run1" / (".step-00000004.tmp-" + dead);
+    const fs::path live = p->root / "tokenizer" / (".x.tmp-" + std::to_string(::getpid()) + "-1");
+    const fs::path real = p->root / "data/prepared" / "task_val.jsonl";
+    const fs::path lookalike = p->root / "data/prepared" / "notes.tmp-123";  // not hidden
+    for (const auto& f : {left, left_folder / "model.safetensors", live, real, lookalike})
+      QVERIFY(write_file_atomic(f, "bytes").ok());
+    const auto later = fs::file_time_type::clock::now() + std::chrono::seconds(5);
+    QCOMPARE(project::remove_stale_temp_files(p->root, later), 2);
+    QVERIFY(!fs::exists(left));
+    QVERIFY(!fs::exists(left_folder));
+    QVERIFY(fs::exists(live));  // its writer still runs
+    QCOMPARE(QString::fromStdString(*read_file(real)), QString("bytes"));
+    QVERIFY(fs::exists(lookalike));
+    // Files newer than the cut-off are left alone even when their writer is gone.
+    QVERIFY(write_file_atomic(left, "bytes").ok());
+    QCOMPARE(project::remove_stale_temp_files(
+                 p->root, fs::file_time_type::clock::now() - std::chrono::hours(1)),
+             0);
+    QVERIFY(fs::exists(left));
+  }
+
+  void pathsInsideAreStoredRelative() {
+    QTemporaryDir dir;
+    const fs::path root = temp_root(dir);
+    fs::create_directories(root / "data");
+    QCOMPARE(QString::fromStdString(project::stored_path(root, root / "data/raw/x.csv")),
+             QString("data/raw/x.csv"));
+    QCOMPARE(QString::fromStdString(project::stored_path(root, "/other/x.csv")),
+             QString("/other/x.csv"));
+    // A sibling whose name starts like the project is not inside it.
+    QCOMPARE(QString::fromStdString(project::stored_path(root, root.string() + "2/x.csv")),
+             QString::fromStdString(root.string() + "2/x.csv"));
+    QCOMPARE(project::resolve_path(root, "data/raw/x.csv"), root / "data/raw/x.csv");
+    QCOMPARE(project::resolve_path(root, "/other/x.csv"), fs::path("/other/x.csv"));
   }
 
   void notAProject() {

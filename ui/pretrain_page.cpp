@@ -22,6 +22,7 @@
 #include "appearance.h"
 #include "job_runner.h"
 #include "model/config.h"
+#include "pipeline/worker_events.h"
 #include "project_session.h"
 
 namespace tinyllm::ui {
@@ -317,15 +318,15 @@ void PretrainPage::stop_training() {
 
 void PretrainPage::on_event(const QString& line) {
   const json e = json::parse(line.toStdString(), nullptr, false);
-  if (!e.is_object() || !e.contains("event")) return;
-  const std::string kind = e["event"].get<std::string>();
-  if (kind == "start") {
+  if (!e.is_object() || !e.contains(events::kEvent)) return;
+  const std::string kind = e[events::kEvent].get<std::string>();
+  if (kind == events::kStart) {
     status_->setText(tr("Training %1 parameters on %2 (%3 threads).")
                          .arg(QString::fromStdString(e.value("params_text", "")),
                               QString::fromStdString(e.value("device", "")))
                          .arg(e.value("threads", 0)));
     progress_->setRange(0, e.value("steps", steps_->value()));
-  } else if (kind == "step") {
+  } else if (kind == events::kStep) {
     const double step = e.value("step", 0), loss = e.value("loss", 0.0);
     smoothed_ = have_smoothed_ ? 0.9 * smoothed_ + 0.1 * loss : loss;
     have_smoothed_ = true;
@@ -341,25 +342,25 @@ void PretrainPage::on_event(const QString& line) {
                          .arg(int(e.value("tokens_per_s", 0.0)))
                          .arg(eta_text(e.value("eta_s", 0.0))));
     if (!replaying_) rescale_plots();
-  } else if (kind == "val") {
+  } else if (kind == events::kVal) {
     loss_plot_->graph(2)->addData(e.value("step", 0), e.value("val_loss", 0.0));
     loss_plot_->replot(QCustomPlot::rpQueuedReplot);
-  } else if (kind == "sample") {
+  } else if (kind == events::kSample) {
     samples_->appendPlainText(
         tr("— step %1 —\n%2\n")
             .arg(e.value("step", 0))
             .arg(QString::fromStdString(e.contains("text") ? e["text"].get<std::string>()
                                                            : e["tokens"].dump())));
-  } else if (kind == "checkpoint") {
+  } else if (kind == events::kCheckpoint) {
     list_runs();
-  } else if (kind == "done") {
+  } else if (kind == events::kDone) {
     status_->setText(
         tr("Finished (%1) at step %2; best validation loss %3.")
             .arg(QString::fromStdString(e.value("reason", "")))
             .arg(e.value("step", 0))
             .arg(e["best_val_loss"].is_number() ? e["best_val_loss"].get<double>() : 0.0, 0, 'f',
                  3));
-  } else if (kind == "error") {
+  } else if (kind == events::kError) {
     status_->setText(tr("<span style='color:#c62828'>Training stopped: %1</span>")
                          .arg(QString::fromStdString(e.value("message", "")).toHtmlEscaped()));
   }

@@ -1,9 +1,10 @@
 #include "project_session.h"
 
-#include "builtin.h"
+#include <QTimer>
 
-#include <filesystem>
+#include "builtin.h"
 #include "pipeline/data_step.h"
+#include "pipeline/steps.h"
 
 namespace tinyllm::ui {
 
@@ -26,10 +27,7 @@ QString step_state_text(StepState s) {
 }
 
 QString step_title(Step step) {
-  static const char* kTitles[] = {QT_TR_NOOP("Data"), QT_TR_NOOP("Pre-train"),
-                                  QT_TR_NOOP("Fine-tune"), QT_TR_NOOP("Quantize"),
-                                  QT_TR_NOOP("Deploy")};
-  return QObject::tr(kTitles[int(step)]);
+  return QObject::tr(pipeline::step_info(pipeline::StepId(int(step))).title);
 }
 
 ProjectSession::ProjectSession(QObject* parent)
@@ -37,7 +35,13 @@ ProjectSession::ProjectSession(QObject* parent)
       registry_(std::make_unique<data::PluginRegistry>()),
       data_info_(nlohmann::json::object()) {
   plugins::register_builtin_plugins(*registry_);
-  (void)registry_->load_plugins_from(plugins::user_plugin_folder());
+  const auto plugins = registry_->load_plugins_from(plugins::user_plugin_folder());
+  for (const auto& error : plugins.failed)
+    plugin_errors_ << tr("Plugin not loaded: %1").arg(QString::fromStdString(error.to_string()));
+  // Said once, after the window has connected to loadFailed; the other plugins work.
+  if (!plugin_errors_.isEmpty())
+    QTimer::singleShot(0, this,
+                       [this] { emit loadFailed(plugin_errors_.join(QLatin1Char('\n'))); });
 }
 
 ProjectSession::~ProjectSession() = default;
@@ -80,51 +84,39 @@ void ProjectSession::reload() {
 
 void ProjectSession::set_running(Step step, bool running) {
   running_step_ = running ? int(step) : -1;
+  // A finished job has recorded its artifacts in project.json: the states come from there.
+  if (!running && project_) {
+    reload();
+    return;
+  }
   emit changed();
 }
 
 StepState ProjectSession::state(Step step) const {
   if (!project_) return StepState::blocked;
   if (running_step_ == int(step)) return StepState::running;
-  const auto* prepared = project_->find_artifact("prepared");
-  switch (step) {
-    case Step::data:
-      if (project_->sources.empty()) return StepState::ready;
-      if (!prepared) return StepState::ready;
-      return project_->is_stale(*prepared) ? StepState::stale : StepState::done;
-    case Step::pretrain: {
-      if (!prepared) return StepState::blocked;
-      const auto* tokenizer = project_->find_artifact("tokenizer");
-      if (tokenizer && project_->is_stale(*tokenizer)) return StepState::stale;
-      std::error_code ec;
-      for (const auto& run :
-           std::filesystem::directory_iterator(project_->root / "checkpoints", ec))
-        if (std::filesystem::exists(run.path() / "latest.json")) return StepState::done;
-      return StepState::ready;
-    }
-    default:
+  switch (pipeline::step_state(*project_, pipeline::StepId(int(step))).status) {
+    case pipeline::StepStatus::not_available:
       return StepState::unavailable;
+    case pipeline::StepStatus::needs_earlier_step:
+      return StepState::blocked;
+    case pipeline::StepStatus::ready:
+      return StepState::ready;
+    case pipeline::StepStatus::done:
+      return StepState::done;
+    case pipeline::StepStatus::stale:
+      return StepState::stale;
   }
+  return StepState::unavailable;
 }
 
 QString ProjectSession::requirement(Step step) const {
-  switch (step) {
-    case Step::data:
-      return tr("Import recordings, then prepare training text.");
-    case Step::pretrain:
-      return tr(
-          "Needs prepared training text from the Data step. Train a tokenizer, pick a model "
-          "size, then watch the loss fall.");
-    case Step::finetune:
-      return tr("Needs a pre-trained model. Not in this version yet.");
-    case Step::quantize:
-      return tr("Needs a fine-tuned model. Not in this version yet.");
-    case Step::deploy:
-      return tr(
-          "Needs a quantized model and a Raspberry Pi reachable over SSH. Not in this "
-          "version yet.");
-  }
-  return {};
+  const auto id = pipeline::StepId(int(step));
+  QString text = tr(pipeline::step_info(id).needs);
+  if (project_ && running_step_ != int(step))
+    text += QLatin1Char(' ') +
+            tr("Now: %1.").arg(QString::fromStdString(pipeline::step_state(*project_, id).reason));
+  return text;
 }
 
 }  // namespace tinyllm::ui

@@ -4,6 +4,7 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <optional>
 
@@ -38,7 +39,11 @@ class ProjectSession : public QObject {
   // inspect_data() of the open project (sources, stats, cleaning, prepared summary).
   const nlohmann::json& data_info() const { return data_info_; }
   StepState state(Step step) const;
-  QString requirement(Step step) const;  // what a step needs first, in words
+  // What a step needs, in words, and (with a project open) why it is in its state now.
+  QString requirement(Step step) const;
+  // Plugins in the plugin folder that could not be loaded, one message each (also emitted once
+  // through loadFailed); the others are loaded.
+  const QStringList& plugin_errors() const { return plugin_errors_; }
   void set_running(Step step, bool running);
 
  public slots:
@@ -53,6 +58,7 @@ class ProjectSession : public QObject {
   std::optional<project::Project> project_;
   nlohmann::json data_info_;
   int running_step_ = -1;
+  QStringList plugin_errors_;
 };
 
 }  // namespace tinyllm::ui

@@ -12,11 +12,15 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
 #include "model/config_json.h"
+#include "pipeline/pretrain_step.h"
+#include "pipeline/tokenizer_step.h"
+#include "pipeline/worker_events.h"
 #include "project/project.h"
 #include "test_hooks.h"
 #include "train/checkpoint.h"
@@ -52,7 +56,8 @@ void print_event(const json& event) {
 
 int fail(const Error& error, int rank = 0) {
   if (rank == 0)
-    print_event({{"event", "error"}, {"where", error.where}, {"message", error.message}});
+    print_event(
+        {{events::kEvent, events::kError}, {"where", error.where}, {"message", error.message}});
   std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rank, error.to_string().c_str());
   return 1;
 }
@@ -124,24 +129,21 @@ Result<train::DataSplit> open_data(const train::TrainConfig& c) {
   return train::open_data_folder(c.data_dir, c.val_fraction);
 }
 
-// Records the run's latest checkpoint in project.json.
-void register_checkpoint(const fs::path& project_root, const train::TrainConfig& c,
-                         const fs::path& checkpoint) {
-  auto p = project::open_project(project_root);
-  if (!p) return;
-  auto sha = sha256_file(checkpoint / "model.safetensors");
-  if (!sha) return;
-  project::Artifact a;
-  a.id = "checkpoint-" + c.run_id;
-  a.kind = "checkpoint";
-  a.path = fs::relative(checkpoint, project_root).string();
-  a.sha256 = *sha;
-  a.created = utc_now_iso8601();
-  if (p->find_artifact("tokenizer")) a.inputs.push_back("tokenizer");
-  a.settings = train::to_json(c);
-  p->put_artifact(a);
-  if (auto s = project::save_project(*p); !s)
-    std::fprintf(stderr, "tinyllm-train: %s\n", s.error().to_string().c_str());
+// A user-given path as an absolute one (the worker works from the project folder, below).
+std::string absolute_text(const std::string& path) {
+  if (path.empty() || path.rfind("synthetic", 0) == 0) return path;
+  return fs::absolute(path).string();
+}
+
+// Whether `path` lies inside some project folder (one with a project.json above it).
+bool inside_a_project(const fs::path& path) {
+  for (fs::path at = path; at.has_relative_path(); at = at.parent_path())
+    if (fs::exists(at / project::kManifestName)) return true;
+  return false;
+}
+
+void report_record(const Status& status) {
+  if (!status) std::fprintf(stderr, "tinyllm-train: %s\n", status.error().to_string().c_str());
 }
 
 int run_train(Args& args) {
@@ -154,9 +156,47 @@ int run_train(Args& args) {
       *field = *n;
     }
   if (auto v = args.take("dist_addr")) rv.addr = *v;
-  const auto project = args.take("project");
-  const auto config_file = args.take("config");
-  const auto tokenizer_path = args.take("tokenizer");
+  const auto project_arg = args.take("project");
+  auto config_file = args.take("config");
+  auto tokenizer_path = args.take("tokenizer");
+  if (config_file) config_file = absolute_text(*config_file);
+  if (tokenizer_path) tokenizer_path = absolute_text(*tokenizer_path);
+  for (auto& [k, v] : args.options)
+    if (k == "out_dir" || k == "data_dir") v = absolute_text(v);
+  const bool resume = std::any_of(args.options.begin(), args.options.end(), [](const auto& kv) {
+    return kv.first == "resume" && kv.second == "true";
+  });
+
+  // In a project the worker works from the project folder, so that every path it writes (in
+  // train.json, events, project.json) is relative to it: a copied or moved project trains on
+  // its own data and writes only into itself. A new run gets a new run id.
+  std::optional<project::Project> opened;
+  std::optional<std::string> project;
+  if (project_arg) {
+    auto p = project::open_project(*project_arg);
+    if (!p) return fail(p.error(), rv.rank);
+    opened = std::move(*p);
+    std::optional<std::string> requested;
+    for (const auto& [k, v] : args.options)
+      if (k == "run_id") requested = v;
+    const bool own_out_dir = std::any_of(args.options.begin(), args.options.end(),
+                                         [](const auto& kv) { return kv.first == "out_dir"; });
+    if (!own_out_dir) {
+      // (Several processes get the run id from `tinyllm train`, which chooses it once.)
+      auto run = pipeline::choose_run(*opened, requested, resume);
+      if (!run) return fail(run.error(), rv.rank);
+      if (!requested) args.options.emplace_back("run_id", *run);
+    }
+    for (auto& [k, v] : args.options)
+      if (k == "out_dir" || k == "data_dir") v = project::stored_path(opened->root, v);
+    std::error_code ec;
+    fs::current_path(opened->root, ec);
+    if (ec) return fail(make_error(opened->root.string(), "cannot work here: " + ec.message()));
+    project = ".";
+    // What a killed step left; files of live writers and newer ones are kept.
+    if (rv.rank == 0)
+      project::remove_stale_temp_files(opened->root, fs::file_time_type::clock::now());
+  }
 
   // Settings, lowest priority first: defaults, the resumed checkpoint's, the file, --overrides.
   train::TrainConfig config;
@@ -166,17 +206,20 @@ int run_train(Args& args) {
       if (auto s = train::apply_override(config, k, v); !s) return fail(s.error(), rv.rank);
     }
   if (project && config.out_dir.empty())
-    config.out_dir = (fs::path(*project) / "checkpoints" / config.run_id).string();
-  const bool resume = std::any_of(overrides.begin(), overrides.end(), [](const auto& kv) {
-    return kv.first == "resume" && kv.second == "true";
-  });
+    config.out_dir = (fs::path(pipeline::kRunsFolder) / config.run_id).string();
   if (resume) {
     auto dir = train::latest_checkpoint(config.out_dir);
     if (!dir) return fail(dir.error(), rv.rank);
     auto saved = read_json_file(*dir / "train.json");
     if (!saved) return fail(saved.error(), rv.rank);
+    // Where the run lives is where it is now, never where it was saved (the project may have
+    // been copied or moved); the saved data folder counts only if it is not another project's.
+    const auto here = std::pair{config.out_dir, config.run_id};
     if (auto s = train::apply_json(config, *saved, (*dir / "train.json").string()); !s)
       return fail(s.error(), rv.rank);
+    std::tie(config.out_dir, config.run_id) = here;
+    if (project && fs::path(config.data_dir).is_absolute() && inside_a_project(config.data_dir))
+      config.data_dir.clear();
   }
   if (config_file) {
     auto j = read_json_file(*config_file);
@@ -193,29 +236,50 @@ int run_train(Args& args) {
     echoed.push_back({{"key", k}, {"was", was}, {"now", now}});
   }
   if (project && config.data_dir.empty())
-    config.data_dir = (fs::path(*project) / "tokenizer" / "shards").string();
+    config.data_dir = (fs::path(pipeline::kTokenizerFolder) / "shards").string();
   if (config.out_dir.empty())
     return fail(make_error("out_dir", "pass --project=DIR or --out_dir=FOLDER"));
   if (auto s = train::finalize(config); !s) return fail(s.error(), rv.rank);
-  if (rv.rank == 0) print_event({{"event", "config"}, {"overrides", echoed}});
+  if (rv.rank == 0) print_event({{events::kEvent, events::kConfig}, {"overrides", echoed}});
 
   auto data = open_data(config);
   if (!data) return fail(data.error(), rv.rank);
   fs::path tok = tokenizer_path ? fs::path(*tokenizer_path)
-                 : project      ? fs::path(*project) / "tokenizer" / "tokenizer.model"
+                 : project      ? fs::path(pipeline::kTokenizerModel)
                                 : fs::path();
   auto codec = worker::load_codec(tok);
   if (!codec && !tok.empty() && fs::exists(tok)) return fail(codec.error(), rv.rank);
+  if (!codec) tok.clear();
+  if (!resume && train::latest_checkpoint(config.out_dir))
+    return fail(make_error(config.out_dir,
+                           "this run folder already holds a trained run; pass --resume to "
+                           "continue it or choose another folder. Nothing was changed."),
+                rv.rank);
 
   install_signal_handlers();
   // Events also go to the run folder, so the GUI can show a past run's curves (appended on
-  // resume: the file is the run's whole history).
+  // resume: the file is the run's whole history; a new run starts it afresh).
   std::error_code ec;
   fs::create_directories(config.out_dir, ec);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> history(
-      rv.rank == 0 ? std::fopen((fs::path(config.out_dir) / "events.jsonl").c_str(), "a") : nullptr,
+      rv.rank == 0
+          ? std::fopen((fs::path(config.out_dir) / "events.jsonl").c_str(), resume ? "a" : "w")
+          : nullptr,
       [](std::FILE* f) { return f ? std::fclose(f) : 0; });
-  auto sink = [&history](const json& e) {
+  // In a project each step checkpoint is recorded at once, as "interrupted at step N": that is
+  // how the run ended if it is killed before its "done".
+  json run_config = train::to_json(config);
+  auto record = [&](const fs::path& checkpoint, const pipeline::RunOutcome& outcome) {
+    if (project && rv.rank == 0)
+      report_record(pipeline::record_checkpoint(opened->root, config.run_id, checkpoint, run_config,
+                                                outcome, tok));
+  };
+  auto sink = [&](const json& e) {
+    const std::string type = e.value(events::kEvent, "");
+    if (type == events::kStart && e.contains("config")) run_config = e["config"];
+    if (type == events::kCheckpoint && e.value("kind", "") == "step")
+      record(e.value("path", ""),
+             {events::kInterrupted, e.value("step", int64_t(0)), config.steps, std::nullopt});
     print_event(e);
     if (history) {
       const std::string line = e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -230,19 +294,25 @@ int run_train(Args& args) {
                  outcome.error().to_string().c_str());
     return 1;
   }
-  if (project && rv.rank == 0 && !outcome->checkpoint.empty())
-    register_checkpoint(*project, config, outcome->checkpoint);
+  if (!outcome->checkpoint.empty())
+    record(outcome->checkpoint,
+           {outcome->reason, outcome->step, config.steps,
+            outcome->best_val_loss < 1e29 ? std::optional(outcome->best_val_loss) : std::nullopt});
   return 0;
 }
 
 int run_sample(Args& args) {
   const auto project = args.take("project");
-  const auto run_id = args.take("run_id").value_or("run1");
+  auto run_id = args.take("run_id");
   fs::path dir;
   if (auto c = args.take("checkpoint")) {
     dir = *c;
   } else if (project) {
-    const fs::path run = fs::path(*project) / "checkpoints" / run_id;
+    auto p = project::open_project(*project);
+    if (!p) return fail(p.error());
+    if (!run_id) run_id = pipeline::latest_run_id(*p);
+    if (!run_id) return fail(make_error(*project, "no trained run yet: run `tinyllm train` first"));
+    const fs::path run = fs::path(*project) / pipeline::kRunsFolder / *run_id;
     if (fs::exists(run / "best" / "model.safetensors")) {
       dir = run / "best";
     } else {
@@ -275,18 +345,27 @@ int run_sample(Args& args) {
   auto model = train::Gpt2::create(info->model, torch::Device(train::resolve_device("auto")), 0);
   if (!model) return fail(model.error());
   if (auto st = train::load_checkpoint(dir, *model, nullptr); !st) return fail(st.error());
-  fs::path tok = tokenizer_path ? fs::path(*tokenizer_path)
-                 : project      ? fs::path(*project) / "tokenizer" / "tokenizer.model"
-                                : fs::path();
+  // The tokenizer the checkpoint was trained with, as its project recorded it; a prompt is never
+  // dropped silently: without a usable tokenizer it is an error.
+  fs::path tok;
+  if (tokenizer_path) {
+    tok = *tokenizer_path;
+  } else if (auto recorded = pipeline::recorded_tokenizer(dir)) {
+    tok = *recorded;
+  } else if (!prompt.empty()) {
+    return fail(recorded.error());
+  }
   auto codec = worker::load_codec(tok);
-  // A tokenizer that is there but damaged is an error: raw ids are no answer to "sample".
-  if (!codec && (tokenizer_path || (!tok.empty() && fs::exists(tok)))) return fail(codec.error());
+  // A tokenizer that is there but damaged is an error, and so is a prompt with no tokenizer:
+  // raw ids are no answer to "sample".
+  if (!codec && (tokenizer_path || !prompt.empty() || (!tok.empty() && fs::exists(tok))))
+    return fail(codec.error());
   std::vector<int32_t> ids;
   if (codec && !prompt.empty()) ids = codec->encode(prompt);
   if (ids.empty()) ids.push_back(codec ? codec->start_id : 0);
   for (int i = 0; i < count; ++i) {
     auto out = train::generate(*model, ids, s);
-    json event{{"event", "sample"},
+    json event{{events::kEvent, events::kSample},
                {"step", info->state.step},
                {"prompt", prompt},
                {"tokens", out},
@@ -302,7 +381,9 @@ int run_sample(Args& args) {
     print_event(event);
     ++s.seed;
   }
-  print_event({{"event", "done"}, {"reason", "completed"}, {"step", info->state.step}});
+  print_event({{events::kEvent, events::kDone},
+               {"reason", events::kCompleted},
+               {"step", info->state.step}});
   return 0;
 }
 

@@ -90,7 +90,9 @@ std::string format_number(double value, int decimals) {
 Result<std::unique_ptr<data::PluginRegistry>> make_registry() {
   auto registry = std::make_unique<data::PluginRegistry>();
   plugins::register_builtin_plugins(*registry);
-  TINYLLM_TRY(registry->load_plugins_from(plugins::user_plugin_folder()));
+  // A bad plugin costs only itself: the command goes on with the others and says so.
+  for (const auto& error : registry->load_plugins_from(plugins::user_plugin_folder()).failed)
+    std::fprintf(stderr, "tinyllm: warning: plugin not loaded: %s\n", error.to_string().c_str());
   return registry;
 }
 

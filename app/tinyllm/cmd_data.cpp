@@ -230,7 +230,8 @@ int prepare(const Args& args) {
     settings_json.merge_patch(*j);
   }
   if (auto st = apply_assignments(settings_json, args.all("set")); !st) return fail(st.error());
-  if (settings_json.empty() && project->task == "localization") settings_json["task"] = "zone";
+  if (!settings_json.contains("task") && !pipeline::task_template_of(*project).empty())
+    settings_json["task"] = pipeline::task_template_of(*project);
   auto settings = data::prepare_settings_from_json(settings_json);
   if (!settings) return fail(settings.error());
   auto registry = make_registry();

@@ -5,6 +5,7 @@
 #include "cli_output.h"
 #include "commands.h"
 #include "pipeline/data_step.h"
+#include "pipeline/steps.h"
 
 namespace tinyllm::cli {
 using nlohmann::json;
@@ -59,6 +60,15 @@ int run_project_command(const std::vector<std::string>& argv) {
       json j = project::to_json(*p);
       for (auto& a : j["artifacts"])
         a["stale"] = p->is_stale(*p->find_artifact(a["id"].get<std::string>()));
+      j["steps"] = json::array();
+      for (const auto& step : pipeline::steps()) {
+        const auto state = step.state(*p);
+        j["steps"].push_back({{"id", step.key},
+                              {"title", step.title},
+                              {"state", pipeline::to_string(state.status)},
+                              {"reason", state.reason},
+                              {"needs", step.needs}});
+      }
       print_json(j);
       return 0;
     }
@@ -79,6 +89,13 @@ int run_project_command(const std::vector<std::string>& argv) {
     }
     std::printf("\nartifacts:\n");
     print_table({"id", "kind", "path", "made from", "state", "created"}, rows);
+    rows.clear();
+    for (const auto& step : pipeline::steps()) {
+      const auto state = step.state(*p);
+      rows.push_back({step.title, pipeline::to_string(state.status), state.reason});
+    }
+    std::printf("\nsteps:\n");
+    print_table({"step", "state", "why"}, rows);
     return 0;
   }
   std::fprintf(stderr, "tinyllm project: unknown action '%s'\n\n%s", argv[0].c_str(), kUsage);

@@ -8,6 +8,8 @@
 #include "cli_args.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "pipeline/data_step.h"
+#include "pipeline/tokenizer_step.h"
 #include "project/project.h"
 #include "text/tokenizer.h"
 #include "text/vocab_learning.h"
@@ -72,14 +74,6 @@ text::ProgressFn progress_printer(bool quiet) {
   };
 }
 
-std::string shards_checksum(const json& summary) {
-  std::string all = summary.value("model_sha256", "");
-  for (const char* split : {"train", "val"})
-    for (const auto& s : summary["shards"][split])
-      all += s.value("checksum", "");
-  return sha256_hex(all);
-}
-
 void print_token_stats(const json& stats) {
   std::vector<std::vector<std::string>> rows;
   for (const char* split : {"train", "val", "test"}) {
@@ -112,20 +106,13 @@ int train(const Args& args) {
   if (!project) return fail(project.error());
   auto settings = train_settings(*project, args);
   if (!settings) return fail(settings.error());
-  auto summary = text::build_tokenizer(project->path("data/prepared"), project->path("tokenizer"),
-                                       *settings, progress_printer(args.flag("quiet")));
+  pipeline::remove_stale_temp_files(*project);
+  auto summary = text::build_tokenizer(project->path("data/prepared"),
+                                       project->path(pipeline::kTokenizerFolder), *settings,
+                                       progress_printer(args.flag("quiet")));
   if (!summary) return fail(summary.error());
-
-  project->processing["tokenizer"] = text::to_json(*settings);
-  project::Artifact artifact;
-  artifact.id = "tokenizer";
-  artifact.kind = "tokenizer";
-  artifact.path = "tokenizer";
-  artifact.sha256 = shards_checksum(*summary);
-  artifact.inputs = {"prepared"};
-  artifact.settings = text::to_json(*settings);
-  project->put_artifact(std::move(artifact));
-  if (auto saved = project::save_project(*project); !saved) return fail(saved.error());
+  if (auto saved = pipeline::record_tokenizer(*project, text::to_json(*settings), *summary); !saved)
+    return fail(saved.error());
 
   if (args.flag("json")) {
     print_json(*summary);
@@ -159,7 +146,7 @@ Result<text::Tokenizer> load_tokenizer(const Args& args) {
   if (auto model = args.get("model")) return text::Tokenizer::load(*model);
   auto project = project::open_project(args.get_or("project", "."));
   if (!project) return project.error();
-  const fs::path model = project->path("tokenizer") / "tokenizer.model";
+  const fs::path model = project->path(pipeline::kTokenizerModel);
   if (!fs::exists(model))
     return make_error(model.string(), "no tokenizer yet: run `tinyllm tokenizer train` first");
   return text::Tokenizer::load(model);

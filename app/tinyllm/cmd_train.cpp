@@ -25,6 +25,8 @@
 
 #include "cli_args.h"
 #include "commands.h"
+#include "pipeline/pretrain_step.h"
+#include "pipeline/worker_events.h"
 
 extern char** environ;
 
@@ -39,7 +41,8 @@ const char* kTrainUsage = R"(usage: tinyllm train --project P [--preset NAME] [-
   --project P        project folder: reads tokenizer/shards, writes checkpoints/<run>
   --preset NAME      tiny (~1M), small (~5M) for CPUs; d6, d8, d10, d11, d12 (paper, CUDA)
   --steps N          optimizer steps
-  --run ID           run name (checkpoints/<ID>); default run1
+  --run ID           run name (checkpoints/<ID>); default: a new run (run1, run2, ...), or
+                     with --resume the latest run
   --config FILE      settings as JSON (docs/events.md lists them)
   --resume           continue the run from its latest checkpoint
   --nproc N          data-parallel over N local processes (Gloo on CPU, NCCL on CUDA)
@@ -151,12 +154,12 @@ double num(const json& e, const char* key) {
 
 // One event as a human line (or lines); nothing for events that only machines need.
 void print_human(const json& e) {
-  const std::string type = e.value("event", "");
-  if (type == "config") {
+  const std::string type = e.value(events::kEvent, "");
+  if (type == events::kConfig) {
     for (const auto& o : e["overrides"])
       std::printf("setting %s = %s (default %s)\n", o["key"].get<std::string>().c_str(),
                   o["now"].get<std::string>().c_str(), o["was"].get<std::string>().c_str());
-  } else if (type == "start") {
+  } else if (type == events::kStart) {
     const auto& m = e["config"]["model"];
     std::printf("model: %s parameters (%d layers x %d wide, %d heads, context %d, vocab %d)\n",
                 e["params_text"].get<std::string>().c_str(), m["n_layer"].get<int>(),
@@ -176,32 +179,32 @@ void print_human(const json& e) {
                 e["resumed_from"].get<std::string>().empty()
                     ? ""
                     : (" (resumed from " + e["resumed_from"].get<std::string>() + ")").c_str());
-  } else if (type == "step") {
+  } else if (type == events::kStep) {
     std::printf(
         "step %6lld/%lld  loss %.4f  lr %.2e  norm %.2f  %6.0f tok/s  mfu %4.1f%%  eta %s\n",
         static_cast<long long>(num(e, "step")), static_cast<long long>(num(e, "steps")),
         num(e, "loss"), num(e, "lr"), num(e, "grad_norm"), num(e, "tokens_per_s"),
         100.0 * num(e, "mfu"), duration_text(num(e, "eta_s")).c_str());
-  } else if (type == "val") {
+  } else if (type == events::kVal) {
     std::printf("val  step %lld  loss %.4f  (best %.4f)%s\n",
                 static_cast<long long>(num(e, "step")), num(e, "val_loss"), num(e, "best_val_loss"),
                 e.value("improved", false) ? " *" : "");
-  } else if (type == "sample") {
+  } else if (type == events::kSample) {
     if (e.contains("text"))
       std::printf("sample @%lld: %s\n", static_cast<long long>(num(e, "step")),
                   e["text"].get<std::string>().c_str());
     else
       std::printf("sample @%lld (token ids): %s\n", static_cast<long long>(num(e, "step")),
                   e["tokens"].dump().c_str());
-  } else if (type == "checkpoint") {
+  } else if (type == events::kCheckpoint) {
     std::printf("checkpoint (%s) step %lld -> %s\n", e["kind"].get<std::string>().c_str(),
                 static_cast<long long>(num(e, "step")), e["path"].get<std::string>().c_str());
-  } else if (type == "skip") {
+  } else if (type == events::kSkip) {
     std::printf("skipped step %lld: %s (loss %g)\n", static_cast<long long>(num(e, "step")),
                 e["reason"].get<std::string>().c_str(), num(e, "loss"));
-  } else if (type == "warning") {
+  } else if (type == events::kWarning) {
     std::printf("warning: %s\n", e["message"].get<std::string>().c_str());
-  } else if (type == "done") {
+  } else if (type == events::kDone) {
     std::printf("done (%s) at step %lld", e["reason"].get<std::string>().c_str(),
                 static_cast<long long>(num(e, "step")));
     if (e.contains("loss")) std::printf(": loss %.4f", num(e, "loss"));
@@ -210,7 +213,7 @@ void print_human(const json& e) {
     if (e.contains("checkpoint"))
       std::printf("\ncheckpoint: %s", e["checkpoint"].get<std::string>().c_str());
     std::printf("\n");
-  } else if (type == "error") {
+  } else if (type == events::kError) {
     const std::string where = e.value("where", "");
     std::fprintf(stderr, "tinyllm: %s%s\n", where.empty() ? "" : (where + ": ").c_str(),
                  e.value("message", "").c_str());
@@ -377,6 +380,21 @@ int run_train_command(const std::vector<std::string>& argv) {
   if (!has_source) {
     std::fprintf(stderr, "%s", kTrainUsage);
     return fail(make_error("tinyllm train", "name the project (--project P)"));
+  }
+  if (nproc > 1) {
+    // Every process must write the same run: choose it once, here.
+    auto given = [&](const char* key) -> std::optional<std::string> {
+      for (const auto& [k, v] : forward)
+        if (k == key) return v;
+      return std::nullopt;
+    };
+    if (auto project = given("project"); project && !given("out_dir") && !given("run_id")) {
+      auto p = project::open_project(*project);
+      if (!p) return fail(p.error());
+      auto run = pipeline::choose_run(*p, std::nullopt, given("resume").has_value());
+      if (!run) return fail(run.error());
+      forward.emplace_back("run_id", *run);
+    }
   }
   return launch("train", forward, nproc, raw_json);
 }

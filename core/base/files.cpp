@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -30,6 +31,25 @@ fs::path temp_path_for(const fs::path& target) {
   return target.parent_path() / name;
 }
 }  // namespace
+
+std::optional<long> temp_file_owner(std::string_view name) {
+  if (name.size() < 2 || name[0] != '.') return std::nullopt;
+  for (std::string_view marker : {".tmp-", ".new-", ".old-"}) {
+    const size_t at = name.rfind(marker);
+    if (at == std::string_view::npos || at == 0) continue;
+    std::string_view rest = name.substr(at + marker.size());
+    const size_t dash = rest.find('-');
+    const std::string_view pid = rest.substr(0, dash);
+    const std::string_view suffix = dash == std::string_view::npos ? "" : rest.substr(dash + 1);
+    auto all_digits = [](std::string_view s) {
+      return !s.empty() && s.size() <= 19 &&
+             std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!all_digits(pid) || (dash != std::string_view::npos && !all_digits(suffix))) continue;
+    return std::stol(std::string(pid));
+  }
+  return std::nullopt;
+}
 
 Result<AtomicFile> AtomicFile::create(const fs::path& target) {
   AtomicFile f;

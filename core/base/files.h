@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,11 @@ class AtomicFile {
   std::FILE* file_ = nullptr;
   uint64_t written_ = 0;
 };
+
+// The process id in the name of a temporary file or folder that an atomic write makes next to
+// its target (".NAME.tmp-PID-N"; checkpoints and tokenizers use ".NAME.tmp-PID", ".new-PID",
+// ".old-PID"), or nothing when `name` is not one of ours. Used to clean up after a crash.
+std::optional<long> temp_file_owner(std::string_view name);
 
 // Writes a whole file atomically.
 Status write_file_atomic(const std::filesystem::path& target, std::string_view bytes);

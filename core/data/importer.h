@@ -98,8 +98,13 @@ class PluginRegistry {
 
   // Loads one plugin library; the error says why a library was refused.
   Status load_plugin(const std::filesystem::path& library);
-  // Loads every *.so in a folder; returns the names of the loaded ones. A missing folder is fine.
-  Result<std::vector<std::string>> load_plugins_from(const std::filesystem::path& folder);
+  // Loads every *.so in a folder: one bad library does not stop the others. A missing folder is
+  // fine. Callers report each failure once and go on (CLI: a warning; GUI: the status bar).
+  struct PluginLoadReport {
+    std::vector<std::string> loaded;  // file names
+    std::vector<Error> failed;        // one per library that was refused, naming it
+  };
+  PluginLoadReport load_plugins_from(const std::filesystem::path& folder);
 
  private:
   struct Library;

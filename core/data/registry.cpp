@@ -117,19 +117,21 @@ Status PluginRegistry::load_plugin(const fs::path& library) {
   return {};
 }
 
-Result<std::vector<std::string>> PluginRegistry::load_plugins_from(const fs::path& folder) {
-  std::vector<std::string> loaded;
+PluginRegistry::PluginLoadReport PluginRegistry::load_plugins_from(const fs::path& folder) {
+  PluginLoadReport report;
   std::error_code ec;
-  if (!fs::is_directory(folder, ec)) return loaded;
+  if (!fs::is_directory(folder, ec)) return report;
   std::vector<fs::path> libs;
   for (const auto& entry : fs::directory_iterator(folder, ec))
     if (entry.path().extension() == ".so") libs.push_back(entry.path());
   std::sort(libs.begin(), libs.end());
   for (const auto& lib : libs) {
-    TINYLLM_TRY(load_plugin(lib));
-    loaded.push_back(lib.filename().string());
+    if (auto loaded = load_plugin(lib); loaded)
+      report.loaded.push_back(lib.filename().string());
+    else
+      report.failed.push_back(loaded.error());
   }
-  return loaded;
+  return report;
 }
 
 }  // namespace tinyllm::data

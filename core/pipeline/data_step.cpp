@@ -8,8 +8,19 @@ namespace tinyllm::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+std::string task_template_of(const project::Project& project) {
+  const auto* task = project::find_task(project.task);
+  return task ? task->template_id : "";
+}
+
+int remove_stale_temp_files(const project::Project& project) {
+  // Anything a dead process left before this moment; a live writer's files are never touched.
+  return project::remove_stale_temp_files(project.root, fs::file_time_type::clock::now());
+}
+
 Result<ImportOutcome> import_source(project::Project& project, const data::PluginRegistry& registry,
                                     const data::ImportRequest& request) {
+  remove_stale_temp_files(project);
   ImportOutcome out;
   out.source.id = project.next_source_id();
   out.source.store = "data/imported/" + out.source.id + ".tls";
@@ -35,10 +46,11 @@ Result<ImportOutcome> import_source(project::Project& project, const data::Plugi
   out.source.series = details.stats.series;
   out.source.imported = utc_now_iso8601();
   for (const auto& f : details.files)
-    out.source.files.push_back({fs::absolute(f.path).string(), f.sha256, f.bytes});
+    out.source.files.push_back(
+        {project::stored_path(project.root, fs::absolute(f.path)), f.sha256, f.bytes});
   project.sources.push_back(out.source);
   if (project.task.empty())
-    project.task = details.schema.kind == data::SensorKind::imu ? "gesture" : "localization";
+    if (const auto* task = project::task_for_sensor(out.source.kind)) project.task = task->task;
   if (auto saved = project::save_project(project); !saved) {
     project.sources.pop_back();
     std::error_code ec;
@@ -85,13 +97,14 @@ Result<data::PrepareSettings> saved_prepare_settings(const project::Project& pro
   auto it = project.processing.find("prepare");
   if (it != project.processing.end()) return data::prepare_settings_from_json(*it);
   data::PrepareSettings s;
-  if (project.task == "localization") s.task = "zone";
+  s.task = task_template_of(project);
   return s;
 }
 
 Result<data::PrepareResult> prepare_data(project::Project& project,
                                          const data::PluginRegistry& registry,
                                          const data::PrepareSettings& settings) {
+  remove_stale_temp_files(project);
   std::vector<data::PrepareInput> inputs;
   for (const auto& s : project.sources)
     inputs.push_back({s.id, project.path(s.store)});
@@ -122,7 +135,7 @@ Result<project::Project> create_demo_project(const fs::path& root, DemoKind kind
   const bool imu = kind == DemoKind::imu;
   TINYLLM_TRY_ASSIGN(project,
                      project::create_project(root, imu ? "Demo gestures" : "Demo indoor zones",
-                                             imu ? "gesture" : "localization"));
+                                             project::task_for_sensor(imu ? "imu" : "rssi")->task));
   const fs::path raw = project.path("data/raw");
   data::ImportRequest request;
   if (imu) {
@@ -142,9 +155,8 @@ Result<project::Project> create_demo_project(const fs::path& root, DemoKind kind
     settings.resample_hz = 25;  // halves the prompt length of the 50 Hz recordings
     settings.window_s = 2.0;
     settings.stride_s = 1.0;
-  } else {
-    settings.task = "zone";
   }
+  settings.task = task_template_of(project);
   project.processing["prepare"] = data::to_json(settings);
   TINYLLM_TRY(project::save_project(project));
   return project;

@@ -14,6 +14,13 @@
 
 namespace tinyllm::pipeline {
 
+// The task template id for the project's task ("zone" for "localization"); empty when no task.
+std::string task_template_of(const project::Project& project);
+
+// Cleans what crashed or killed steps left behind (project::remove_stale_temp_files); every step
+// calls it when it starts. Returns how many temporary files or folders were removed.
+int remove_stale_temp_files(const project::Project& project);
+
 struct ImportOutcome {
   project::Source source;
   data::ImportResult details;

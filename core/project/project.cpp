@@ -1,6 +1,9 @@
 #include "project/project.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 
 #include "base/files.h"
@@ -83,7 +86,8 @@ json artifact_to_json(const Artifact& a) {
           {"created", a.created},
           {"inputs", a.inputs},
           {"settings", a.settings},
-          {"input_sha256", a.input_sha256}};
+          {"input_sha256", a.input_sha256},
+          {"outcome", a.outcome}};
 }
 
 Result<Artifact> artifact_from_json(const json& j, const std::string& where) {
@@ -105,10 +109,82 @@ Result<Artifact> artifact_from_json(const json& j, const std::string& where) {
   a.inputs = inputs;
   a.input_sha256 = input_sha;
   a.settings = j.value("settings", json::object());
+  a.outcome = j.value("outcome", json::object());
   return a;
 }
 
+// Schema 1 -> 2: paths to files inside the project become relative to it. Paths of a project
+// moved before this ran point at the old place and stay as they are: they were never inside.
+void migrate_v1_paths(Project& p) {
+  for (auto& s : p.sources)
+    for (auto& f : s.files)
+      f.path = stored_path(p.root, f.path);
+  for (auto& a : p.artifacts)
+    for (const char* key : {"out_dir", "data_dir"})
+      if (a.settings.is_object() && a.settings.contains(key) && a.settings[key].is_string())
+        a.settings[key] = stored_path(p.root, a.settings[key].get<std::string>());
+}
+
+bool process_alive(long pid) {
+  return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
+}
+
 }  // namespace
+
+const TaskKind* find_task(std::string_view task) {
+  for (const auto& t : kTaskKinds)
+    if (task == t.task) return &t;
+  return nullptr;
+}
+
+const TaskKind* task_for_sensor(std::string_view sensor_kind) {
+  for (const auto& t : kTaskKinds)
+    if (sensor_kind == t.sensor_kind) return &t;
+  return nullptr;
+}
+
+bool is_inside(const fs::path& root, const fs::path& path) {
+  std::error_code ec;
+  const fs::path r = fs::weakly_canonical(fs::absolute(root, ec), ec);
+  const fs::path q = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  auto ri = r.begin(), qi = q.begin();
+  for (; ri != r.end(); ++ri, ++qi) {
+    if (ri->empty() && std::next(ri) == r.end()) break;  // a trailing separator
+    if (qi == q.end() || *ri != *qi) return false;
+  }
+  return true;
+}
+
+std::string stored_path(const fs::path& root, const fs::path& path) {
+  if (path.is_relative()) return path.generic_string();
+  if (!is_inside(root, path)) return path.string();
+  std::error_code ec;
+  const fs::path rel =
+      fs::weakly_canonical(path, ec).lexically_relative(fs::weakly_canonical(root, ec));
+  return rel.empty() ? "." : rel.generic_string();
+}
+
+fs::path resolve_path(const fs::path& root, const std::string& stored) {
+  const fs::path p(stored);
+  return p.is_relative() ? root / p : p;
+}
+
+int remove_stale_temp_files(const fs::path& root, fs::file_time_type not_after) {
+  int removed = 0;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto owner = temp_file_owner(it->path().filename().string());
+    if (!owner) continue;
+    std::error_code time_ec;
+    const auto written = fs::last_write_time(it->path(), time_ec);
+    if (time_ec || written >= not_after || process_alive(*owner)) continue;
+    if (it->is_directory(time_ec)) it.disable_recursion_pending();
+    std::error_code rm_ec;
+    if (fs::remove_all(it->path(), rm_ec) > 0) ++removed;
+  }
+  return removed;
+}
 
 const Source* Project::find_source(const std::string& id) const {
   for (const auto& s : sources)
@@ -226,9 +302,12 @@ Result<Project> project_from_json(const json& j, const std::string& where) {
 Result<Project> create_project(const fs::path& root, const std::string& name,
                                const std::string& task) {
   if (name.empty()) return make_error(root.string(), "a project needs a name");
-  if (task != "" && task != "gesture" && task != "localization")
-    return make_error(root.string(),
-                      "unknown task '" + task + "' (expected 'gesture' or 'localization')");
+  if (!task.empty() && !find_task(task)) {
+    std::string known;
+    for (const auto& t : kTaskKinds)
+      known += std::string(known.empty() ? "'" : " or '") + t.task + "'";
+    return make_error(root.string(), "unknown task '" + task + "' (expected " + known + ")");
+  }
   std::error_code ec;
   if (fs::exists(root / kManifestName, ec))
     return make_error((root / kManifestName).string(),
@@ -271,6 +350,15 @@ Result<Project> open_project(const fs::path& root) {
   }
   TINYLLM_TRY_ASSIGN(p, project_from_json(j, manifest.string()));
   p.root = fs::absolute(root);
+  if (p.schema_version < kSchemaVersion) {
+    // Keep the old manifest byte for byte before the migrated one replaces it.
+    const fs::path backup =
+        root / (std::string(kManifestName) + ".bak-v" + std::to_string(p.schema_version));
+    if (!fs::exists(backup, ec)) TINYLLM_TRY(write_file_atomic(backup, text));
+    migrate_v1_paths(p);
+    p.schema_version = kSchemaVersion;
+    TINYLLM_TRY(save_project(p));
+  }
   for (const auto& s : p.sources) {
     if (s.store.empty() || s.store.find("..") != std::string::npos)
       return make_error(manifest.string(), "source '" + s.id + "' has an invalid store path");

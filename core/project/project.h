@@ -11,12 +11,17 @@
 //
 // project.json is only ever replaced atomically. A manifest from a newer version of the program,
 // or one that does not parse, is reported with its path and field and is never overwritten.
+// The folder is relocatable: every path to a file inside it is stored relative to it (paths to
+// files outside stay as the user gave them), so a copied or moved project works and never writes
+// into the one it came from. Schema 1 stored absolute paths; opening such a project migrates it
+// and keeps the old manifest as project.json.bak-v1.
 // Does not: import or process data (core/data does), or know about Qt.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,12 +30,38 @@
 
 namespace tinyllm::project {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr const char* kManifestName = "project.json";
+
+// The project's tasks: what the user wants learned, the sensor kind it needs, and the task
+// template (core/data, plugins) that writes its examples. The one place these names meet.
+struct TaskKind {
+  const char* task;         // project.json "task"
+  const char* sensor_kind;  // data::SensorKind as text
+  const char* template_id;  // the task template's id
+};
+inline constexpr TaskKind kTaskKinds[] = {{"gesture", "imu", "gesture"},
+                                          {"localization", "rssi", "zone"}};
+// nullptr for an unknown task or sensor kind.
+const TaskKind* find_task(std::string_view task);
+const TaskKind* task_for_sensor(std::string_view sensor_kind);
+
+// A path as stored in the project: relative to `root` when it lies inside it, else as given.
+std::string stored_path(const std::filesystem::path& root, const std::filesystem::path& path);
+// A stored path back as a usable one: a relative path is taken from `root`.
+std::filesystem::path resolve_path(const std::filesystem::path& root, const std::string& stored);
+// Whether `path` lies inside `root` (both made absolute and normalized first).
+bool is_inside(const std::filesystem::path& root, const std::filesystem::path& path);
+
+// Removes temporary files and folders that interrupted atomic writes left in the project
+// (base/files.h names them). Only those whose writing process is gone and that are older than
+// `not_after` are touched; returns how many were removed. Each step calls it when it starts.
+int remove_stale_temp_files(const std::filesystem::path& root,
+                            std::filesystem::file_time_type not_after);
 
 // One file of a data source, with the checksum it had when imported.
 struct SourceFile {
-  std::string path;  // absolute, as the user picked it
+  std::string path;  // relative to the project when inside it, else absolute as picked
   std::string sha256;
   uint64_t bytes = 0;
 };
@@ -57,6 +88,9 @@ struct Artifact {
   std::string created;
   std::vector<std::string> inputs;  // ids of the sources/artifacts it was made from
   nlohmann::json settings;          // the settings it was made with
+  // How the step that made it ended, where that matters: a training run's reason ("completed",
+  // "early_stop", "interrupted"), step and planned steps, the tokenizer it was trained with.
+  nlohmann::json outcome = nlohmann::json::object();
   // Checksums of the inputs at creation time; an input that changed makes this artifact stale.
   std::vector<std::string> input_sha256;
 };
@@ -86,7 +120,7 @@ struct Project {
 // Creates the folder layout and an empty manifest. Fails if a project already exists there.
 Result<Project> create_project(const std::filesystem::path& root, const std::string& name,
                                const std::string& task);
-// Reads and validates project.json.
+// Reads and validates project.json; an older schema is migrated (and saved, with a backup).
 Result<Project> open_project(const std::filesystem::path& root);
 // Validates without opening for work; the same checks as open_project.
 Status validate_project(const std::filesystem::path& root);

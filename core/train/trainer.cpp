@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "model/config_json.h"
+#include "pipeline/worker_events.h"
 #include "train/checkpoint.h"
 #include "train/gpt2.h"
 #include "train/optimizer.h"
@@ -173,7 +174,7 @@ json Trainer::start_event() const {
   const double flops_token = model::training_flops_per_token(m, cfg_.seq_len);
   const double est_tps = kAssumedMfu * peak_flops_ * world_ / flops_token;
   const int64_t tokens_left = (cfg_.steps - state_.step) * step_tokens_;
-  return json{{"event", "start"},
+  return json{{events::kEvent, events::kStart},
               {"config", to_json(cfg_)},
               {"params", model::parameter_count(m)},
               {"params_text", model::format_count(model::parameter_count(m))},
@@ -264,7 +265,7 @@ Result<double> Trainer::train_step(bool& stop_requested) {
                      loss > cfg_.spike_factor * state_.loss_mean;
   if (!finite || spike) {
     ++state_.bad_steps;
-    emit({{"event", "skip"},
+    emit({{events::kEvent, events::kSkip},
           {"step", state_.step + 1},
           {"loss", loss},
           {"grad_norm", norm},
@@ -328,11 +329,14 @@ void Trainer::sample() {
   try {
     ids = generate(*model_, prompt, s);
   } catch (const c10::Error& e) {
-    emit({{"event", "warning"},
+    emit({{events::kEvent, events::kWarning},
           {"message", std::string("sampling failed: ") + e.what_without_backtrace()}});
     return;
   }
-  json event{{"event", "sample"}, {"step", state_.step}, {"prompt", cfg_.prompt}, {"tokens", ids}};
+  json event{{events::kEvent, events::kSample},
+             {"step", state_.step},
+             {"prompt", cfg_.prompt},
+             {"tokens", ids}};
   if (codec_ && codec_->decode)
     if (auto text = codec_->decode(ids)) event["text"] = *text;
   emit(event);
@@ -348,7 +352,7 @@ Status Trainer::save(bool step_checkpoint, bool best) {
     TINYLLM_TRY(write_checkpoint(dir, *model_, with_optimizer ? &*optimizer_ : nullptr, config,
                                  state_, hooks_.checkpoint_half_written));
     std::error_code ec;
-    emit({{"event", "checkpoint"},
+    emit({{events::kEvent, events::kCheckpoint},
           {"kind", kind},
           {"step", state_.step},
           {"path", dir.string()},
@@ -375,7 +379,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
   const double flops_per_step =
       model::training_flops_per_token(cfg_.model, cfg_.seq_len) * double(step_tokens_);
   TrainOutcome out;
-  out.reason = "completed";
+  out.reason = events::kCompleted;
   double loss = 0;
   while (state_.step < cfg_.steps) {
     const auto t0 = Clock::now();
@@ -386,7 +390,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
     const bool last = state_.step == cfg_.steps;
     if (rank_ == 0 && (state_.step % std::max<int64_t>(1, cfg_.log_every) == 0 || last)) {
       const double mean_dt = seconds_since(loop_start) / double(state_.step - first_step);
-      emit({{"event", "step"},
+      emit({{events::kEvent, events::kStep},
             {"step", state_.step},
             {"steps", cfg_.steps},
             {"loss", loss},
@@ -415,7 +419,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
         ++state_.evals_since_best;
         early_stop = cfg_.patience > 0 && state_.evals_since_best >= cfg_.patience;
       }
-      emit({{"event", "val"},
+      emit({{events::kEvent, events::kVal},
             {"step", state_.step},
             {"val_loss", val},
             {"best_val_loss", state_.best_val_loss},
@@ -426,11 +430,11 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
     const bool periodic = cfg_.checkpoint_every > 0 && state_.step % cfg_.checkpoint_every == 0;
     TINYLLM_TRY(save(periodic || ending, improved));
     if (stop_requested) {
-      out.reason = "interrupted";
+      out.reason = events::kInterrupted;
       break;
     }
     if (early_stop) {
-      out.reason = "early_stop";
+      out.reason = events::kEarlyStop;
       break;
     }
   }
@@ -439,7 +443,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
   out.val_loss = state_.val_loss;
   out.best_val_loss = state_.best_val_loss;
   out.checkpoint = last_checkpoint_;
-  emit({{"event", "done"},
+  emit({{events::kEvent, events::kDone},
         {"reason", out.reason},
         {"step", out.step},
         {"loss", out.loss},
@@ -465,8 +469,9 @@ Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
   Trainer trainer(std::move(config), data, sink, stop, codec, hooks);
   auto result = trainer.run(rendezvous);
   if (!result && sink && rendezvous.rank == 0)
-    sink(json{
-        {"event", "error"}, {"where", result.error().where}, {"message", result.error().message}});
+    sink(json{{events::kEvent, events::kError},
+              {"where", result.error().where},
+              {"message", result.error().message}});
   return result;
 }
 

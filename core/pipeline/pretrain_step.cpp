@@ -1,0 +1,138 @@
+#include "pipeline/pretrain_step.h"
+
+#include <algorithm>
+
+#include "base/files.h"
+#include "pipeline/tokenizer_step.h"
+
+namespace tinyllm::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string checkpoint_artifact_id(const std::string& run_id) {
+  return "checkpoint-" + run_id;
+}
+
+bool run_has_checkpoints(const fs::path& run_folder) {
+  std::error_code ec;
+  if (fs::exists(run_folder / "latest.json", ec) || fs::exists(run_folder / "best", ec))
+    return true;
+  for (const auto& e : fs::directory_iterator(run_folder, ec))
+    if (e.path().filename().string().rfind("step-", 0) == 0) return true;
+  return false;
+}
+
+std::string next_run_id(const project::Project& project) {
+  for (int n = 1;; ++n) {
+    const std::string id = "run" + std::to_string(n);
+    std::error_code ec;
+    if (!fs::exists(project.path(kRunsFolder) / id, ec) &&
+        !project.find_artifact(checkpoint_artifact_id(id)))
+      return id;
+  }
+}
+
+std::optional<std::string> latest_run_id(const project::Project& project) {
+  const project::Artifact* latest = nullptr;
+  for (const auto& a : project.artifacts)
+    if (a.kind == kCheckpointKind && (!latest || a.created >= latest->created)) latest = &a;
+  if (!latest) return std::nullopt;
+  const std::string from_id = latest->id.substr(checkpoint_artifact_id("").size());
+  return latest->settings.is_object() ? latest->settings.value("run_id", from_id) : from_id;
+}
+
+Result<std::string> choose_run(const project::Project& project,
+                               const std::optional<std::string>& requested, bool resume) {
+  if (resume) {
+    if (requested) return *requested;
+    if (auto latest = latest_run_id(project)) return *latest;
+    return make_error(project.path(kRunsFolder).string(),
+                      "there is no run to resume yet; start one first");
+  }
+  if (!requested) return next_run_id(project);
+  if (run_has_checkpoints(project.path(kRunsFolder) / *requested))
+    return make_error(
+        project.path(kRunsFolder).string(),
+        "run '" + *requested +
+            "' already holds trained checkpoints; resume it (--resume) or start a new run "
+            "(without a run name, or --run " +
+            next_run_id(project) + "). Nothing was changed.");
+  return *requested;
+}
+
+Status record_checkpoint(const fs::path& project_root, const std::string& run_id,
+                         const fs::path& checkpoint, json train_config, const RunOutcome& outcome,
+                         const fs::path& tokenizer) {
+  TINYLLM_TRY_ASSIGN(p, project::open_project(project_root));
+  const fs::path weights = project::resolve_path(p.root, checkpoint.string()) / "model.safetensors";
+  TINYLLM_TRY_ASSIGN(sha, sha256_file(weights));
+  for (const char* key : {"out_dir", "data_dir"})
+    if (train_config.contains(key) && train_config[key].is_string())
+      train_config[key] = project::stored_path(p.root, train_config[key].get<std::string>());
+  project::Artifact a;
+  a.id = checkpoint_artifact_id(run_id);
+  a.kind = kCheckpointKind;
+  a.path = project::stored_path(p.root, checkpoint);
+  a.sha256 = sha;
+  a.created = utc_now_iso8601();
+  a.settings = std::move(train_config);
+  a.outcome = {{"reason", outcome.reason}, {"step", outcome.step}, {"steps", outcome.steps}};
+  if (outcome.best_val_loss) a.outcome["best_val_loss"] = *outcome.best_val_loss;
+  if (!tokenizer.empty()) {
+    const fs::path model = project::resolve_path(p.root, tokenizer.string());
+    TINYLLM_TRY_ASSIGN(tokenizer_sha, sha256_file(model));
+    a.outcome["tokenizer"] = {{"path", project::stored_path(p.root, model)},
+                              {"sha256", tokenizer_sha}};
+    if (p.find_artifact(kTokenizerArtifact)) a.inputs.push_back(kTokenizerArtifact);
+  }
+  p.put_artifact(std::move(a));
+  return project::save_project(p);
+}
+
+Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(fs::absolute(checkpoint), ec);
+  const std::string hint = "; pass --tokenizer FILE to choose one";
+  fs::path root;
+  for (fs::path at = dir; !at.empty(); at = at.parent_path()) {
+    if (fs::exists(at / project::kManifestName, ec)) {
+      root = at;
+      break;
+    }
+    if (at == at.parent_path()) break;
+  }
+  if (root.empty())
+    return make_error(
+        checkpoint.string(),
+        "no tokenizer is recorded for this checkpoint (it is not inside a project)" + hint);
+  TINYLLM_TRY_ASSIGN(p, project::open_project(root));
+  const project::Artifact* run = nullptr;
+  for (const auto& a : p.artifacts) {
+    if (a.kind != kCheckpointKind) continue;
+    const fs::path run_folder =
+        fs::weakly_canonical(project::resolve_path(p.root, a.path), ec).parent_path();
+    if (run_folder == dir.parent_path()) run = &a;
+  }
+  if (!run)
+    return make_error(checkpoint.string(),
+                      "the project does not record the run of this checkpoint" + hint);
+  if (!run->outcome.contains("tokenizer") || !run->outcome["tokenizer"].is_object())
+    return make_error(checkpoint.string(), "run '" + run->id +
+                                               "' was trained without a tokenizer (token ids "
+                                               "only), so a text prompt cannot be encoded" +
+                                               hint);
+  const json& t = run->outcome["tokenizer"];
+  const fs::path model = project::resolve_path(p.root, t.value("path", ""));
+  if (!fs::exists(model, ec))
+    return make_error(model.string(),
+                      "the tokenizer this checkpoint was trained with is missing" + hint);
+  TINYLLM_TRY_ASSIGN(sha, sha256_file(model));
+  if (sha != t.value("sha256", ""))
+    return make_error(model.string(),
+                      "the tokenizer changed since this checkpoint was trained (it would give the "
+                      "prompt other ids); retrain, or" +
+                          hint.substr(1));
+  return model;
+}
+
+}  // namespace tinyllm::pipeline

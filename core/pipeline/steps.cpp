@@ -1,0 +1,119 @@
+#include "pipeline/steps.h"
+
+#include <filesystem>
+
+#include "pipeline/pretrain_step.h"
+#include "pipeline/tokenizer_step.h"
+#include "pipeline/worker_events.h"
+
+namespace tinyllm::pipeline {
+namespace fs = std::filesystem;
+
+namespace {
+
+bool files_missing(const project::Project& p, const project::Artifact& a) {
+  std::error_code ec;
+  return !fs::exists(project::resolve_path(p.root, a.path), ec);
+}
+
+StepState data_state(const project::Project& p) {
+  if (p.sources.empty()) return {StepStatus::ready, "no recordings imported yet"};
+  const auto* prepared = p.find_artifact("prepared");
+  const std::string sources = std::to_string(p.sources.size()) + " source(s) imported";
+  if (!prepared) return {StepStatus::ready, sources + "; training text not prepared yet"};
+  if (files_missing(p, *prepared))
+    return {StepStatus::stale, prepared->path + " is missing; prepare the text again"};
+  if (p.is_stale(*prepared))
+    return {StepStatus::stale, "the recordings changed since the text was prepared"};
+  return {StepStatus::done, "training text prepared from " + sources};
+}
+
+std::string run_text(const project::Artifact& run) {
+  return run.settings.is_object() ? run.settings.value("run_id", run.id) : run.id;
+}
+
+StepState pretrain_state(const project::Project& p) {
+  const auto* prepared = p.find_artifact("prepared");
+  if (!prepared)
+    return {StepStatus::needs_earlier_step, "needs prepared training text from the Data step"};
+  if (p.is_stale(*prepared) || files_missing(p, *prepared))
+    return {StepStatus::needs_earlier_step,
+            "the Data step is stale: prepare the training text again first"};
+  const auto* tokenizer = p.find_artifact(kTokenizerArtifact);
+  if (!tokenizer) return {StepStatus::ready, "no tokenizer trained yet"};
+  if (p.is_stale(*tokenizer) || files_missing(p, *tokenizer))
+    return {StepStatus::stale, "the training text changed since the tokenizer was trained"};
+  const auto latest = latest_run_id(p);
+  const auto* run = latest ? p.find_artifact(checkpoint_artifact_id(*latest)) : nullptr;
+  if (!run) return {StepStatus::ready, "tokenizer trained; no model trained yet"};
+  const std::string name = run_text(*run);
+  if (files_missing(p, *run))
+    return {StepStatus::stale, "the checkpoint of " + name + " (" + run->path + ") is missing"};
+  if (p.is_stale(*run))
+    return {StepStatus::stale, "the tokenizer changed since " + name + " was trained"};
+  if (!run->outcome.is_object())
+    return {StepStatus::done, name + " trained (how it ended was not recorded)"};
+  const std::string reason = run->outcome.value("reason", "");
+  const std::string at = std::to_string(run->outcome.value("step", 0LL)) + " of " +
+                         std::to_string(run->outcome.value("steps", 0LL));
+  if (reason == events::kCompleted)
+    return {StepStatus::done,
+            name + " completed all " + std::to_string(run->outcome.value("steps", 0LL)) + " steps"};
+  if (reason == events::kEarlyStop)
+    return {StepStatus::done,
+            name + " stopped early at step " + at + ": the validation loss stopped improving"};
+  if (reason == events::kInterrupted)
+    return {StepStatus::ready,
+            name + " was stopped at step " + at + "; resume it or start a new run"};
+  return {StepStatus::done, name + " trained (how it ended was not recorded)"};
+}
+
+StepState not_yet(const project::Project&) {
+  return {StepStatus::not_available, "not in this version yet"};
+}
+
+}  // namespace
+
+const char* to_string(StepStatus status) {
+  switch (status) {
+    case StepStatus::not_available:
+      return "not available yet";
+    case StepStatus::needs_earlier_step:
+      return "needs an earlier step";
+    case StepStatus::ready:
+      return "ready";
+    case StepStatus::done:
+      return "done";
+    case StepStatus::stale:
+      return "stale";
+  }
+  return "";
+}
+
+const std::vector<StepInfo>& steps() {
+  static const std::vector<StepInfo> kSteps = {
+      {StepId::data, "data", "Data", "Import recordings, then prepare training text.", data_state},
+      {StepId::pretrain, "pretrain", "Pre-train",
+       "Needs prepared training text from the Data step. Train a tokenizer, pick a model size, "
+       "then watch the loss fall.",
+       pretrain_state},
+      {StepId::finetune, "finetune", "Fine-tune",
+       "Needs a pre-trained model. Not in this version yet.", not_yet},
+      {StepId::quantize, "quantize", "Quantize",
+       "Needs a fine-tuned model. Not in this version yet.", not_yet},
+      {StepId::deploy, "deploy", "Deploy",
+       "Needs a quantized model and a Raspberry Pi reachable over SSH. Not in this version yet.",
+       not_yet},
+  };
+  return kSteps;
+}
+
+const StepInfo& step_info(StepId id) {
+  return steps()[size_t(id)];
+}
+
+StepState step_state(const project::Project& project, StepId id) {
+  return step_info(id).state(project);
+}
+
+}  // namespace tinyllm::pipeline

@@ -1,0 +1,189 @@
+// tinyllm_pipeline: the table of steps and its states from recorded artifacts, run ids, the
+// checkpoint record (outcome, tokenizer), the one task vocabulary. Real projects made with the
+// demo data; checkpoints here are plain files (training itself is test_cli's and test_train's).
+#include <QtTest>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+#include "pipeline/data_step.h"
+#include "pipeline/pretrain_step.h"
+#include "pipeline/steps.h"
+#include "pipeline/tokenizer_step.h"
+#include "pipeline/worker_events.h"
+#include "test_support.h"
+
+using namespace tinyllm;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A demo project with prepared text and a (stand-in) tokenizer artifact recorded.
+project::Project prepared_project(const fs::path& root) {
+  auto registry = test::builtin_registry();
+  auto p = pipeline::create_demo_project(root, pipeline::DemoKind::imu, 3, *registry);
+  if (!p) qFatal("%s", p.error().to_string().c_str());
+  auto settings = pipeline::saved_prepare_settings(*p);
+  if (!settings || !pipeline::prepare_data(*p, *registry, *settings)) qFatal("prepare failed");
+  return std::move(*p);
+}
+
+void fake_tokenizer(project::Project& p, const std::string& bytes) {
+  test::write_text(p.path(pipeline::kTokenizerModel), bytes);
+  json summary = {{"model_sha256", sha256_hex(bytes)},
+                  {"vocab_size", 300},
+                  {"shards", {{"train", json::array()}, {"val", json::array()}}}};
+  if (!pipeline::record_tokenizer(p, json::object(), summary)) qFatal("record_tokenizer failed");
+}
+
+// A checkpoint folder of run `run` at `step` (weights as plain bytes: only their sha256 counts).
+fs::path fake_checkpoint(const project::Project& p, const std::string& run, int step) {
+  const fs::path dir = p.path("checkpoints") / run / ("step-" + std::to_string(step));
+  test::write_text(dir / "model.safetensors", "weights " + std::to_string(step));
+  test::write_text(p.path("checkpoints") / run / "latest.json", "{}");
+  return dir;
+}
+
+pipeline::StepState pretrain(const fs::path& root) {
+  auto p = project::open_project(root);
+  if (!p) qFatal("%s", p.error().to_string().c_str());
+  return pipeline::step_state(*p, pipeline::StepId::pretrain);
+}
+
+}  // namespace
+
+class TestPipeline : public QObject {
+  Q_OBJECT
+ private slots:
+  void tableHasEveryStepInOrder() {
+    const auto& steps = pipeline::steps();
+    QCOMPARE(int(steps.size()), 5);
+    for (size_t i = 0; i < steps.size(); ++i)
+      QCOMPARE(int(steps[i].id), int(i));
+    QCOMPARE(QString(pipeline::step_info(pipeline::StepId::pretrain).title), QString("Pre-train"));
+  }
+
+  void statesComeFromRecordedArtifacts() {
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "p";
+    auto registry = test::builtin_registry();
+    auto p = pipeline::create_demo_project(root, pipeline::DemoKind::imu, 3, *registry);
+    QVERIFY(p.ok());
+    QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::data).status),
+             int(pipeline::StepStatus::ready));
+    QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::pretrain).status),
+             int(pipeline::StepStatus::needs_earlier_step));
+    QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::finetune).status),
+             int(pipeline::StepStatus::not_available));
+
+    auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "q");
+    QCOMPARE(int(pipeline::step_state(prepared, pipeline::StepId::data).status),
+             int(pipeline::StepStatus::done));
+    fake_tokenizer(prepared, "tokenizer one");
+    QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::ready));
+    // A run folder with latest.json that no record names does not make the step done.
+    fake_checkpoint(prepared, "stray", 5);
+    QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::ready));
+
+    // Stopped at step 149 of 1000: resumable, not done.
+    const fs::path ckpt = fake_checkpoint(prepared, "run1", 149);
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(prepared.root, "run1", ckpt, {{"run_id", "run1"}},
+                                                  {events::kInterrupted, 149, 1000, std::nullopt},
+                                                  pipeline::kTokenizerModel));
+    auto state = pretrain(prepared.root);
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::ready));
+    QVERIFY2(state.reason.find("stopped at step 149 of 1000") != std::string::npos,
+             state.reason.c_str());
+    // Completed: done.
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(prepared.root, "run1", ckpt, {{"run_id", "run1"}},
+                                                  {events::kCompleted, 1000, 1000, 1.5},
+                                                  pipeline::kTokenizerModel));
+    QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::done));
+    // Early stop is an ending too, and says so.
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(prepared.root, "run1", ckpt, {{"run_id", "run1"}},
+                                                  {events::kEarlyStop, 300, 1000, 1.5},
+                                                  pipeline::kTokenizerModel));
+    state = pretrain(prepared.root);
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::done));
+    QVERIFY(state.reason.find("stopped early at step 300 of 1000") != std::string::npos);
+    // A new tokenizer makes the trained model stale.
+    auto reopened = project::open_project(prepared.root);
+    QVERIFY(reopened.ok());
+    fake_tokenizer(*reopened, "tokenizer two");
+    QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::stale));
+  }
+
+  void newStartsGetNewRunsAndTrainedRunsAreKept() {
+    QTemporaryDir dir;
+    auto p = prepared_project(fs::path(dir.path().toStdString()) / "p");
+    auto run = pipeline::choose_run(p, std::nullopt, false);
+    QVERIFY(run.ok());
+    QCOMPARE(QString::fromStdString(*run), QString("run1"));
+    QVERIFY(!pipeline::choose_run(p, std::nullopt, true).ok());  // nothing to resume
+    const fs::path ckpt = fake_checkpoint(p, "run1", 10);
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(p.root, "run1", ckpt, {{"run_id", "run1"}},
+                                                  {events::kCompleted, 10, 10, std::nullopt}, {}));
+    auto reopened = project::open_project(p.root);
+    QVERIFY(reopened.ok());
+    QCOMPARE(QString::fromStdString(*pipeline::choose_run(*reopened, std::nullopt, false)),
+             QString("run2"));
+    QCOMPARE(QString::fromStdString(*pipeline::choose_run(*reopened, std::nullopt, true)),
+             QString("run1"));
+    auto refused = pipeline::choose_run(*reopened, std::string("run1"), false);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("already holds trained checkpoints") != std::string::npos,
+             refused.error().message.c_str());
+    QVERIFY(pipeline::choose_run(*reopened, std::string("run1"), true).ok());
+  }
+
+  void checkpointKnowsItsTokenizer() {
+    QTemporaryDir dir;
+    auto p = prepared_project(fs::path(dir.path().toStdString()) / "p");
+    fake_tokenizer(p, "the tokenizer");
+    const fs::path ckpt = fake_checkpoint(p, "run1", 4);
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(
+        p.root, "run1", ckpt, {{"run_id", "run1"}, {"out_dir", p.path("checkpoints/run1")}},
+        {events::kCompleted, 4, 4, std::nullopt}, pipeline::kTokenizerModel));
+    auto reopened = project::open_project(p.root);
+    QVERIFY(reopened.ok());
+    const auto* a = reopened->find_artifact("checkpoint-run1");
+    QVERIFY(a);
+    QCOMPARE(QString::fromStdString(a->path), QString("checkpoints/run1/step-4"));
+    QCOMPARE(QString::fromStdString(a->settings["out_dir"].get<std::string>()),
+             QString("checkpoints/run1"));
+    QCOMPARE(QString::fromStdString(a->outcome["tokenizer"]["path"].get<std::string>()),
+             QString(pipeline::kTokenizerModel));
+    auto found = pipeline::recorded_tokenizer(ckpt);
+    QVERIFY2(found.ok(), found.ok() ? "" : found.error().to_string().c_str());
+    QCOMPARE(fs::weakly_canonical(*found), fs::weakly_canonical(p.path(pipeline::kTokenizerModel)));
+    // A tokenizer replaced since training is refused, not used.
+    test::write_text(p.path(pipeline::kTokenizerModel), "another tokenizer");
+    auto changed = pipeline::recorded_tokenizer(ckpt);
+    QVERIFY(!changed.ok());
+    QVERIFY(changed.error().message.find("changed since") != std::string::npos);
+    // A checkpoint outside any project has no recorded tokenizer.
+    QTemporaryDir outside;
+    auto none = pipeline::recorded_tokenizer(outside.path().toStdString());
+    QVERIFY(!none.ok());
+    QVERIFY(none.error().message.find("--tokenizer") != std::string::npos);
+  }
+
+  void oneTaskVocabulary() {
+    QCOMPARE(QString(project::find_task("localization")->template_id), QString("zone"));
+    QCOMPARE(QString(project::task_for_sensor("imu")->task), QString("gesture"));
+    QVERIFY(!project::find_task("zones"));
+    QTemporaryDir dir;
+    auto p = project::create_project(fs::path(dir.path().toStdString()) / "p", "P", "localization");
+    QVERIFY(p.ok());
+    QCOMPARE(QString::fromStdString(pipeline::task_template_of(*p)), QString("zone"));
+    auto settings = pipeline::saved_prepare_settings(*p);
+    QVERIFY(settings.ok());
+    QCOMPARE(QString::fromStdString(settings->task), QString("zone"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "test_pipeline.moc"
