@@ -7,6 +7,7 @@
 //                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]
 //   tinyllm-train sample (--checkpoint=DIR | --project=DIR [--run_id=ID])
 //                 [--prompt=TEXT] [--tokens=N] [--temperature=T] [--top_k=K] [--seed=S]
+//   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "base/files.h"
 #include "model/config_json.h"
 #include "project/project.h"
+#include "settings/settings.h"
 #include "train/checkpoint.h"
 #include "train/sample.h"
 #include "train/train.h"
@@ -78,8 +80,8 @@ Result<Args> parse_args(int argc, char** argv) {
   Args args;
   int i = 1;
   if (i < argc && argv[i][0] != '-') args.mode = argv[i++];
-  if (args.mode != "train" && args.mode != "sample")
-    return make_error(args.mode, "unknown mode; use train or sample");
+  if (args.mode != "train" && args.mode != "sample" && args.mode != "settings")
+    return make_error(args.mode, "unknown mode; use train, sample or settings");
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return make_error(a, "expected --key=value");
@@ -101,13 +103,6 @@ Result<int> to_int(const std::string& key, const std::string& text) {
   } catch (const std::exception&) {
   }
   return make_error("--" + key, "expected an integer, got '" + text + "'");
-}
-
-Result<json> read_json_file(const fs::path& path) {
-  TINYLLM_TRY_ASSIGN(text, read_file(path));
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return make_error(path.string(), "not valid JSON");
-  return j;
 }
 
 // "synthetic" or "synthetic:TOKENS": a generated stream (tests, benchmarks, trying things out).
@@ -157,46 +152,14 @@ int run_train(Args& args) {
   const auto config_file = args.take("config");
   const auto tokenizer_path = args.take("tokenizer");
 
-  // Settings, lowest priority first: defaults, the resumed checkpoint's, the file, --overrides.
-  train::TrainConfig config;
-  std::vector<std::pair<std::string, std::string>> overrides = args.options;
-  for (const auto& [k, v] : overrides)
-    if (k == "out_dir" || k == "run_id") {
-      if (auto s = train::apply_override(config, k, v); !s) return fail(s.error(), rv.rank);
-    }
-  if (project && config.out_dir.empty())
-    config.out_dir = (fs::path(*project) / "checkpoints" / config.run_id).string();
-  const bool resume = std::any_of(overrides.begin(), overrides.end(), [](const auto& kv) {
-    return kv.first == "resume" && kv.second == "true";
-  });
-  if (resume) {
-    auto dir = train::latest_checkpoint(config.out_dir);
-    if (!dir) return fail(dir.error(), rv.rank);
-    auto saved = read_json_file(*dir / "train.json");
-    if (!saved) return fail(saved.error(), rv.rank);
-    if (auto s = train::apply_json(config, *saved, (*dir / "train.json").string()); !s)
-      return fail(s.error(), rv.rank);
-  }
-  if (config_file) {
-    auto j = read_json_file(*config_file);
-    if (!j) return fail(j.error(), rv.rank);
-    if (auto s = train::apply_json(config, *j, *config_file); !s) return fail(s.error(), rv.rank);
-  }
-  json echoed = json::array();
-  const json defaults = train::to_json(train::TrainConfig{});
-  for (const auto& [k, v] : overrides) {
-    std::string was, now;
-    if (auto s = train::apply_override(config, k, v, &was, &now); !s)
-      return fail(s.error(), rv.rank);
-    if (k == "out_dir" || k == "run_id") was = defaults[k].dump();  // applied early, above
-    echoed.push_back({{"key", k}, {"was", was}, {"now", now}});
-  }
-  if (project && config.data_dir.empty())
-    config.data_dir = (fs::path(*project) / "tokenizer" / "shards").string();
-  if (config.out_dir.empty())
-    return fail(make_error("out_dir", "pass --project=DIR or --out_dir=FOLDER"));
-  if (auto s = train::finalize(config); !s) return fail(s.error(), rv.rank);
-  if (rv.rank == 0) print_event({{"event", "config"}, {"overrides", echoed}});
+  train::TrainRequest request;
+  if (project) request.project = fs::path(*project);
+  if (config_file) request.config_file = fs::path(*config_file);
+  request.overrides = args.options;
+  auto resolved = train::resolve_train_config(request);
+  if (!resolved) return fail(resolved.error(), rv.rank);
+  train::TrainConfig& config = resolved->config;
+  if (rv.rank == 0) print_event({{"event", "config"}, {"overrides", resolved->echo}});
 
   auto data = open_data(config);
   if (!data) return fail(data.error(), rv.rank);
@@ -236,9 +199,29 @@ int run_train(Args& args) {
 int run_sample(Args& args) {
   const auto project = args.take("project");
   const auto run_id = args.take("run_id").value_or("run1");
+  const auto checkpoint = args.take("checkpoint");
+  train::SampleSettings s;
+  std::string prompt;
+  std::string tokenizer_path;
+  int threads = 0, count = 1;
+  settings::Table table("sample option");
+  table.text("prompt", prompt, {}, "text to continue");
+  table.integer("tokens", s.tokens, settings::Range::between(1, 1 << 20), "tokens to generate");
+  table.number("temperature", s.temperature, settings::Range::between(0, 100), "0 is greedy");
+  table.integer("top_k", s.top_k, settings::Range::between(1, 1 << 24).or_value(0, "all"),
+                "sample among the k most likely tokens");
+  table.integer("seed", s.seed, settings::Range::between(0, 18446744073709551615.0),
+                "the samples are a function of the seed");
+  table.integer("threads", threads, settings::Range::between(1, 4096).or_value(0, "all cores"),
+                "CPU threads");
+  table.integer("count", count, settings::Range::between(1, 10000), "number of samples");
+  table.text("tokenizer", tokenizer_path, {}, "tokenizer.model for the prompt and the text");
+  for (const auto& [key, value] : args.options)
+    if (auto st = table.apply_override(key, value); !st)
+      return fail(make_error("--" + st.error().where, st.error().message));
   fs::path dir;
-  if (auto c = args.take("checkpoint")) {
-    dir = *c;
+  if (checkpoint) {
+    dir = *checkpoint;
   } else if (project) {
     const fs::path run = fs::path(*project) / "checkpoints" / run_id;
     if (fs::exists(run / "best" / "model.safetensors")) {
@@ -251,21 +234,6 @@ int run_sample(Args& args) {
   } else {
     return fail(make_error("sample", "pass --checkpoint=DIR or --project=DIR"));
   }
-  train::SampleSettings s;
-  std::string prompt = args.take("prompt").value_or("");
-  int threads = 0, count = 1;
-  for (auto [key, field] : {std::pair{"tokens", &s.tokens}, std::pair{"top_k", &s.top_k},
-                            std::pair{"threads", &threads}, std::pair{"count", &count}})
-    if (auto v = args.take(key)) {
-      auto n = to_int(key, *v);
-      if (!n) return fail(n.error());
-      *field = *n;
-    }
-  if (auto v = args.take("temperature")) s.temperature = std::atof(v->c_str());
-  if (auto v = args.take("seed")) s.seed = std::stoull(*v);
-  const auto tokenizer_path = args.take("tokenizer");
-  if (!args.options.empty())
-    return fail(make_error("--" + args.options[0].first, "unknown option for sample"));
   if (threads > 0) at::set_num_threads(threads);
 
   auto info = train::read_checkpoint_info(dir);
@@ -273,9 +241,9 @@ int run_sample(Args& args) {
   auto model = train::Gpt2::create(info->model, torch::Device(train::resolve_device("auto")), 0);
   if (!model) return fail(model.error());
   if (auto st = train::load_checkpoint(dir, *model, nullptr); !st) return fail(st.error());
-  fs::path tok = tokenizer_path ? fs::path(*tokenizer_path)
-                 : project      ? fs::path(*project) / "tokenizer" / "tokenizer.model"
-                                : fs::path();
+  fs::path tok = !tokenizer_path.empty() ? fs::path(tokenizer_path)
+                 : project               ? fs::path(*project) / "tokenizer" / "tokenizer.model"
+                                         : fs::path();
   auto codec = worker::load_codec(tok);
   std::vector<int32_t> ids;
   if (codec && !prompt.empty()) ids = codec->encode(prompt);
@@ -301,6 +269,11 @@ int run_sample(Args& args) {
 int main(int argc, char** argv) {
   auto args = parse_args(argc, argv);
   if (!args) return fail(args.error());
+  if (args->mode == "settings") {  // the table docs/events.md holds (a test compares them)
+    train::TrainConfig defaults;
+    std::printf("%s", train::settings_table(defaults).markdown().c_str());
+    return 0;
+  }
   try {
     return args->mode == "sample" ? run_sample(*args) : run_train(*args);
   } catch (const std::exception& e) {  // a libtorch error that escaped: report, never crash
