@@ -4,6 +4,7 @@
 #include "cli_args.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "data/mapping.h"
 #include "pipeline/data_step.h"
 
 namespace tinyllm::cli {
@@ -26,7 +27,8 @@ import/detect options:
   --strict             stop at the first broken row instead of skipping and reporting it
 prepare options:
   --settings JSON|@F   prepare settings; --set key=value for one, e.g. --set window_s=2
-all: --json for machine output
+                       (docs/data.md lists them with their ranges)
+all: --json for machine output; --help shows this
 )";
 
 Result<data::ImportRequest> import_request(const Args& args) {
@@ -37,9 +39,16 @@ Result<data::ImportRequest> import_request(const Args& args) {
   request.importer = args.get_or("importer", "");
   if (auto m = args.get("mapping")) {
     TINYLLM_TRY_ASSIGN(mapping, json_argument(*m, "mapping"));
+    TINYLLM_TRY(data::check_mapping_keys(mapping, "--mapping"));
     request.overrides = mapping;
   }
-  TINYLLM_TRY(apply_assignments(request.overrides, args.all("set")));
+  // An unknown key would be saved in the source's mapping and silently do nothing.
+  for (const auto& assignment : args.all("set")) {
+    json one = json::object();
+    TINYLLM_TRY(apply_assignments(one, {assignment}));
+    TINYLLM_TRY(data::check_mapping_keys(one, "--set " + assignment));
+    request.overrides = data::merge_mapping(request.overrides, one);
+  }
   if (args.flag("strict")) request.options.on_bad_row = data::BadRowPolicy::fail;
   return request;
 }
@@ -216,10 +225,13 @@ int prepare(const Args& args) {
     if (!j) return fail(j.error());
     settings_json.merge_patch(*j);
   }
-  if (auto st = apply_assignments(settings_json, args.all("set")); !st) return fail(st.error());
-  if (settings_json.empty() && project->task == "localization") settings_json["task"] = "zone";
+  if (settings_json.empty() && args.all("set").empty() && project->task == "localization")
+    settings_json["task"] = "zone";
   auto settings = data::prepare_settings_from_json(settings_json);
   if (!settings) return fail(settings.error());
+  for (const auto& assignment : args.all("set"))
+    if (auto st = data::apply_prepare_override(*settings, assignment); !st) return fail(st.error());
+  if (auto st = data::check_split_fractions(settings->split); !st) return fail(st.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
   auto result = pipeline::prepare_data(*project, **registry, *settings);
@@ -237,7 +249,7 @@ int prepare(const Args& args) {
 }  // namespace
 
 int run_data_command(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help") {
+  if (argv.empty() || wants_help(argv)) {
     std::printf("%s", kUsage);
     return argv.empty() ? 2 : 0;
   }
