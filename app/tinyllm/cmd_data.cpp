@@ -31,22 +31,28 @@ prepare options:
 all: --json for machine output; --help shows this
 )";
 
-Result<data::ImportRequest> import_request(const Args& args) {
+// The request from --importer, --mapping and --set. Override keys are checked against the
+// mapping keys of the CSV engine and of the mapping the importer detects by itself: an unknown key
+// would be saved in the source's mapping and silently do nothing.
+Result<data::ImportRequest> import_request(const Args& args, const data::PluginRegistry& registry) {
   data::ImportRequest request;
   for (const auto& p : args.positionals())
     request.inputs.emplace_back(p);
   if (request.inputs.empty()) return make_error("import", "name at least one file or folder");
   request.importer = args.get_or("importer", "");
+  std::vector<std::string> importer_keys;
+  if (auto detected = data::detect_import(registry, request); detected)
+    for (const auto& [key, value] : detected->mapping.items())
+      importer_keys.push_back(key);
   if (auto m = args.get("mapping")) {
     TINYLLM_TRY_ASSIGN(mapping, json_argument(*m, "mapping"));
-    TINYLLM_TRY(data::check_mapping_keys(mapping, "--mapping"));
+    TINYLLM_TRY(data::check_mapping_keys(mapping, "--mapping", importer_keys));
     request.overrides = mapping;
   }
-  // An unknown key would be saved in the source's mapping and silently do nothing.
   for (const auto& assignment : args.all("set")) {
     json one = json::object();
     TINYLLM_TRY(apply_assignments(one, {assignment}));
-    TINYLLM_TRY(data::check_mapping_keys(one, "--set " + assignment));
+    TINYLLM_TRY(data::check_mapping_keys(one, "--set " + assignment, importer_keys));
     request.overrides = data::merge_mapping(request.overrides, one);
   }
   if (args.flag("strict")) request.options.on_bad_row = data::BadRowPolicy::fail;
@@ -135,10 +141,10 @@ void print_prepared(const json& p) {
 }
 
 int detect(const Args& args) {
-  auto request = import_request(args);
-  if (!request) return fail(request.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
+  auto request = import_request(args, **registry);
+  if (!request) return fail(request.error());
   auto d = data::detect_import(**registry, *request);
   if (!d) return fail(d.error());
   if (args.flag("json")) {
@@ -160,10 +166,10 @@ int detect(const Args& args) {
 int import(const Args& args) {
   auto project = project::open_project(args.get_or("project", "."));
   if (!project) return fail(project.error());
-  auto request = import_request(args);
-  if (!request) return fail(request.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
+  auto request = import_request(args, **registry);
+  if (!request) return fail(request.error());
   const bool quiet = args.flag("json");
   request->options.progress = [quiet](uint64_t done, uint64_t total) {
     if (!quiet && total > (64u << 20))

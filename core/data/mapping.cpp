@@ -86,8 +86,12 @@ const std::vector<std::string>& mapping_keys() {
   return keys;
 }
 
-Status check_mapping_keys(const json& mapping, const std::string& where) {
+Status check_mapping_keys(const json& mapping, const std::string& where,
+                          const std::vector<std::string>& extra_keys) {
   if (!mapping.is_object()) return {};
+  std::vector<std::string> top = mapping_keys();
+  for (const auto& k : extra_keys)
+    if (std::find(top.begin(), top.end(), k) == top.end()) top.push_back(k);
   auto check = [&](const json& object, const std::vector<std::string>& valid,
                    const std::string& prefix) -> Status {
     for (const auto& [key, value] : object.items()) {
@@ -108,7 +112,7 @@ Status check_mapping_keys(const json& mapping, const std::string& where) {
     }
     return {};
   };
-  TINYLLM_TRY(check(mapping, mapping_keys(), ""));
+  TINYLLM_TRY(check(mapping, top, ""));
   if (auto t = mapping.find("time"); t != mapping.end() && t->is_object())
     TINYLLM_TRY(check(*t, {"time.column", "time.unit"}, "time."));
   for (const char* field : {"label", "subject", "session"})
