@@ -290,6 +290,81 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("not a TinyLLM project"));
   }
 
+  // The main help promises '<command> --help' for every command: each subcommand (and each
+  // action) prints its usage and exits 0, wherever --help stands.
+  void everySubcommandHasHelp() {
+    const std::vector<QStringList> commands = {{"project"},
+                                               {"project", "new"},
+                                               {"project", "info"},
+                                               {"data"},
+                                               {"data", "detect"},
+                                               {"data", "import"},
+                                               {"data", "inspect"},
+                                               {"data", "prepare"},
+                                               {"plugins"},
+                                               {"tokenizer"},
+                                               {"tokenizer", "train"},
+                                               {"tokenizer", "encode"},
+                                               {"tokenizer", "decode"},
+                                               {"tokenizer", "stats"},
+                                               {"train"},
+                                               {"sample"},
+                                               {"demo"}};
+    for (const auto& command : commands)
+      for (const char* flag : {"--help", "-h"}) {
+        auto r = run_cli(QStringList(command) << flag);
+        const QString what = command.join(' ') + " " + flag;
+        QVERIFY2(r.code == 0, qPrintable(what + ": " + r.err));
+        QVERIFY2(r.out.contains("usage: tinyllm " + command[0]), qPrintable(what + ": " + r.out));
+      }
+    // After other options too, and never doing the work.
+    auto r = run_cli({"data", "detect", "/nonexistent", "--set", "x=1", "--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("usage: tinyllm data"));
+    r = run_cli({"train", "--project", "/nonexistent", "--help"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("usage: tinyllm train"));
+  }
+
+  void settingsAreCheckedWhereTheUserGivesThem() {
+    TINYLLM_REQUIRE_DATASETS();
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/wand";
+    QCOMPARE(run_cli({"project", "new", project, "--task", "gesture"}).code, 0);
+    const QString raw = QString::fromStdString((tinyllm::test::magic_wand_dir() / "raw").string());
+    // An unknown mapping key at import is refused (it would be saved and do nothing).
+    auto r = run_cli({"data", "import", "--project", project, raw, "--set", "sample_rat_hz=25"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("sample_rat_hz") && r.err.contains("did you mean 'sample_rate_hz'") &&
+                 r.err.contains("valid: kind, delimiter"),
+             qPrintable(r.err));
+    QVERIFY(!fs::exists(fs::path(project.toStdString()) / "data" / "imported") ||
+            fs::is_empty(fs::path(project.toStdString()) / "data" / "imported"));
+    r = run_cli({"data", "import", "--project", project, raw, "--set", "sample_rate_hz=0"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("sample_rate_hz: 0 is out of range"), qPrintable(r.err));
+    r = run_cli({"data", "import", "--project", project, raw});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    // Prepare: ranges, and split fractions that do not add up.
+    r = run_cli({"data", "prepare", "--project", project, "--set", "resample_hz=1e7"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("resample_hz: 10000000 is out of range [1, 1000]"), qPrintable(r.err));
+    r = run_cli({"data", "prepare", "--project", project, "--set", "split.train=0.9", "--set",
+                 "split.val=0.9", "--set", "split.test=0.1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("split.train 0.9 + split.val 0.9 + split.test 0.1 = 1.9"),
+             qPrintable(r.err));
+    QVERIFY(!fs::exists(fs::path(project.toStdString()) / "data" / "prepared" / "prepared.json"));
+    // Training: a negative thread count is named with its range before the worker starts work.
+    r = run_cli({"train", "--project", project, "--threads", "-1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--threads: -1 is out of range [1, 4096]"), qPrintable(r.err));
+    QVERIFY(fs::is_empty(fs::path(project.toStdString()) / "checkpoints"));
+    r = run_cli({"sample", "--project", project, "--tokens", "-5"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("--tokens: -5 is out of range"), qPrintable(r.err));
+  }
+
   void demoRunsHeadless() {
     // The README's main job without a display: data, tokenizer, pre-training, a sample.
     QTemporaryDir dir;

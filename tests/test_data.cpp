@@ -441,6 +441,69 @@ class TestData : public QObject {
              prepared.error().to_string().c_str());
   }
 
+  void prepareSettingsAreCheckedAgainstTheTable() {
+    // Ranges and choices name the key; wrong types never show a library exception.
+    auto r = data::prepare_settings_from_json({{"resample_hz", 1e7}});
+    QVERIFY(!r.ok());
+    QCOMPARE(QString::fromStdString(r.error().to_string()),
+             QString("prepare settings: resample_hz: 10000000 is out of range [1, 1000] (or 0: "
+                     "keep the source rate)"));
+    r = data::prepare_settings_from_json({{"window_s", "long"}});
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().to_string().find("json.exception") == std::string::npos,
+             r.error().to_string().c_str());
+    QVERIFY(r.error().where.find("window_s") != std::string::npos);
+    QVERIFY(!data::prepare_settings_from_json({{"label_policy", "mode"}}).ok());
+    QVERIFY(!data::prepare_settings_from_json({{"split", {{"group_by", "person"}}}}).ok());
+    // Split fractions that do not add up are an error naming them (not rescaled).
+    r = data::prepare_settings_from_json(
+        {{"split", {{"train", 0.9}, {"val", 0.9}, {"test", 0.1}}}});
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.find("split.train 0.9 + split.val 0.9 + split.test 0.1 = 1.9") !=
+                 std::string::npos,
+             r.error().to_string().c_str());
+    // --set parses as the key's type; the JSON form round-trips.
+    data::PrepareSettings s;
+    QVERIFY(data::apply_prepare_override(s, "label_policy=majority").ok());
+    QVERIFY(s.label_policy == data::LabelPolicy::majority);
+    QVERIFY(data::apply_prepare_override(s, "split.seed=7").ok());
+    QCOMPARE(s.split.seed, uint64_t(7));
+    auto back = data::prepare_settings_from_json(data::to_json(s));
+    TINYLLM_VERIFY_OK(back);
+    QCOMPARE(data::to_json(*back), data::to_json(s));
+    auto bad = data::apply_prepare_override(s, "decimals=9");
+    QCOMPARE(QString::fromStdString(bad.error().to_string()),
+             QString("--set decimals: 9 is out of range [0, 6] (or -1: chosen per unit)"));
+  }
+
+  void prepareRefusesAnAbsurdOutputBeforeWriting() {
+    TINYLLM_REQUIRE_DATASETS();
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = fs::path(dir.path().toStdString()) / "wand";
+    auto project = project::create_project(root, "Wand", "gesture");
+    TINYLLM_VERIFY_OK(project);
+    data::ImportRequest request;
+    request.inputs = {test::magic_wand_dir() / "raw"};
+    TINYLLM_VERIFY_OK(pipeline::import_source(*project, *registry, request));
+    // Every setting in range, together absurd: 1000 Hz, 2 s windows, a new one every 1 ms.
+    data::PrepareSettings settings;
+    settings.resample_hz = 1000;
+    settings.window_s = 2;
+    settings.stride_s = 0.001;
+    auto r = pipeline::prepare_data(*project, *registry, settings);
+    QVERIFY(!r.ok());
+    const std::string text = r.error().to_string();
+    QVERIFY2(text.find("GB") != std::string::npos && text.find("windows x") != std::string::npos,
+             text.c_str());
+    QVERIFY(!fs::exists(root / "data" / "prepared" / "task_train.jsonl"));
+    // Settings made in code get the same checks as JSON.
+    settings = {};
+    settings.split.train = 0.9;
+    settings.split.val = 0.9;
+    QVERIFY(!pipeline::prepare_data(*project, *registry, settings).ok());
+  }
+
   void prepareUjiZonesAndPositions() {
     TINYLLM_REQUIRE_DATASETS();
     auto registry = test::builtin_registry();

@@ -50,7 +50,25 @@ class TestModel : public QObject {
     QVERIFY(bad.error().message.find("tiny") != std::string::npos);  // lists valid names
   }
 
+  // resources/presets/*.json are the presets: the build turns them into the table presets()
+  // reads, so every file is a preset, every preset a file, and both say the same.
   void presetFilesMatchTheBuiltInTable() {
+    size_t files = 0;
+    for (const auto& e :
+         fs::directory_iterator(fs::path(TINYLLM_SOURCE_DIR) / "resources/presets")) {
+      if (e.path().extension() != ".json") continue;
+      ++files;
+      auto read = model::read_preset_file(e.path());
+      QVERIFY2(read.ok(), read.ok() ? "" : message(read.error()).c_str());
+      auto loaded = model::preset(read->name);
+      QVERIFY2(loaded.ok(), read->name.c_str());
+      QVERIFY2(*loaded == read->config, read->name.c_str());
+      QCOMPARE(e.path().stem().string(), read->name);
+    }
+    QCOMPARE(files, model::presets().size());
+    for (size_t i = 1; i < model::presets().size(); ++i)  // smallest first
+      QVERIFY(model::parameter_count(model::presets()[i - 1].config) <=
+              model::parameter_count(model::presets()[i].config));
     for (const auto& p : model::presets()) {
       const fs::path file = fs::path(TINYLLM_SOURCE_DIR) / "resources/presets" / (p.name + ".json");
       auto read = model::read_preset_file(file);

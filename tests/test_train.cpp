@@ -16,6 +16,12 @@
 #include "train/token_source.h"
 #include "train/train.h"
 
+#define TINYLLM_VERIFY(expr)                                          \
+  do {                                                                \
+    const auto& r_ = (expr);                                          \
+    QVERIFY2(r_.ok(), r_.ok() ? "" : r_.error().to_string().c_str()); \
+  } while (0)
+
 using namespace tinyllm;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -140,6 +146,118 @@ class TestTrain : public QObject {
     QCOMPARE(c.model.n_ff, 768);  // follows n_embd
     QCOMPARE(c.seq_len, c.model.n_ctx);
     QVERIFY(!train::apply_override(c, "no_such_key", "1").ok());
+  }
+
+  void settingsOutsideTheirRangeNameKeyAndRange() {
+    train::TrainConfig c;
+    auto s = train::apply_override(c, "threads", "-1");
+    QVERIFY(!s.ok());
+    QCOMPARE(QString::fromStdString(s.error().to_string()),
+             QString("--threads: -1 is out of range [1, 4096] (or 0: all cores)"));
+    s = train::apply_json(c, {{"steps", 0}}, "run.json");
+    QCOMPARE(QString::fromStdString(s.error().to_string()),
+             QString("run.json: steps: 0 is out of range [1, 1000000000]"));
+    s = train::apply_json(c, {{"lr", "fast"}}, "run.json");
+    QVERIFY(s.error().to_string().find("json.exception") == std::string::npos);
+    s = train::apply_json(c, {{"eval_evry", 5}}, "run.json");
+    QVERIFY2(s.error().message.find("did you mean 'eval_every'") != std::string::npos,
+             s.error().to_string().c_str());
+    // Set in code, caught by finalize.
+    c = {};
+    c.top_k = -3;
+    s = train::finalize(c);
+    QVERIFY(!s.ok());
+    QCOMPARE(QString::fromStdString(s.error().where), QString("top_k"));
+  }
+
+  // defaults < resumed checkpoint's train.json < --config file < overrides, applied once.
+  void settingsPrecedenceIsAppliedOnce() {
+    QTemporaryDir dir;
+    const fs::path project = fs::path(dir.path().toStdString()) / "p";
+    const fs::path run = project / "checkpoints" / "r";
+    fs::create_directories(run / "step-00000004");
+    TINYLLM_VERIFY(write_file_atomic(run / "latest.json", R"({"checkpoint": "step-00000004"})"));
+    // As a checkpoint stores it, from a run elsewhere: its out_dir and run_id must not win.
+    TINYLLM_VERIFY(write_file_atomic(
+        run / "step-00000004" / "train.json",
+        R"({"lr": 0.002, "steps": 50, "batch_size": 3, "warmup_steps": 5, "out_dir": "/elsewhere",
+            "run_id": "old", "model": {"n_layer": 2, "n_head": 2, "n_embd": 64, "n_ff": 256,
+            "n_ctx": 32, "n_vocab": 64, "norm_eps": 1e-5}})"));
+    const fs::path file = fs::path(dir.path().toStdString()) / "run.json";
+    TINYLLM_VERIFY(write_file_atomic(file, R"({"steps": 60, "warmup_steps": 7, "lr": 0.004})"));
+    train::TrainRequest request;
+    request.project = project;
+    request.config_file = file;
+    request.overrides = {{"run_id", "r"}, {"resume", "true"}, {"steps", "70"}};
+    auto r = train::resolve_train_config(request);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().to_string().c_str());
+    const auto& c = r->config;
+    QCOMPARE(c.batch_size, 3);             // checkpoint over default
+    QCOMPARE(c.warmup_steps, int64_t(7));  // file over checkpoint
+    QCOMPARE(c.lr, 0.004);                 // file over checkpoint
+    QCOMPARE(c.steps, int64_t(70));        // override over file
+    QCOMPARE(c.model.n_layer, 2);          // the checkpoint's model
+    QCOMPARE(QString::fromStdString(c.out_dir), QString::fromStdString(run.string()));
+    QCOMPARE(QString::fromStdString(c.run_id), QString("r"));
+    QCOMPARE(QString::fromStdString(c.data_dir),
+             QString::fromStdString((project / "tokenizer" / "shards").string()));
+    QVERIFY(r->resumed_from && *r->resumed_from == run / "step-00000004");
+    // One echo per override, with the value it replaced.
+    QCOMPARE(r->echo.size(), size_t(3));
+    QCOMPARE(QString::fromStdString(r->echo[0]["was"].get<std::string>()), QString("\"run1\""));
+    QCOMPARE(QString::fromStdString(r->echo[2]["was"].get<std::string>()), QString("60"));
+    QCOMPARE(QString::fromStdString(r->echo[2]["now"].get<std::string>()), QString("70"));
+    // Without resume the checkpoint is not read; without a place there is no run.
+    request.overrides = {{"run_id", "r"}};
+    auto fresh = train::resolve_train_config(request);
+    QVERIFY(fresh.ok());
+    QCOMPARE(fresh->config.batch_size, 8);
+    QVERIFY(!fresh->resumed_from);
+    request.project.reset();
+    QVERIFY(!train::resolve_train_config(request).ok());
+  }
+
+  // docs/events.md's settings list is the table's own Markdown: a setting added, renamed or
+  // re-ranged without the docs fails here (the message holds the table to paste).
+  void docsListEveryTrainingSetting() {
+    train::TrainConfig defaults;
+    const std::string table = train::settings_table(defaults).markdown();
+    const std::string docs = read_file(fs::path(TINYLLM_SOURCE_DIR) / "docs" / "events.md").value();
+    const std::string begin = "<!-- settings-table: begin -->\n",
+                      end = "<!-- settings-table: end -->";
+    const size_t a = docs.find(begin), b = docs.find(end);
+    QVERIFY2(a != std::string::npos && b != std::string::npos, "docs/events.md lacks the markers");
+    const std::string documented = docs.substr(a + begin.size(), b - a - begin.size());
+    QVERIFY2(documented == table,
+             ("docs/events.md differs from the table; expected:\n" + table).c_str());
+  }
+
+  void workerRefusesBadSettingsBeforeWritingAnything() {
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "run";
+    int code = -1;
+    auto lines = run_worker(tiny_worker_args(out) << "--threads=-1", &code);
+    QCOMPARE(code, 1);
+    QVERIFY(!lines.empty());
+    json e = json::parse(lines.back());
+    QCOMPARE(QString::fromStdString(e["where"].get<std::string>()), QString("--threads"));
+    QVERIFY(e["message"].get<std::string>().find("[1, 4096]") != std::string::npos);
+    QVERIFY(!fs::exists(out));
+    lines = run_worker(
+        {"sample", "--checkpoint=" + QString::fromStdString(out.string()), "--tokens=-5"}, &code);
+    QCOMPARE(code, 1);
+    e = json::parse(lines.back());
+    QCOMPARE(QString::fromStdString(e["where"].get<std::string>()), QString("--tokens"));
+    QVERIFY(e["message"].get<std::string>().find("-5 is out of range") != std::string::npos);
+    if (torch::cuda::is_available()) QSKIP("this libtorch has CUDA: --device=cuda is valid here");
+    QProcess::ExitStatus status;
+    lines = run_worker(tiny_worker_args(out) << "--device=cuda", &code,
+                       QProcessEnvironment::systemEnvironment(), &status);
+    QCOMPARE(status, QProcess::NormalExit);  // not SIGFPE
+    QCOMPARE(code, 1);
+    e = json::parse(lines.back());
+    QCOMPARE(QString::fromStdString(e["where"].get<std::string>()), QString("device"));
+    QVERIFY(!fs::exists(out));  // no stray events file
   }
 
   void overfitsATinyBatch() {

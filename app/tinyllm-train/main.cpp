@@ -7,6 +7,7 @@
 //                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]
 //   tinyllm-train sample (--checkpoint=DIR | --project=DIR [--run_id=ID])
 //                 [--prompt=TEXT] [--tokens=N] [--temperature=T] [--top_k=K] [--seed=S]
+//   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
 #include "project/project.h"
+#include "settings/settings.h"
 #include "test_hooks.h"
 #include "train/checkpoint.h"
 #include "train/sample.h"
@@ -84,8 +86,8 @@ Result<Args> parse_args(int argc, char** argv) {
   Args args;
   int i = 1;
   if (i < argc && argv[i][0] != '-') args.mode = argv[i++];
-  if (args.mode != "train" && args.mode != "sample")
-    return make_error(args.mode, "unknown mode; use train or sample");
+  if (args.mode != "train" && args.mode != "sample" && args.mode != "settings")
+    return make_error(args.mode, "unknown mode; use train, sample or settings");
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return make_error(a, "expected --key=value");
@@ -107,13 +109,6 @@ Result<int> to_int(const std::string& key, const std::string& text) {
   } catch (const std::exception&) {
   }
   return make_error("--" + key, "expected an integer, got '" + text + "'");
-}
-
-Result<json> read_json_file(const fs::path& path) {
-  TINYLLM_TRY_ASSIGN(text, read_file(path));
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return make_error(path.string(), "not valid JSON");
-  return j;
 }
 
 // "synthetic" or "synthetic:TOKENS": a generated stream (tests, benchmarks, trying things out).
@@ -198,49 +193,22 @@ int run_train(Args& args) {
       project::remove_stale_temp_files(opened->root, fs::file_time_type::clock::now());
   }
 
-  // Settings, lowest priority first: defaults, the resumed checkpoint's, the file, --overrides.
-  train::TrainConfig config;
-  std::vector<std::pair<std::string, std::string>> overrides = args.options;
-  for (const auto& [k, v] : overrides)
-    if (k == "out_dir" || k == "run_id") {
-      if (auto s = train::apply_override(config, k, v); !s) return fail(s.error(), rv.rank);
-    }
-  if (project && config.out_dir.empty())
-    config.out_dir = (fs::path(pipeline::kRunsFolder) / config.run_id).string();
-  if (resume) {
-    auto dir = train::latest_checkpoint(config.out_dir);
-    if (!dir) return fail(dir.error(), rv.rank);
-    auto saved = read_json_file(*dir / "train.json");
-    if (!saved) return fail(saved.error(), rv.rank);
-    // Where the run lives is where it is now, never where it was saved (the project may have
-    // been copied or moved); the saved data folder counts only if it is not another project's.
-    const auto here = std::pair{config.out_dir, config.run_id};
-    if (auto s = train::apply_json(config, *saved, (*dir / "train.json").string()); !s)
-      return fail(s.error(), rv.rank);
-    std::tie(config.out_dir, config.run_id) = here;
-    if (project && fs::path(config.data_dir).is_absolute() && inside_a_project(config.data_dir))
-      config.data_dir.clear();
-  }
-  if (config_file) {
-    auto j = read_json_file(*config_file);
-    if (!j) return fail(j.error(), rv.rank);
-    if (auto s = train::apply_json(config, *j, *config_file); !s) return fail(s.error(), rv.rank);
-  }
-  json echoed = json::array();
-  const json defaults = train::to_json(train::TrainConfig{});
-  for (const auto& [k, v] : overrides) {
-    std::string was, now;
-    if (auto s = train::apply_override(config, k, v, &was, &now); !s)
-      return fail(s.error(), rv.rank);
-    if (k == "out_dir" || k == "run_id") was = defaults[k].dump();  // applied early, above
-    echoed.push_back({{"key", k}, {"was", was}, {"now", now}});
-  }
-  if (project && config.data_dir.empty())
+  train::TrainRequest request;
+  // Working from the project folder: the run's defaults are relative to it (an empty base).
+  if (project) request.project = fs::path();
+  if (config_file) request.config_file = fs::path(*config_file);
+  request.overrides = args.options;
+  auto resolved = train::resolve_train_config(request);
+  if (!resolved) return fail(resolved.error(), rv.rank);
+  train::TrainConfig& config = resolved->config;
+  // A checkpoint made before projects were relocatable names its shards by an absolute path,
+  // possibly inside the project it was copied from: inside a project, its own shards are used.
+  const bool own_data_dir = std::any_of(args.options.begin(), args.options.end(),
+                                        [](const auto& kv) { return kv.first == "data_dir"; });
+  if (project && resolved->resumed_from && !own_data_dir &&
+      fs::path(config.data_dir).is_absolute() && inside_a_project(config.data_dir))
     config.data_dir = (fs::path(pipeline::kTokenizerFolder) / "shards").string();
-  if (config.out_dir.empty())
-    return fail(make_error("out_dir", "pass --project=DIR or --out_dir=FOLDER"));
-  if (auto s = train::finalize(config); !s) return fail(s.error(), rv.rank);
-  if (rv.rank == 0) print_event({{events::kEvent, events::kConfig}, {"overrides", echoed}});
+  if (rv.rank == 0) print_event({{events::kEvent, events::kConfig}, {"overrides", resolved->echo}});
 
   auto data = open_data(config);
   if (!data) return fail(data.error(), rv.rank);
@@ -304,9 +272,29 @@ int run_train(Args& args) {
 int run_sample(Args& args) {
   const auto project = args.take("project");
   auto run_id = args.take("run_id");
+  const auto checkpoint = args.take("checkpoint");
+  train::SampleSettings s;
+  std::string prompt;
+  std::string tokenizer_path;
+  int threads = 0, count = 1;
+  settings::Table table("sample option");
+  table.text("prompt", prompt, {}, "text to continue");
+  table.integer("tokens", s.tokens, settings::Range::between(1, 1 << 20), "tokens to generate");
+  table.number("temperature", s.temperature, settings::Range::between(0, 100), "0 is greedy");
+  table.integer("top_k", s.top_k, settings::Range::between(1, 1 << 24).or_value(0, "all"),
+                "sample among the k most likely tokens");
+  table.integer("seed", s.seed, settings::Range::between(0, 18446744073709551615.0),
+                "the samples are a function of the seed");
+  table.integer("threads", threads, settings::Range::between(1, 4096).or_value(0, "all cores"),
+                "CPU threads");
+  table.integer("count", count, settings::Range::between(1, 10000), "number of samples");
+  table.text("tokenizer", tokenizer_path, {}, "tokenizer.model for the prompt and the text");
+  for (const auto& [key, value] : args.options)
+    if (auto st = table.apply_override(key, value); !st)
+      return fail(make_error("--" + st.error().where, st.error().message));
   fs::path dir;
-  if (auto c = args.take("checkpoint")) {
-    dir = *c;
+  if (checkpoint) {
+    dir = *checkpoint;
   } else if (project) {
     auto p = project::open_project(*project);
     if (!p) return fail(p.error());
@@ -323,21 +311,6 @@ int run_sample(Args& args) {
   } else {
     return fail(make_error("sample", "pass --checkpoint=DIR or --project=DIR"));
   }
-  train::SampleSettings s;
-  std::string prompt = args.take("prompt").value_or("");
-  int threads = 0, count = 1;
-  for (auto [key, field] : {std::pair{"tokens", &s.tokens}, std::pair{"top_k", &s.top_k},
-                            std::pair{"threads", &threads}, std::pair{"count", &count}})
-    if (auto v = args.take(key)) {
-      auto n = to_int(key, *v);
-      if (!n) return fail(n.error());
-      *field = *n;
-    }
-  if (auto v = args.take("temperature")) s.temperature = std::atof(v->c_str());
-  if (auto v = args.take("seed")) s.seed = std::stoull(*v);
-  const auto tokenizer_path = args.take("tokenizer");
-  if (!args.options.empty())
-    return fail(make_error("--" + args.options[0].first, "unknown option for sample"));
   if (threads > 0) at::set_num_threads(threads);
 
   auto info = train::read_checkpoint_info(dir);
@@ -348,8 +321,8 @@ int run_sample(Args& args) {
   // The tokenizer the checkpoint was trained with, as its project recorded it; a prompt is never
   // dropped silently: without a usable tokenizer it is an error.
   fs::path tok;
-  if (tokenizer_path) {
-    tok = *tokenizer_path;
+  if (!tokenizer_path.empty()) {
+    tok = tokenizer_path;
   } else if (auto recorded = pipeline::recorded_tokenizer(dir)) {
     tok = *recorded;
   } else if (!prompt.empty()) {
@@ -358,7 +331,7 @@ int run_sample(Args& args) {
   auto codec = worker::load_codec(tok);
   // A tokenizer that is there but damaged is an error, and so is a prompt with no tokenizer:
   // raw ids are no answer to "sample".
-  if (!codec && (tokenizer_path || !prompt.empty() || (!tok.empty() && fs::exists(tok))))
+  if (!codec && (!tokenizer_path.empty() || !prompt.empty() || (!tok.empty() && fs::exists(tok))))
     return fail(codec.error());
   std::vector<int32_t> ids;
   if (codec && !prompt.empty()) ids = codec->encode(prompt);
@@ -392,6 +365,11 @@ int run_sample(Args& args) {
 int main(int argc, char** argv) {
   auto args = parse_args(argc, argv);
   if (!args) return fail(args.error());
+  if (args->mode == "settings") {  // the table docs/events.md holds (a test compares them)
+    train::TrainConfig defaults;
+    std::printf("%s", train::settings_table(defaults).markdown().c_str());
+    return 0;
+  }
   try {
     return args->mode == "sample" ? run_sample(*args) : run_train(*args);
   } catch (const std::exception& e) {  // a libtorch error that escaped: report, never crash

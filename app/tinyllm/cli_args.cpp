@@ -1,12 +1,22 @@
 #include "cli_args.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
 namespace tinyllm::cli {
 
+bool wants_help(const std::vector<std::string>& argv) {
+  return std::any_of(argv.begin(), argv.end(),
+                     [](const std::string& a) { return a == "--help" || a == "-h"; });
+}
+
 Result<Args> Args::parse(const std::vector<std::string>& argv, const ArgSpec& spec) {
   Args args;
+  if (wants_help(argv)) {  // before any other check, so that help always works
+    args.help_ = true;
+    return args;
+  }
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a.rfind("--", 0) != 0 || a.size() == 2) {

@@ -23,6 +23,8 @@ class Args {
  public:
   static Result<Args> parse(const std::vector<std::string>& argv, const ArgSpec& spec);
 
+  // --help or -h anywhere: the command prints its usage and does nothing else.
+  bool help() const { return help_; }
   const std::vector<std::string>& positionals() const { return positionals_; }
   bool flag(const std::string& name) const { return flags_.count(name) > 0; }
   std::optional<std::string> get(const std::string& name) const;
@@ -34,7 +36,11 @@ class Args {
   std::vector<std::string> positionals_;
   std::multimap<std::string, std::string> options_;
   std::set<std::string> flags_;
+  bool help_ = false;
 };
+
+// True when `argv` asks for help (--help or -h anywhere).
+bool wants_help(const std::vector<std::string>& argv);
 
 // Prints an error the same way for every command: "tinyllm: where: message".
 int fail(const Error& error);

@@ -4,6 +4,7 @@
 #include "cli_args.h"
 #include "cli_output.h"
 #include "commands.h"
+#include "data/mapping.h"
 #include "pipeline/data_step.h"
 
 namespace tinyllm::cli {
@@ -26,20 +27,34 @@ import/detect options:
   --strict             stop at the first broken row instead of skipping and reporting it
 prepare options:
   --settings JSON|@F   prepare settings; --set key=value for one, e.g. --set window_s=2
-all: --json for machine output
+                       (docs/data.md lists them with their ranges)
+all: --json for machine output; --help shows this
 )";
 
-Result<data::ImportRequest> import_request(const Args& args) {
+// The request from --importer, --mapping and --set. Override keys are checked against the
+// mapping keys of the CSV engine and of the mapping the importer detects by itself: an unknown key
+// would be saved in the source's mapping and silently do nothing.
+Result<data::ImportRequest> import_request(const Args& args, const data::PluginRegistry& registry) {
   data::ImportRequest request;
   for (const auto& p : args.positionals())
     request.inputs.emplace_back(p);
   if (request.inputs.empty()) return make_error("import", "name at least one file or folder");
   request.importer = args.get_or("importer", "");
+  std::vector<std::string> importer_keys;
+  if (auto detected = data::detect_import(registry, request); detected)
+    for (const auto& [key, value] : detected->mapping.items())
+      importer_keys.push_back(key);
   if (auto m = args.get("mapping")) {
     TINYLLM_TRY_ASSIGN(mapping, json_argument(*m, "mapping"));
+    TINYLLM_TRY(data::check_mapping_keys(mapping, "--mapping", importer_keys));
     request.overrides = mapping;
   }
-  TINYLLM_TRY(apply_assignments(request.overrides, args.all("set")));
+  for (const auto& assignment : args.all("set")) {
+    json one = json::object();
+    TINYLLM_TRY(apply_assignments(one, {assignment}));
+    TINYLLM_TRY(data::check_mapping_keys(one, "--set " + assignment, importer_keys));
+    request.overrides = data::merge_mapping(request.overrides, one);
+  }
   if (args.flag("strict")) request.options.on_bad_row = data::BadRowPolicy::fail;
   return request;
 }
@@ -136,10 +151,10 @@ void print_prepared(const json& p) {
 }
 
 int detect(const Args& args) {
-  auto request = import_request(args);
-  if (!request) return fail(request.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
+  auto request = import_request(args, **registry);
+  if (!request) return fail(request.error());
   auto d = data::detect_import(**registry, *request);
   if (!d) return fail(d.error());
   if (args.flag("json")) {
@@ -162,10 +177,10 @@ int detect(const Args& args) {
 int import(const Args& args) {
   auto project = project::open_project(args.get_or("project", "."));
   if (!project) return fail(project.error());
-  auto request = import_request(args);
-  if (!request) return fail(request.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
+  auto request = import_request(args, **registry);
+  if (!request) return fail(request.error());
   const bool quiet = args.flag("json");
   request->options.progress = [quiet](uint64_t done, uint64_t total) {
     if (!quiet && total > (64u << 20))
@@ -229,11 +244,13 @@ int prepare(const Args& args) {
     if (!j) return fail(j.error());
     settings_json.merge_patch(*j);
   }
-  if (auto st = apply_assignments(settings_json, args.all("set")); !st) return fail(st.error());
   if (!settings_json.contains("task") && !pipeline::task_template_of(*project).empty())
     settings_json["task"] = pipeline::task_template_of(*project);
   auto settings = data::prepare_settings_from_json(settings_json);
   if (!settings) return fail(settings.error());
+  for (const auto& assignment : args.all("set"))
+    if (auto st = data::apply_prepare_override(*settings, assignment); !st) return fail(st.error());
+  if (auto st = data::check_split_fractions(settings->split); !st) return fail(st.error());
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
   auto result = pipeline::prepare_data(*project, **registry, *settings);
@@ -251,7 +268,7 @@ int prepare(const Args& args) {
 }  // namespace
 
 int run_data_command(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help") {
+  if (argv.empty() || wants_help(argv)) {
     std::printf("%s", kUsage);
     return argv.empty() ? 2 : 0;
   }

@@ -13,9 +13,9 @@ namespace tinyllm::cli {
 namespace fs = std::filesystem;
 
 int run_demo_command(const std::vector<std::string>& argv) {
-  auto args = Args::parse(argv, {{"kind", "seed", "preset", "steps"}, {"help", "fresh"}, {}});
+  auto args = Args::parse(argv, {{"kind", "seed", "preset", "steps"}, {"fresh"}, {}});
   if (!args) return fail(args.error());
-  if (args->flag("help")) {
+  if (args->help()) {
     std::printf(
         "usage: tinyllm demo [DIR] [--kind imu|rssi] [--seed N] [--fresh] [--preset tiny|small]\n"
         "                   [--steps N]\n"

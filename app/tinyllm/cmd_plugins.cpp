@@ -11,8 +11,15 @@ namespace tinyllm::cli {
 using nlohmann::json;
 
 int run_plugins_command(const std::vector<std::string>& argv) {
-  auto args = Args::parse(argv, {{}, {"json", "help"}, {}});
+  auto args = Args::parse(argv, {{}, {"json"}, {}});
   if (!args) return fail(args.error());
+  if (args->help()) {
+    std::printf(
+        "usage: tinyllm plugins [--json]\n\n"
+        "  lists the importers, task templates and text styles, built in and from the user's\n"
+        "  plugin folder\n");
+    return 0;
+  }
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
   auto styles = data::builtin_text_styles();

@@ -20,7 +20,7 @@ const char* kUsage = R"(usage: tinyllm project <action> [options]
 }
 
 int run_project_command(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help") {
+  if (argv.empty() || wants_help(argv)) {
     std::printf("%s", kUsage);
     return argv.empty() ? 2 : 0;
   }

@@ -229,7 +229,7 @@ int stats(const Args& args) {
 }  // namespace
 
 int run_tokenizer_command(const std::vector<std::string>& argv) {
-  if (argv.empty() || argv[0] == "--help") {
+  if (argv.empty() || wants_help(argv)) {
     std::printf("%s", kUsage);
     return argv.empty() ? 2 : 0;
   }

@@ -355,7 +355,7 @@ int launch(const std::string& mode, const std::vector<std::pair<std::string, std
 }  // namespace
 
 int run_train_command(const std::vector<std::string>& argv) {
-  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+  if (wants_help(argv)) {
     std::printf("%s", kTrainUsage);
     return 0;
   }
@@ -400,7 +400,7 @@ int run_train_command(const std::vector<std::string>& argv) {
 }
 
 int run_sample_command(const std::vector<std::string>& argv) {
-  if (!argv.empty() && (argv[0] == "--help" || argv[0] == "-h")) {
+  if (wants_help(argv)) {
     std::printf("%s", kSampleUsage);
     return 0;
   }

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "data/csv.h"
+#include "settings/settings.h"
 
 namespace tinyllm::data {
 namespace fs = std::filesystem;
@@ -78,8 +79,60 @@ std::optional<double> seconds_per_time_unit(const std::string& unit) {
   return std::nullopt;
 }
 
+const std::vector<std::string>& mapping_keys() {
+  static const std::vector<std::string> keys = {
+      "kind",  "delimiter", "header",  "time",      "sample_rate_hz", "channels", "convert_to_si",
+      "label", "subject",   "session", "series_by", "not_heard",      "targets"};
+  return keys;
+}
+
+Status check_mapping_keys(const json& mapping, const std::string& where,
+                          const std::vector<std::string>& extra_keys) {
+  if (!mapping.is_object()) return {};
+  std::vector<std::string> top = mapping_keys();
+  for (const auto& k : extra_keys)
+    if (std::find(top.begin(), top.end(), k) == top.end()) top.push_back(k);
+  auto check = [&](const json& object, const std::vector<std::string>& valid,
+                   const std::string& prefix) -> Status {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(valid.begin(), valid.end(), prefix + key) != valid.end()) continue;
+      std::string list, nearest;
+      size_t best = std::max<size_t>(2, key.size() / 3) + 1;
+      for (const auto& v : valid) {
+        list += (list.empty() ? "" : ", ") + v;
+        if (size_t d = settings::edit_distance(prefix + key, v); d < best) {
+          best = d;
+          nearest = v;
+        }
+      }
+      return make_error(where + ": " + prefix + key,
+                        "unknown mapping key" +
+                            (nearest.empty() ? "" : "; did you mean '" + nearest + "'?") +
+                            " (valid: " + list + ")");
+    }
+    return {};
+  };
+  TINYLLM_TRY(check(mapping, top, ""));
+  if (auto t = mapping.find("time"); t != mapping.end() && t->is_object())
+    TINYLLM_TRY(check(*t, {"time.column", "time.unit"}, "time."));
+  for (const char* field : {"label", "subject", "session"})
+    if (auto f = mapping.find(field); f != mapping.end() && f->is_object()) {
+      const std::string p = std::string(field) + ".";
+      TINYLLM_TRY(check(
+          *f, {p + "column", p + "columns", p + "format", p + "value", p + "from_filename"}, p));
+    }
+  if (auto sr = mapping.find("sample_rate_hz"); sr != mapping.end() && sr->is_number()) {
+    const double hz = sr->get<double>();
+    if (!(hz >= 0.001 && hz <= 1e6))
+      return make_error(where + ": sample_rate_hz",
+                        settings::format_value(*sr) + " is out of range [0.001, 1000000]");
+  }
+  return {};
+}
+
 Result<CsvMapping> mapping_from_json(const json& j) {
   if (!j.is_object()) return make_error("mapping", "must be a JSON object");
+  TINYLLM_TRY(check_mapping_keys(j, "mapping"));
   CsvMapping m;
   try {
     auto kind = sensor_kind_from_string(j.value("kind", "imu"));

@@ -59,6 +59,14 @@ struct CsvMapping {
 };
 
 Result<CsvMapping> mapping_from_json(const nlohmann::json& json);
+// The top-level keys a mapping may have.
+const std::vector<std::string>& mapping_keys();
+// Unknown keys (top level and inside time/label/subject/session) are errors naming the key, the
+// nearest valid one and all valid ones; so is a sample rate outside [0.001, 1e6] Hz. `where`
+// names the source ("--set", "mapping"). `extra_keys` are more valid top-level keys: an importer
+// with its own mapping format (e.g. the wand capture's "unit") has keys of its own.
+Status check_mapping_keys(const nlohmann::json& mapping, const std::string& where,
+                          const std::vector<std::string>& extra_keys = {});
 nlohmann::json to_json(const CsvMapping& mapping);
 
 // Applies `overrides` (a partial mapping) onto `base` as a JSON merge patch.

@@ -7,83 +7,87 @@
 #include "base/files.h"
 #include "data/serialize.h"
 #include "data/store.h"
+#include "settings/settings.h"
 
 namespace tinyllm::data {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+settings::Table settings_table(PrepareSettings& s) {
+  using settings::Range;
+  settings::Table t("prepare setting");
+  t.text("task", s.task, {},
+         "task template id (tinyllm plugins lists them); empty: gesture (IMU) or zone (RSSI)");
+  t.text("style", s.style, {}, "text style id: how a window is written as text");
+  t.number("resample_hz", s.resample_hz,
+           Range::between(1, 1000).or_value(0, "keep the source rate"),
+           "resample IMU series to this rate");
+  t.number("window_s", s.window_s, Range::between(0.01, 3600), "window length in seconds (IMU)");
+  t.number("stride_s", s.stride_s, Range::between(0.001, 3600),
+           "step between window starts in seconds (IMU)");
+  t.number("min_window_s", s.min_window_s, Range::between(0, 3600),
+           "labelled runs shorter than this are dropped (IMU)");
+  settings::Setting policy;
+  policy.name = "label_policy";
+  policy.type = settings::Type::text;
+  policy.choices = {"segments", "majority", "center"};
+  policy.help =
+      "segments: window each labelled run; majority/center: slide over the whole series and take "
+      "the most common / the middle row's label";
+  policy.get = [&s] { return json(to_string(s.label_policy)); };
+  policy.set = [&s](const json& v) {
+    label_policy_from_string(v.get<std::string>(), s.label_policy);
+  };
+  t.add(std::move(policy));
+  t.flag("si_units", s.si_units, "convert g, mg, deg/s to m/s^2 and rad/s");
+  t.text("normalize", s.normalize, {"none", "zscore"},
+         "zscore: per channel, with training-split statistics (IMU)");
+  t.integer("decimals", s.decimals, Range::between(0, 6).or_value(-1, "chosen per unit"),
+            "digits after the point");
+  t.integer("rssi_top_k", s.rssi_top_k, Range::between(1, 1024),
+            "strongest access points per fingerprint (RSSI)");
+  t.number("split.train", s.split.train, Range::between(0.01, 1), "share of groups for training");
+  t.number("split.val", s.split.val, Range::between(0, 0.99), "share of groups for validation");
+  t.number("split.test", s.split.test, Range::between(0, 0.99), "share of groups for test");
+  t.integer("split.seed", s.split.seed, Range::between(0, 18446744073709551615.0),
+            "the split is a function of the seed");
+  t.text("split.group_by", s.split.group_by, {"subject", "series", "row"},
+         "what stays together on one side of the split");
+  t.text_list("text_files", s.text_files,
+              "plain-text files added to the pre-training corpus (train)");
+  return t;
+}
+
+Status check_split_fractions(const SplitSettings& split) {
+  const double sum = split.train + split.val + split.test;
+  if (std::fabs(sum - 1.0) > 1e-6)
+    return make_error("prepare settings: split",
+                      "split.train " + settings::format_number(split.train) + " + split.val " +
+                          settings::format_number(split.val) + " + split.test " +
+                          settings::format_number(split.test) + " = " +
+                          settings::format_number(sum) + "; the fractions must add up to 1");
+  return {};
+}
+
 Result<PrepareSettings> prepare_settings_from_json(const json& j) {
   PrepareSettings s;
   if (j.is_null()) return s;
-  if (!j.is_object()) return make_error("prepare settings", "must be a JSON object");
-  static const std::set<std::string> known = {
-      "task",         "style",        "resample_hz", "window_s",  "stride_s",
-      "min_window_s", "label_policy", "si_units",    "normalize", "decimals",
-      "rssi_top_k",   "split",        "text_files"};
-  for (const auto& [k, v] : j.items())
-    if (!known.count(k))
-      return make_error("prepare settings: field '" + k + "'", "unknown setting");
-  try {
-    s.task = j.value("task", s.task);
-    s.style = j.value("style", s.style);
-    s.resample_hz = j.value("resample_hz", s.resample_hz);
-    s.window_s = j.value("window_s", s.window_s);
-    s.stride_s = j.value("stride_s", s.stride_s);
-    s.min_window_s = j.value("min_window_s", s.min_window_s);
-    if (!label_policy_from_string(j.value("label_policy", to_string(s.label_policy)),
-                                  s.label_policy))
-      return make_error("prepare settings: field 'label_policy'",
-                        "must be segments, majority or center");
-    s.si_units = j.value("si_units", s.si_units);
-    s.normalize = j.value("normalize", s.normalize);
-    s.decimals = j.value("decimals", s.decimals);
-    s.rssi_top_k = j.value("rssi_top_k", s.rssi_top_k);
-    s.text_files = j.value("text_files", s.text_files);
-    if (auto sp = j.find("split"); sp != j.end()) {
-      s.split.train = sp->value("train", s.split.train);
-      s.split.val = sp->value("val", s.split.val);
-      s.split.test = sp->value("test", s.split.test);
-      s.split.seed = sp->value("seed", s.split.seed);
-      s.split.group_by = sp->value("group_by", s.split.group_by);
-    }
-  } catch (const json::exception& e) {
-    return make_error("prepare settings", std::string("a field has the wrong type: ") + e.what());
-  }
-  auto bad = [](const char* field, const char* why) {
-    return make_error(std::string("prepare settings: field '") + field + "'", why);
-  };
-  if (s.normalize != "none" && s.normalize != "zscore")
-    return bad("normalize", "must be none or zscore");
-  if (s.window_s <= 0) return bad("window_s", "must be positive");
-  if (s.stride_s <= 0) return bad("stride_s", "must be positive");
-  if (s.resample_hz < 0) return bad("resample_hz", "must be 0 (keep) or positive");
-  if (s.split.train <= 0 || s.split.val < 0 || s.split.test < 0)
-    return bad("split", "train must be positive, val and test zero or positive");
-  if (s.split.group_by != "subject" && s.split.group_by != "series" && s.split.group_by != "row")
-    return bad("split.group_by", "must be subject, series or row");
-  if (s.decimals > 6) return bad("decimals", "at most 6");
+  auto table = settings_table(s);
+  TINYLLM_TRY(table.apply_json(j, "prepare settings"));
+  TINYLLM_TRY(check_split_fractions(s.split));
   return s;
 }
 
+Status apply_prepare_override(PrepareSettings& s, const std::string& assignment) {
+  auto table = settings_table(s);
+  if (auto st = table.apply_assignment(assignment); !st)
+    return make_error("--set " + st.error().where, st.error().message);
+  return {};
+}
+
 json to_json(const PrepareSettings& s) {
-  return {{"task", s.task},
-          {"style", s.style},
-          {"resample_hz", s.resample_hz},
-          {"window_s", s.window_s},
-          {"stride_s", s.stride_s},
-          {"min_window_s", s.min_window_s},
-          {"label_policy", to_string(s.label_policy)},
-          {"si_units", s.si_units},
-          {"normalize", s.normalize},
-          {"decimals", s.decimals},
-          {"rssi_top_k", s.rssi_top_k},
-          {"split",
-           {{"train", s.split.train},
-            {"val", s.split.val},
-            {"test", s.split.test},
-            {"seed", s.split.seed},
-            {"group_by", s.split.group_by}}},
-          {"text_files", s.text_files}};
+  PrepareSettings copy = s;  // the table binds mutable fields
+  return settings_table(copy).to_json();
 }
 
 LengthStats length_stats(std::vector<double> v) {
@@ -121,21 +125,47 @@ struct SeriesRef {
   size_t store = 0, series = 0;
 };
 
-}  // namespace
+// Past this the output is surely a mistake (a rate or stride off by orders of magnitude).
+constexpr double kMaxOutputBytes = 4e9;
 
-Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
-                                      const std::vector<PrepareInput>& inputs,
-                                      const PrepareSettings& settings, const fs::path& out_dir) {
-  if (inputs.empty()) return make_error("prepare", "the project has no imported data yet");
+// Planning: the sources, their classes, the task and style, rates, units and number format,
+// groups and their splits. Everything the later passes read, decided before any of them runs.
+struct Plan {
   std::vector<SeriesStore> stores;
+  size_t nc = 0, nt = 0;
+  bool imu = false;
+  std::vector<std::string> classes;             // union over sources, sorted
+  std::vector<std::vector<int32_t>> class_map;  // per store: local id -> class id
+  std::string task_id;
+  const TaskTemplate* task = nullptr;
+  std::vector<std::unique_ptr<TextStyle>> styles;  // owns `style`
+  const TextStyle* style = nullptr;
+  double source_hz = 0, rate_hz = 0;
+  bool resample_needed = false;
+  TextFormat format;
+  std::vector<double> unit_scale;
+  size_t win_rows = 1, stride_rows = 1, min_rows = 1;
+  // groups and splits
+  std::vector<SeriesRef> refs;
+  std::string group_by, split_note;
+  std::vector<GroupInfo> groups;
+  std::vector<size_t> ref_group;  // per ref
+  std::vector<Split> group_split;
+
+  const Schema& schema() const { return stores[0].schema(); }
+};
+
+Result<Plan> plan_sources(const PluginRegistry& registry, const std::vector<PrepareInput>& inputs,
+                          const PrepareSettings& settings) {
+  Plan plan;
   for (const auto& in : inputs) {
     TINYLLM_TRY_ASSIGN(store, SeriesStore::open(in.store));
-    stores.push_back(std::move(store));
+    plan.stores.push_back(std::move(store));
   }
-  const Schema& schema = stores[0].schema();
-  const size_t nc = schema.channels.size(), nt = schema.targets.size();
-  for (size_t i = 1; i < stores.size(); ++i) {
-    const Schema& other = stores[i].schema();
+  const Schema& schema = plan.schema();
+  const size_t nc = plan.nc = schema.channels.size(), nt = plan.nt = schema.targets.size();
+  for (size_t i = 1; i < plan.stores.size(); ++i) {
+    const Schema& other = plan.stores[i].schema();
     bool same =
         other.kind == schema.kind && other.channels.size() == nc && other.targets.size() == nt;
     for (size_t c = 0; same && c < nc; ++c)
@@ -146,162 +176,228 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
                         "its channels differ from source " + inputs[0].source_id +
                             "; a prepared dataset needs one set of channels");
   }
-  const bool imu = schema.kind == SensorKind::imu;
+  plan.imu = schema.kind == SensorKind::imu;
 
   // Classes: the union over sources, sorted so ids do not depend on import order.
   std::set<std::string> class_set;
-  for (const auto& st : stores)
+  for (const auto& st : plan.stores)
     class_set.insert(st.classes().begin(), st.classes().end());
-  const std::vector<std::string> classes(class_set.begin(), class_set.end());
-  std::vector<std::vector<int32_t>> class_map(stores.size());
-  for (size_t i = 0; i < stores.size(); ++i)
-    for (const auto& name : stores[i].classes())
-      class_map[i].push_back(
-          int32_t(std::lower_bound(classes.begin(), classes.end(), name) - classes.begin()));
+  plan.classes.assign(class_set.begin(), class_set.end());
+  plan.class_map.resize(plan.stores.size());
+  for (size_t i = 0; i < plan.stores.size(); ++i)
+    for (const auto& name : plan.stores[i].classes())
+      plan.class_map[i].push_back(int32_t(
+          std::lower_bound(plan.classes.begin(), plan.classes.end(), name) - plan.classes.begin()));
 
-  const std::string task_id = !settings.task.empty() ? settings.task : imu ? "gesture" : "zone";
-  const TaskTemplate* task = registry.task_template(task_id);
-  if (!task)
-    return make_error("prepare settings: field 'task'", "no task template '" + task_id + "'");
-  if (!task->supports(schema))
-    return make_error(
-        "prepare settings: field 'task'",
-        "task '" + task_id + "' does not fit " + std::string(to_string(schema.kind)) + " data");
-  auto styles = builtin_text_styles();
-  const TextStyle* style = find_text_style(styles, settings.style);
-  if (!style)
-    return make_error("prepare settings: field 'style'", "no text style '" + settings.style + "'");
+  plan.task_id = !settings.task.empty() ? settings.task : plan.imu ? "gesture" : "zone";
+  plan.task = registry.task_template(plan.task_id);
+  if (!plan.task)
+    return make_error("prepare settings: task", "no task template '" + plan.task_id + "'");
+  if (!plan.task->supports(schema))
+    return make_error("prepare settings: task", "task '" + plan.task_id + "' does not fit " +
+                                                    std::string(to_string(schema.kind)) + " data");
+  plan.styles = builtin_text_styles();
+  plan.style = find_text_style(plan.styles, settings.style);
+  if (!plan.style)
+    return make_error("prepare settings: style", "no text style '" + settings.style + "'");
 
   // Rates.
-  double source_hz = schema.sample_rate_hz;
-  if (source_hz <= 0)
-    source_hz = stores[0].meta().value("stats", json::object()).value("sample_rate_hz", 0.0);
-  double rate_hz = settings.resample_hz > 0 ? settings.resample_hz : source_hz;
-  if (imu && rate_hz <= 0)
+  plan.source_hz = schema.sample_rate_hz;
+  if (plan.source_hz <= 0)
+    plan.source_hz =
+        plan.stores[0].meta().value("stats", json::object()).value("sample_rate_hz", 0.0);
+  plan.rate_hz = settings.resample_hz > 0 ? settings.resample_hz : plan.source_hz;
+  if (plan.imu && plan.rate_hz <= 0)
     return make_error("source " + inputs[0].source_id,
                       "the sample rate is unknown (the data has no time column); set "
                       "\"sample_rate_hz\" in the import mapping or a resample rate");
   bool any_time = false;
-  for (const auto& st : stores)
+  for (const auto& st : plan.stores)
     for (const auto& s : st.series())
       any_time |= s.has_time;
-  const bool resample_needed = imu && (settings.resample_hz > 0 || any_time);
+  plan.resample_needed = plan.imu && (settings.resample_hz > 0 || any_time);
+  plan.win_rows = std::max<size_t>(1, size_t(std::lround(settings.window_s * plan.rate_hz)));
+  plan.stride_rows = std::max<size_t>(1, size_t(std::lround(settings.stride_s * plan.rate_hz)));
+  plan.min_rows = std::max<size_t>(1, size_t(std::lround(settings.min_window_s * plan.rate_hz)));
 
   // Units and number format.
-  const sensortext::ChannelFormat number_format =
+  sensortext::ChannelFormat number_format =
       sensortext::channel_format(schema, settings.si_units, settings.normalize == "zscore",
                                  settings.decimals, settings.rssi_top_k);
-  const TextFormat& format = number_format.format;
-  const std::vector<double>& unit_scale = number_format.unit_factor;
+  plan.format = std::move(number_format.format);
+  plan.unit_scale = std::move(number_format.unit_factor);
+  return plan;
+}
 
-  // Groups and splits.
-  std::vector<SeriesRef> refs;
+// Groups (a person, or a recording when people are unknown) and the split of each.
+void plan_splits(Plan& plan, const std::vector<PrepareInput>& inputs,
+                 const PrepareSettings& settings) {
   std::set<std::string> subjects, sessions;
-  for (size_t i = 0; i < stores.size(); ++i)
-    for (size_t k = 0; k < stores[i].series().size(); ++k) {
-      refs.push_back({i, k});
-      const auto& info = stores[i].series()[k];
+  for (size_t i = 0; i < plan.stores.size(); ++i)
+    for (size_t k = 0; k < plan.stores[i].series().size(); ++k) {
+      plan.refs.push_back({i, k});
+      const auto& info = plan.stores[i].series()[k];
       if (!info.subject.empty()) subjects.insert(info.subject);
       if (!info.session.empty()) sessions.insert(inputs[i].source_id + "/" + info.session);
     }
-  const Grouping grouping = choose_grouping(settings.split, imu, subjects.size(), sessions.size());
-  const std::string& group_by = grouping.group_by;
-  const std::string& split_note = grouping.note;
+  const Grouping grouping =
+      choose_grouping(settings.split, plan.imu, subjects.size(), sessions.size());
+  plan.group_by = grouping.group_by;
+  plan.split_note = grouping.note;
   std::map<std::string, size_t> group_index;
-  std::vector<GroupInfo> groups;
-  std::vector<size_t> ref_group(refs.size());
-  for (size_t i = 0; i < refs.size(); ++i) {
-    const auto& ref_info = stores[refs[i].store].series()[refs[i].series];
-    std::string key = group_key(group_by, inputs[refs[i].store].source_id, ref_info.id,
+  plan.ref_group.resize(plan.refs.size());
+  for (size_t i = 0; i < plan.refs.size(); ++i) {
+    const auto& ref_info = plan.stores[plan.refs[i].store].series()[plan.refs[i].series];
+    std::string key = group_key(plan.group_by, inputs[plan.refs[i].store].source_id, ref_info.id,
                                 ref_info.subject, ref_info.session);
-    auto [it, fresh] = group_index.emplace(key, groups.size());
-    if (fresh) groups.push_back({key, {}, 0});
-    GroupInfo& g = groups[it->second];
-    const auto& info = stores[refs[i].store].series()[refs[i].series];
+    auto [it, fresh] = group_index.emplace(key, plan.groups.size());
+    if (fresh) plan.groups.push_back({key, {}, 0});
+    GroupInfo& g = plan.groups[it->second];
+    const auto& info = plan.stores[plan.refs[i].store].series()[plan.refs[i].series];
     for (auto [local, n] : info.label_counts)
-      g.class_counts[class_map[refs[i].store][size_t(local)]] += n;
+      g.class_counts[plan.class_map[plan.refs[i].store][size_t(local)]] += n;
     g.rows += info.rows;
-    ref_group[i] = it->second;
+    plan.ref_group[i] = it->second;
   }
-  const std::vector<Split> group_split = assign_splits(groups, settings.split);
+  plan.group_split = assign_splits(plan.groups, settings.split);
+}
 
-  auto load = [&](const SeriesRef& r) -> Result<Series> {
-    TINYLLM_TRY_ASSIGN(s, stores[r.store].read(r.series));
-    for (auto& l : s.labels)
-      if (l != kNoLabel) l = class_map[r.store][size_t(l)];
-    sensortext::convert_units(s.values, unit_scale);
-    if (resample_needed) return resample(s, nc, nt, source_hz, rate_hz);
-    return s;
-  };
-  auto row_split = [&](size_t ref, const Series& s, size_t row) {
-    if (group_by == "row")
-      return split_for_row(settings.split.seed, inputs[refs[ref].store].source_id + "/" + s.id, row,
-                           settings.split);
-    return group_split[ref_group[ref]];
-  };
+// Refuses an output that would be absurdly large, before anything is read or written: windows
+// times characters per window, from the series' row counts.
+Status check_output_estimate(const Plan& plan, const PrepareSettings& settings) {
+  double windows = 0, chars_per_window = 0;
+  const double digits =
+      plan.format.decimals.empty()
+          ? 1
+          : *std::max_element(plan.format.decimals.begin(), plan.format.decimals.end());
+  if (plan.imu) {
+    const double scale =
+        plan.resample_needed && plan.source_hz > 0 ? plan.rate_hz / plan.source_hz : 1.0;
+    for (const auto& st : plan.stores)
+      for (const auto& s : st.series()) {
+        const double rows = double(s.rows) * scale;
+        if (rows >= double(plan.min_rows))
+          windows += std::max(
+              1.0, std::floor((rows - double(plan.win_rows)) / double(plan.stride_rows)) + 1);
+      }
+    chars_per_window = double(plan.win_rows) * double(plan.nc) * (digits + 4);
+  } else {
+    for (const auto& st : plan.stores)
+      for (const auto& s : st.series())
+        windows += double(s.rows);
+    chars_per_window = double(std::min<size_t>(plan.nc, size_t(settings.rssi_top_k))) * 12;
+  }
+  // Each window is written as a pre-training document and as a task example.
+  const double bytes = 2 * windows * chars_per_window;
+  if (bytes > kMaxOutputBytes) {
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "the prepared text would be about %.1f GB (%.0f windows x ~%.0f characters, "
+                  "twice); the limit is %.0f GB: lower resample_hz or window_s, or raise stride_s",
+                  bytes / 1e9, windows, chars_per_window, kMaxOutputBytes / 1e9);
+    return make_error("prepare settings", text);
+  }
+  return {};
+}
 
-  // Pass A: statistics from the training split only (normalization, position origin).
-  std::vector<double> mean(nc, 0), m2(nc, 0);
+// One series as the text passes see it: class ids of the union, units converted, resampled.
+Result<Series> load_series(const Plan& plan, const SeriesRef& r) {
+  TINYLLM_TRY_ASSIGN(s, plan.stores[r.store].read(r.series));
+  for (auto& l : s.labels)
+    if (l != kNoLabel) l = plan.class_map[r.store][size_t(l)];
+  sensortext::convert_units(s.values, plan.unit_scale);
+  if (plan.resample_needed) return resample(s, plan.nc, plan.nt, plan.source_hz, plan.rate_hz);
+  return s;
+}
+
+Split row_split(const Plan& plan, const std::vector<PrepareInput>& inputs,
+                const SplitSettings& split, size_t ref, const Series& s, size_t row) {
+  if (plan.group_by == "row")
+    return split_for_row(split.seed, inputs[plan.refs[ref].store].source_id + "/" + s.id, row,
+                         split);
+  return plan.group_split[plan.ref_group[ref]];
+}
+
+// Statistics from the training split only: normalization and the position origin.
+struct Statistics {
+  std::vector<double> mean, stdev, origin;
+};
+
+Result<Statistics> training_statistics(const Plan& plan, const std::vector<PrepareInput>& inputs,
+                                       const PrepareSettings& settings) {
+  const size_t nc = plan.nc, nt = plan.nt;
+  Statistics st;
+  st.mean.assign(nc, 0);
+  std::vector<double> m2(nc, 0);
   std::vector<uint64_t> count(nc, 0);
-  std::vector<double> origin(nt, std::numeric_limits<double>::infinity());
-  const bool need_pass_a = format.normalized || nt > 0;
-  if (need_pass_a) {
-    for (size_t i = 0; i < refs.size(); ++i) {
-      TINYLLM_TRY_ASSIGN(s, load(refs[i]));
+  st.origin.assign(nt, std::numeric_limits<double>::infinity());
+  if (plan.format.normalized || nt > 0) {
+    for (size_t i = 0; i < plan.refs.size(); ++i) {
+      TINYLLM_TRY_ASSIGN(s, load_series(plan, plan.refs[i]));
       for (size_t r = 0; r < s.rows(); ++r) {
-        if (row_split(i, s, r) != Split::train) continue;
+        if (row_split(plan, inputs, settings.split, i, s, r) != Split::train) continue;
         for (size_t c = 0; c < nc; ++c) {
           double v = s.values[r * nc + c];
           if (std::isnan(v)) continue;
-          double d = v - mean[c];
-          mean[c] += d / double(++count[c]);
-          m2[c] += d * (v - mean[c]);
+          double d = v - st.mean[c];
+          st.mean[c] += d / double(++count[c]);
+          m2[c] += d * (v - st.mean[c]);
         }
         for (size_t k = 0; k < nt; ++k)
-          origin[k] = std::min(origin[k], double(s.targets[r * nt + k]));
+          st.origin[k] = std::min(st.origin[k], double(s.targets[r * nt + k]));
       }
     }
   }
-  std::vector<double> stdev(nc, 1.0);
+  st.stdev.assign(nc, 1.0);
   for (size_t c = 0; c < nc; ++c)
-    if (count[c] > 1) stdev[c] = std::max(1e-6, std::sqrt(m2[c] / double(count[c] - 1)));
-  for (auto& o : origin)
+    if (count[c] > 1) st.stdev[c] = std::max(1e-6, std::sqrt(m2[c] / double(count[c] - 1)));
+  for (auto& o : st.origin)
     if (!std::isfinite(o)) o = 0;
+  return st;
+}
 
-  // Pass B: windows -> text.
+// The output files, written atomically and committed together at the end.
+struct OutputFiles {
+  std::vector<AtomicFile> tasks;      // train, val, test
+  std::vector<AtomicFile> documents;  // train, val
+};
+
+Result<OutputFiles> create_output_files(const fs::path& out_dir) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  const char* task_names[3] = {"task_train.jsonl", "task_val.jsonl", "task_test.jsonl"};
-  std::vector<AtomicFile> task_files, doc_files;
-  for (int s = 0; s < 3; ++s) {
-    TINYLLM_TRY_ASSIGN(f, AtomicFile::create(out_dir / task_names[s]));
-    task_files.push_back(std::move(f));
+  OutputFiles files;
+  for (const char* name : {"task_train.jsonl", "task_val.jsonl", "task_test.jsonl"}) {
+    TINYLLM_TRY_ASSIGN(f, AtomicFile::create(out_dir / name));
+    files.tasks.push_back(std::move(f));
   }
   for (const char* name : {"pretrain_train.jsonl", "pretrain_val.jsonl"}) {
     TINYLLM_TRY_ASSIGN(f, AtomicFile::create(out_dir / name));
-    doc_files.push_back(std::move(f));
+    files.documents.push_back(std::move(f));
   }
-  const std::string instruction = task->instruction(schema, classes, format, rate_hz);
-  SplitOutput out[3];
-  SplitAudit audit(settings.split);
-  PrepareResult result;
-  const size_t win_rows = std::max<size_t>(1, size_t(std::lround(settings.window_s * rate_hz)));
-  const size_t stride_rows = std::max<size_t>(1, size_t(std::lround(settings.stride_s * rate_hz)));
-  const size_t min_rows = std::max<size_t>(1, size_t(std::lround(settings.min_window_s * rate_hz)));
-  std::vector<float> buffer;
+  return files;
+}
 
-  for (size_t i = 0; i < refs.size(); ++i) {
-    TINYLLM_TRY_ASSIGN(s, load(refs[i]));
-    if (format.normalized) sensortext::to_zscores(s.values, mean, stdev);
+// Windowing: every series cut into windows, each written as a document (train/val) and a task
+// example. Test windows never enter the pre-training corpus.
+Status write_windows(const Plan& plan, const Statistics& st,
+                     const std::vector<PrepareInput>& inputs, const PrepareSettings& settings,
+                     const std::string& instruction, OutputFiles& files, SplitOutput (&out)[3],
+                     SplitAudit& audit, PrepareResult& result) {
+  const Schema& schema = plan.schema();
+  const size_t nc = plan.nc, nt = plan.nt;
+  for (size_t i = 0; i < plan.refs.size(); ++i) {
+    TINYLLM_TRY_ASSIGN(s, load_series(plan, plan.refs[i]));
+    if (plan.format.normalized) sensortext::to_zscores(s.values, st.mean, st.stdev);
     std::vector<WindowSpan> spans;
-    if (imu) {
-      spans = make_windows(s.labels, win_rows, stride_rows, min_rows, settings.label_policy);
+    if (plan.imu) {
+      spans = make_windows(s.labels, plan.win_rows, plan.stride_rows, plan.min_rows,
+                           settings.label_policy);
     } else {
       for (size_t r = 0; r < s.rows(); ++r)
         spans.push_back({r, 1, s.labels[r]});
     }
     for (const auto& span : spans) {
-      const Split split = row_split(i, s, span.start);
+      const Split split = row_split(plan, inputs, settings.split, i, s, span.start);
       const int si = int(split);
       Window w;
       w.schema = &schema;
@@ -310,30 +406,30 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
       w.start_row = span.start;
       w.rows = span.rows;
       w.values = s.values.data() + span.start * nc;
-      w.rate_hz = rate_hz;
+      w.rate_hz = plan.rate_hz;
       w.label = span.label;
-      if (span.label != kNoLabel) w.label_text = classes[size_t(span.label)];
+      if (span.label != kNoLabel) w.label_text = plan.classes[size_t(span.label)];
       w.target.assign(nt, 0.0f);
       for (size_t r = span.start; r < span.start + span.rows; ++r)
         for (size_t k = 0; k < nt; ++k)
           w.target[k] += s.targets[r * nt + k] / float(span.rows);
       for (size_t k = 0; k < nt; ++k)
-        w.target[k] -= float(origin[k]);
+        w.target[k] -= float(st.origin[k]);
 
-      const std::string input = style->write(w, format);
+      const std::string input = plan.style->write(w, plan.format);
       const std::string subject = s.subject;
       SplitOutput& so = out[si];
       if (!subject.empty()) so.subjects.insert(subject);
       if (split != Split::test) {
-        std::string doc = pretrain_document(w, format, *style);
+        std::string doc = pretrain_document(w, plan.format, *plan.style);
         if (result.first_document.empty() && split == Split::train) result.first_document = doc;
         json line = {
             {"text", doc}, {"split", kSplitNames[si]}, {"series", s.id}, {"subject", subject}};
-        TINYLLM_TRY(doc_files[size_t(si)].write(line.dump() + "\n"));
+        TINYLLM_TRY(files.documents[size_t(si)].write(line.dump() + "\n"));
         ++so.documents;
         so.document_chars.push_back(double(doc.size()));
       }
-      auto answer = task->response(w, format);
+      auto answer = plan.task->response(w, plan.format);
       if (!answer) continue;
       audit.add(split, w.label_text, input);
       const prompt::Example ex = prompt::build_example(instruction, input, *answer);
@@ -343,14 +439,19 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
                    {"split", kSplitNames[si]}, {"series", s.id},          {"subject", subject},
                    {"start", span.start},      {"rows", span.rows}};
       if (nt) line["target"] = w.target;
-      TINYLLM_TRY(task_files[size_t(si)].write(line.dump() + "\n"));
+      TINYLLM_TRY(files.tasks[size_t(si)].write(line.dump() + "\n"));
       ++so.examples;
       ++so.per_class[w.label_text.empty() ? "(position)" : w.label_text];
       so.prompt_chars.push_back(double(ex.prompt.size()));
       so.example_chars.push_back(double(ex.prompt.size() + ex.response.size()));
     }
   }
-  // Extra plain text for pre-training: paragraphs become documents.
+  return {};
+}
+
+// Extra plain text for pre-training: paragraphs become documents.
+Status write_text_files(const PrepareSettings& settings, AtomicFile& train_documents,
+                        SplitOutput& train) {
   for (const auto& path : settings.text_files) {
     TINYLLM_TRY_ASSIGN(text, read_file(path));
     size_t start = 0;
@@ -362,17 +463,18 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
       if (para.find_first_not_of(" \n\t\r") == std::string::npos) continue;
       json line = {
           {"text", para}, {"split", "train"}, {"series", fs::path(path).filename().string()}};
-      TINYLLM_TRY(doc_files[0].write(line.dump() + "\n"));
-      ++out[0].documents;
-      out[0].document_chars.push_back(double(para.size()));
+      TINYLLM_TRY(train_documents.write(line.dump() + "\n"));
+      ++train.documents;
+      train.document_chars.push_back(double(para.size()));
     }
   }
-  if (out[0].examples == 0)
-    return make_error("prepare",
-                      "no training examples came out: check the labels, the window "
-                      "length (" +
-                          std::to_string(settings.window_s) + " s) and the split");
+  return {};
+}
 
+// What prepared.json holds.
+json summarize(const Plan& plan, const Statistics& st, const std::vector<PrepareInput>& inputs,
+               const PrepareSettings& settings, const std::string& instruction,
+               const SplitOutput (&out)[3], const SplitAudit& audit) {
   json splits = json::object();
   for (int s = 0; s < 3; ++s) {
     splits[kSplitNames[s]] = {
@@ -385,37 +487,71 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
         {"document_chars", to_json(length_stats(out[s].document_chars))}};
   }
   json group_splits = json::object();
-  for (size_t g = 0; g < groups.size(); ++g)
-    group_splits[groups[g].key] = kSplitNames[int(group_split[g])];
+  for (size_t g = 0; g < plan.groups.size(); ++g)
+    group_splits[plan.groups[g].key] = kSplitNames[int(plan.group_split[g])];
   std::vector<std::string> split_warnings = audit.warnings();
-  if (!split_note.empty() && group_by != settings.split.group_by)
-    split_warnings.insert(split_warnings.begin(), split_note);
+  if (!plan.split_note.empty() && plan.group_by != settings.split.group_by)
+    split_warnings.insert(split_warnings.begin(), plan.split_note);
   json norm = json::array();
-  for (size_t c = 0; c < nc && format.normalized; ++c)
-    norm.push_back({{"channel", schema.channels[c].name}, {"mean", mean[c]}, {"std", stdev[c]}});
+  for (size_t c = 0; c < plan.nc && plan.format.normalized; ++c)
+    norm.push_back(
+        {{"channel", plan.schema().channels[c].name}, {"mean", st.mean[c]}, {"std", st.stdev[c]}});
   json sources = json::array();
   for (const auto& in : inputs)
     sources.push_back(in.source_id);
-  result.summary = {{"settings", to_json(settings)},
-                    {"task", task_id},
-                    {"kind", to_string(schema.kind)},
-                    {"sources", sources},
-                    {"classes", classes},
-                    {"instruction", instruction},
-                    {"rate_hz", imu ? rate_hz : 0.0},
-                    {"window_rows", imu ? win_rows : 1},
-                    {"units", format.units},
-                    {"decimals", format.decimals},
-                    {"split_by", group_by},
-                    {"split_note", split_note},
-                    {"warnings", split_warnings},
-                    {"group_splits", group_splits},
-                    {"normalization", norm},
-                    {"target_origin", origin},
-                    {"splits", splits}};
-  for (auto& f : task_files)
+  return {{"settings", to_json(settings)},
+          {"task", plan.task_id},
+          {"kind", to_string(plan.schema().kind)},
+          {"sources", sources},
+          {"classes", plan.classes},
+          {"instruction", instruction},
+          {"rate_hz", plan.imu ? plan.rate_hz : 0.0},
+          {"window_rows", plan.imu ? plan.win_rows : 1},
+          {"units", plan.format.units},
+          {"decimals", plan.format.decimals},
+          {"split_by", plan.group_by},
+          {"split_note", plan.split_note},
+          {"warnings", split_warnings},
+          {"group_splits", group_splits},
+          {"normalization", norm},
+          {"target_origin", st.origin},
+          {"splits", splits}};
+}
+
+}  // namespace
+
+Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
+                                      const std::vector<PrepareInput>& inputs,
+                                      const PrepareSettings& settings, const fs::path& out_dir) {
+  if (inputs.empty()) return make_error("prepare", "the project has no imported data yet");
+  {
+    PrepareSettings checked = settings;  // settings made in code get the same range checks
+    TINYLLM_TRY(settings_table(checked).check());
+    TINYLLM_TRY(check_split_fractions(settings.split));
+  }
+  TINYLLM_TRY_ASSIGN(plan, plan_sources(registry, inputs, settings));
+  plan_splits(plan, inputs, settings);
+  TINYLLM_TRY(check_output_estimate(plan, settings));
+  TINYLLM_TRY_ASSIGN(stats, training_statistics(plan, inputs, settings));
+
+  TINYLLM_TRY_ASSIGN(files, create_output_files(out_dir));
+  const std::string instruction =
+      plan.task->instruction(plan.schema(), plan.classes, plan.format, plan.rate_hz);
+  SplitOutput out[3];
+  SplitAudit audit(settings.split);
+  PrepareResult result;
+  TINYLLM_TRY(write_windows(plan, stats, inputs, settings, instruction, files, out, audit, result));
+  TINYLLM_TRY(write_text_files(settings, files.documents[0], out[0]));
+  if (out[0].examples == 0)
+    return make_error("prepare",
+                      "no training examples came out: check the labels, the window "
+                      "length (" +
+                          std::to_string(settings.window_s) + " s) and the split");
+
+  result.summary = summarize(plan, stats, inputs, settings, instruction, out, audit);
+  for (auto& f : files.tasks)
     TINYLLM_TRY(f.commit());
-  for (auto& f : doc_files)
+  for (auto& f : files.documents)
     TINYLLM_TRY(f.commit());
   TINYLLM_TRY(write_file_atomic(out_dir / "prepared.json", result.summary.dump(2) + "\n"));
   return result;

@@ -23,6 +23,7 @@
 #include "data/importer.h"
 #include "data/split.h"
 #include "data/window.h"
+#include "settings/settings.h"
 
 namespace tinyllm::data {
 
@@ -42,7 +43,14 @@ struct PrepareSettings {
   std::vector<std::string> text_files;  // plain text added to the pre-training corpus (train)
 };
 
+// The table of prepare settings bound to `settings` (ranges, choices, help); must not outlive it.
+settings::Table settings_table(PrepareSettings& settings);
+// Reads settings from JSON through the table: unknown keys, wrong types and out-of-range values
+// are errors naming the key; split fractions must add up to 1.
 Result<PrepareSettings> prepare_settings_from_json(const nlohmann::json& json);
+// Applies one "key=value" (as --set gives it), parsed as the key's type.
+Status apply_prepare_override(PrepareSettings& settings, const std::string& assignment);
+Status check_split_fractions(const SplitSettings& split);
 nlohmann::json to_json(const PrepareSettings& settings);
 
 struct PrepareInput {

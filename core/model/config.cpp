@@ -1,28 +1,12 @@
 #include "model/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "model/preset_rows.h"
+
 namespace tinyllm::model {
-namespace {
-
-ModelConfig make(int n_layer, int n_head, int n_embd, int n_ctx, int n_vocab) {
-  ModelConfig c;
-  c.n_layer = n_layer;
-  c.n_head = n_head;
-  c.n_embd = n_embd;
-  c.n_ff = 4 * n_embd;
-  c.n_ctx = n_ctx;
-  c.n_vocab = n_vocab;
-  return c;
-}
-
-// The paper's sizes assume GPT-2's 50257-token vocabulary: with it, d6 is 30M and d12 124M.
-constexpr int kGpt2Vocab = 50257;
-// CPU presets assume a small SentencePiece vocabulary; training uses the tokenizer's real size.
-constexpr int kCpuVocab = 2048;
-
-}  // namespace
 
 Status validate(const ModelConfig& c) {
   auto positive = [](const char* field, int v) -> Status {
@@ -50,22 +34,26 @@ Status validate(const ModelConfig& c) {
 }
 
 const std::vector<Preset>& presets() {
-  static const std::vector<Preset> all = {
-      {"tiny", "~1M parameters, 4x128, context 256: CPU demo (minutes on 2 cores)",
-       make(4, 4, 128, 256, kCpuVocab)},
-      {"small", "~5M parameters, 6x256, context 256: CPU (tens of minutes on 2 cores)",
-       make(6, 4, 256, 256, kCpuVocab)},
-      {"d6", "paper d6, 30M: 6 layers, 384 wide, 6 heads, context 1024 (CUDA)",
-       make(6, 6, 384, 1024, kGpt2Vocab)},
-      {"d8", "paper d8, 51M: 8 layers, 512 wide, 8 heads, context 1024 (CUDA)",
-       make(8, 8, 512, 1024, kGpt2Vocab)},
-      {"d10", "paper d10, 82M: 10 layers, 640 wide, 10 heads, context 1024 (CUDA)",
-       make(10, 10, 640, 1024, kGpt2Vocab)},
-      {"d11", "paper d11, 101M: 11 layers, 704 wide, 11 heads, context 1024 (CUDA)",
-       make(11, 11, 704, 1024, kGpt2Vocab)},
-      {"d12", "paper d12, 124M (GPT-2 small): 12 layers, 768 wide, 12 heads (CUDA)",
-       make(12, 12, 768, 1024, kGpt2Vocab)},
-  };
+  // From resources/presets/*.json (preset_rows.h), smallest first.
+  static const std::vector<Preset> all = [] {
+    std::vector<Preset> out;
+    for (size_t i = 0; i < generated::kPresetRowCount; ++i) {
+      const auto& r = generated::kPresetRows[i];
+      ModelConfig c;
+      c.n_layer = r.n_layer;
+      c.n_head = r.n_head;
+      c.n_embd = r.n_embd;
+      c.n_ff = r.n_ff;
+      c.n_ctx = r.n_ctx;
+      c.n_vocab = r.n_vocab;
+      c.norm_eps = r.norm_eps;
+      out.push_back({r.name, r.description, c});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const Preset& a, const Preset& b) {
+      return parameter_count(a.config) < parameter_count(b.config);
+    });
+    return out;
+  }();
   return all;
 }
 

@@ -20,6 +20,7 @@
 #include "text/vocab_learning.h"
 
 #include "text/prompt_template.h"
+#include "settings/settings.h"
 
 namespace tinyllm::text {
 namespace {
@@ -180,58 +181,42 @@ std::string escape_symbol(const std::string& symbol) {
   return out;
 }
 
+settings::Table settings_table(VocabSettings& s) {
+  using settings::Range;
+  settings::Table t("tokenizer setting");
+  t.text("model_type", s.model_type, {"bpe", "unigram"}, "SentencePiece model type");
+  t.integer("vocab_size", s.vocab_size, Range::between(300, 1 << 20),
+            "requested vocabulary size (at least 256 byte pieces, specials, symbols and the "
+            "alphabet); small corpora may stop short");
+  t.flag("label_symbols", s.label_symbols,
+         "class labels (with a letter, up to 32 bytes) become single tokens");
+  t.text_list("user_symbols", s.user_symbols, "more user-defined symbols, e.g. units");
+  t.integer("max_training_bytes", s.max_training_bytes, Range::between(1 << 10, 1e12),
+            "documents are sampled down to about this many bytes for training");
+  t.number("character_coverage", s.character_coverage, Range::between(0.98, 1),
+           "share of characters with a piece of their own; the rest are spelled in bytes");
+  t.integer("seed", s.seed, Range::between(0, 4294967295.0), "sampling seed");
+  t.integer("threads", s.threads, Range::between(1, 4096).or_value(0, "all cores"),
+            "trainer threads");
+  t.integer("max_tokens_per_shard", s.max_tokens_per_shard, Range::between(1, 1e12),
+            "a new shard file starts after this many tokens");
+  return t;
+}
+
 Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& j) {
-  static const std::set<std::string> kKeys = {
-      "model_type",          "vocab_size",         "label_symbols", "user_symbols",
-      "max_training_bytes",  "character_coverage", "seed",          "threads",
-      "max_tokens_per_shard"};
-  if (!j.is_object()) return make_error("tokenizer settings", "expected a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!kKeys.count(it.key()))
-      return make_error("tokenizer settings: field '" + it.key() + "'", "unknown setting");
   VocabSettings s;
-  try {
-    s.model_type = j.value("model_type", s.model_type);
-    s.vocab_size = j.value("vocab_size", s.vocab_size);
-    s.label_symbols = j.value("label_symbols", s.label_symbols);
-    s.user_symbols = j.value("user_symbols", s.user_symbols);
-    s.max_training_bytes = j.value("max_training_bytes", s.max_training_bytes);
-    s.character_coverage = j.value("character_coverage", s.character_coverage);
-    s.seed = j.value("seed", s.seed);
-    s.threads = j.value("threads", s.threads);
-    s.max_tokens_per_shard = j.value("max_tokens_per_shard", s.max_tokens_per_shard);
-  } catch (const nlohmann::json::exception& e) {
-    return make_error("tokenizer settings", std::string("wrong type: ") + e.what());
-  }
-  if (s.model_type != "bpe" && s.model_type != "unigram")
-    return make_error("tokenizer settings: field 'model_type'",
-                      "'" + s.model_type + "', expected 'bpe' or 'unigram'");
-  if (s.vocab_size < 300 || s.vocab_size > 1 << 20)
-    return make_error("tokenizer settings: field 'vocab_size'",
-                      std::to_string(s.vocab_size) +
-                          " is out of range: at least 300 (256 byte pieces, specials, "
-                          "symbols and the alphabet), at most 1048576");
-  if (!(s.character_coverage >= 0.98 && s.character_coverage <= 1))  // SentencePiece's range
-    return make_error("tokenizer settings: field 'character_coverage'", "must be in [0.98, 1]");
-  if (s.max_tokens_per_shard == 0)
-    return make_error("tokenizer settings: field 'max_tokens_per_shard'", "must be positive");
+  auto table = settings_table(s);
+  TINYLLM_TRY(table.apply_json(j, "tokenizer settings"));
   for (const auto& u : s.user_symbols)
     if (u.empty() || u.find(',') != std::string::npos)
-      return make_error("tokenizer settings: field 'user_symbols'",
+      return make_error("tokenizer settings: user_symbols",
                         "symbol '" + u + "' is empty or has a comma");
   return s;
 }
 
 nlohmann::json to_json(const VocabSettings& s) {
-  return {{"model_type", s.model_type},
-          {"vocab_size", s.vocab_size},
-          {"label_symbols", s.label_symbols},
-          {"user_symbols", s.user_symbols},
-          {"max_training_bytes", s.max_training_bytes},
-          {"character_coverage", s.character_coverage},
-          {"seed", s.seed},
-          {"threads", s.threads},
-          {"max_tokens_per_shard", s.max_tokens_per_shard}};
+  VocabSettings copy = s;  // the table binds mutable fields
+  return settings_table(copy).to_json();
 }
 
 Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettings& settings,

@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "settings/settings.h"
 #include "text/tokenizer.h"
 
 namespace tinyllm::text {
@@ -51,6 +52,9 @@ struct VocabSettings {
   uint64_t max_tokens_per_shard = 64ull << 20;  // a new shard file starts after this many
 };
 
+// The table of tokenizer settings bound to `settings` (ranges, choices, help); must not
+// outlive it. Reading JSON goes through it: unknown keys and out-of-range values name the key.
+settings::Table settings_table(VocabSettings& settings);
 Result<VocabSettings> vocab_settings_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const VocabSettings& settings);
 

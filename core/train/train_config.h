@@ -1,16 +1,22 @@
-// TrainConfig: every setting of a training run, with its default and meaning. The worker reads
-// it from a JSON file and `--key=value` overrides, echoes it at start, and stores it verbatim in
-// each checkpoint. Unknown keys and wrong types are errors that name the key.
+// TrainConfig: every setting of a training run, with its default, allowed range and meaning (one
+// settings::Table, which docs/events.md's settings list is checked against). The worker resolves
+// it once from defaults, a resumed checkpoint, a JSON file and `--key=value` overrides
+// (resolve_train_config), echoes the overrides at start, and stores it verbatim in each
+// checkpoint. Unknown keys, wrong types and out-of-range values are errors that name the key.
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "model/config.h"
+#include "settings/settings.h"
 
 namespace tinyllm::train {
 
@@ -63,6 +69,10 @@ struct TrainConfig {
   double peak_flops = 0;           // FLOP/s for the MFU figure; 0: measured at start
 };
 
+// The table of training settings bound to `config`'s fields (the model keys n_layer.. write
+// model_overrides). It refers to `config`, so it must not outlive it.
+settings::Table settings_table(TrainConfig& config);
+
 // The config as a flat JSON object (model fields under "model").
 nlohmann::json to_json(const TrainConfig& config);
 // Applies a JSON object of settings onto `config`: train keys, "preset", and "model" (an object
@@ -72,7 +82,28 @@ Status apply_json(TrainConfig& config, const nlohmann::json& json, const std::st
 // `was`/`now` receive the old and new value as text, for the echo.
 Status apply_override(TrainConfig& config, const std::string& key, const std::string& value,
                       std::string* was = nullptr, std::string* now = nullptr);
-// Resolves the preset (when the model was not given in full) and checks ranges.
+// Resolves the preset (when the model was not given in full) and checks ranges, including
+// whether the chosen device exists.
 Status finalize(TrainConfig& config);
+
+// What the worker's command line says about the settings.
+struct TrainRequest {
+  std::optional<std::filesystem::path> project;      // --project: default data_dir and out_dir
+  std::optional<std::filesystem::path> config_file;  // --config
+  std::vector<std::pair<std::string, std::string>> overrides;  // --key=value, in order
+};
+
+struct ResolvedTrainConfig {
+  TrainConfig config;                                 // finalized
+  nlohmann::json echo = nlohmann::json::array();      // [{key, was, now}] per override
+  std::optional<std::filesystem::path> resumed_from;  // the checkpoint whose settings were read
+};
+
+// The one place the precedence is applied, lowest first: defaults < the resumed checkpoint's
+// train.json (with resume) < the --config file < overrides in order. The run's place (out_dir,
+// run_id) is decided first from the file and the overrides (out_dir defaults to
+// <project>/checkpoints/<run_id>) and is where the resumed checkpoint is looked for; the
+// checkpoint's own out_dir/run_id are not applied, so a copied or moved run stays where it is.
+Result<ResolvedTrainConfig> resolve_train_config(const TrainRequest& request);
 
 }  // namespace tinyllm::train
