@@ -429,7 +429,7 @@ class TestGui : public QObject {
     QVERIFY(page->vocabulary()->toolTip().contains("vocabulary is"));
     QVERIFY(page->tokenizer_kind()->toolTip().contains("byte-pair"));
     QVERIFY(page->preset()->toolTip().contains("context"));
-    QVERIFY(page->stop_button()->toolTip().contains("checkpoint is"));
+    QVERIFY(page->stop_button()->toolTip().contains("saved copy"));
     QVERIFY(!page->smoothing()->toolTip().isEmpty());
     // Dark palette: the learning-rate and tokens/s lines stand out from the background.
     window.set_dark(true);
@@ -440,7 +440,9 @@ class TestGui : public QObject {
     }
     window.set_dark(false);
     // Samples: byte pieces and control characters are readable, never U+FFFD.
-    std::vector<int32_t> ids = tok->encode("a\nb\x01c");
+    std::vector<int32_t> ids = tok->encode(
+        "a\nb\x01"
+        "c");
     const int32_t lone = tok->piece_to_id("<0xE2>");
     if (lone != tok->unk_id()) ids.push_back(lone);
     const QString shown = ui::readable_sample(*tok, ids);

@@ -9,6 +9,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -177,6 +178,11 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
   import_->setDefault(false);
   cancel->setAutoDefault(false);
   layout->addWidget(buttons);
+  // Enter in the path box looks at the path; no button of the dialog is pressed by it.
+  for (auto* button : findChildren<QPushButton*>()) {
+    button->setAutoDefault(false);
+    button->setDefault(false);
+  }
   count_poll_ = new QTimer(this);
   count_poll_->setInterval(100);
   connect(count_poll_, &QTimer::timeout, this, &ImportDialog::show_count);
@@ -238,6 +244,17 @@ ImportDialog::~ImportDialog() {
   // The path box loses focus while the widgets go: that must not start a detection now.
   path_->disconnect(this);
   if (counting_.valid()) counting_.wait();
+}
+
+void ImportDialog::keyPressEvent(QKeyEvent* event) {
+  // QDialogButtonBox makes Import the default button when shown, so Enter in the path box would
+  // import at once. Enter presses a button only when that button has the focus.
+  const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
+  if (enter && !qobject_cast<QPushButton*>(focusWidget())) {
+    event->accept();
+    return;
+  }
+  QDialog::keyPressEvent(event);
 }
 
 QString ImportDialog::error_text() const {

@@ -50,6 +50,9 @@ class ImportDialog : public QDialog {
  signals:
   void imported(const QString& summary);
 
+ protected:
+  void keyPressEvent(QKeyEvent* event) override;
+
  private:
   void detect();
   void show_detection(const Result<data::Detection>& detection);

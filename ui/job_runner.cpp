@@ -72,7 +72,9 @@ void JobRunner::cancel() {
   if (!running()) return;
   // A paused worker acts on the stop request too (it checkpoints at the step it paused at).
   ::kill(pid_t(process_.processId()), SIGINT);
-  QTimer::singleShot(10000, this, [this] {
+  // The worker finishes its step and writes a checkpoint first: on a busy CPU a step of a
+  // small model alone can take several seconds.
+  QTimer::singleShot(60000, this, [this] {
     if (running()) process_.kill();
   });
 }

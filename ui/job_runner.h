@@ -20,7 +20,7 @@ class JobRunner : public QObject {
   bool running() const;
   // Starts `tinyllm <args>`; output lines arrive through lineReceived, the end through finished.
   void start(const QStringList& args);
-  void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a grace period
+  void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a minute's grace
   // Asks a training worker to pause at its next step boundary, or to go on: a control line on
   // its stdin (docs/events.md), which the tinyllm relay forwards to every worker process. The
   // worker confirms with "paused"/"resumed" events.
