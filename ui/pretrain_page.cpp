@@ -284,7 +284,6 @@ void PretrainPage::switch_project() {
   progress_->setValue(0);
   measured_tokens_per_s_ = 0;
   measured_preset_.clear();
-  tokenizer_.reset();
   // The newest recorded run of this project, if any, so its curves are where the user left them.
   const QString run = resumable_run();
   if (!run.isEmpty())
@@ -293,11 +292,9 @@ void PretrainPage::switch_project() {
 }
 
 void PretrainPage::refresh() {
-  if (session_.folder() != shown_folder_ && !train_job_->running()) switch_project();
   const bool open = session_.is_open();
   const bool prepared = open && session_.project().find_artifact("prepared");
   const auto* tokenizer = open ? session_.project().find_artifact("tokenizer") : nullptr;
-  train_tokenizer_->setEnabled(prepared && !tokenizer_job_->running());
   // The tokenizer itself, not what was asked of it: sizes and samples come from its vocabulary.
   tokenizer_.reset();
   if (tokenizer) {
@@ -305,6 +302,9 @@ void PretrainPage::refresh() {
     if (auto loaded = text::Tokenizer::load(model))
       tokenizer_ = std::make_shared<const text::Tokenizer>(std::move(*loaded));
   }
+  // (Loaded first: a switch replays the project's run, whose samples need its tokenizer.)
+  if (session_.folder() != shown_folder_ && !train_job_->running()) switch_project();
+  train_tokenizer_->setEnabled(prepared && !tokenizer_job_->running());
   if (!prepared) {
     tokenizer_state_->setText(tr("Prepare training text on the Data page first."));
   } else if (tokenizer) {
