@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "process_probe.h"
 #include "text/shard.h"
 #include "train/checkpoint.h"
 #include "train/optimizer.h"
@@ -29,6 +30,25 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kWorker = fs::path(TINYLLM_BINARY_DIR) / "bin" / "tinyllm-train";
+const fs::path kCli = fs::path(TINYLLM_BINARY_DIR) / "bin" / "tinyllm";
+
+// The highest "step" in a run's events file (what the worker itself recorded), 0 if none.
+int recorded_step(const fs::path& events_file) {
+  std::ifstream in(events_file);
+  int step = 0;
+  for (std::string line; std::getline(in, line);) {
+    const json e = json::parse(line, nullptr, false);
+    if (e.is_object() && e.value("event", "") == "step") step = std::max(step, e.value("step", 0));
+  }
+  return step;
+}
+
+long long total_cpu_ticks(const std::vector<pid_t>& pids) {
+  long long sum = 0;
+  for (pid_t p : pids)
+    sum += std::max(0LL, test::cpu_ticks(p));
+  return sum;
+}
 
 // A 2-layer, 64-wide model over a 64-token vocabulary with context 32.
 train::TrainConfig tiny_config(const fs::path& out) {
@@ -554,6 +574,66 @@ class TestTrain : public QObject {
     auto latest = train::latest_checkpoint(out);
     QVERIFY(latest.ok());
     QVERIFY(train::read_checkpoint_info(*latest).ok());
+  }
+
+  void pauseFreezesTheWorkerThroughTheRelay_data() {
+    QTest::addColumn<int>("processes");
+    QTest::newRow("1 process") << 1;
+    QTest::newRow("2 processes (DDP)") << 2;
+  }
+
+  // `tinyllm train` forwards {"control": ...} lines from its stdin to every worker: while paused
+  // the workers' step counter (in the run's events file) and CPU time stand still; after resume
+  // both advance; stop while paused checkpoints and ends the run cleanly.
+  void pauseFreezesTheWorkerThroughTheRelay() {
+    QFETCH(int, processes);
+    QTemporaryDir dir;
+    const fs::path out = fs::path(dir.path().toStdString()) / "run";
+    QStringList args = {"train", "--json", "--nproc", QString::number(processes)};
+    args << tiny_worker_args(out) << "--steps=100000"
+         << "--eval_every=0"
+         << "--checkpoint_every=0";
+    QProcess relay;
+    QByteArray output;
+    connect(&relay, &QProcess::readyReadStandardOutput, this,
+            [&] { output += relay.readAllStandardOutput(); });
+    relay.start(QString::fromStdString(kCli.string()), args);
+    QVERIFY(relay.waitForStarted());
+    const fs::path events = out / "events.jsonl";
+    QTRY_VERIFY_WITH_TIMEOUT(recorded_step(events) >= 3, 60000);
+    std::vector<pid_t> workers;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        int((workers = test::child_processes(pid_t(relay.processId()), "tinyllm-train")).size()) ==
+            processes,
+        5000);
+
+    relay.write("{\"control\":\"pause\"}\n");
+    QTRY_VERIFY_WITH_TIMEOUT(output.contains("\"event\":\"paused\""), 30000);
+    QTest::qWait(300);
+    const int paused_step = recorded_step(events);
+    const long long paused_cpu = total_cpu_ticks(workers);
+    QTest::qWait(2000);
+    const long long idle_ticks = total_cpu_ticks(workers) - paused_cpu;
+    qInfo("paused at step %d; %lld CPU ticks in 2 s while paused", paused_step, idle_ticks);
+    QCOMPARE(recorded_step(events), paused_step);
+    QVERIFY2(idle_ticks <= 5 * processes, qPrintable(QString::number(idle_ticks)));  // < 2.5% CPU
+    for (pid_t w : workers)
+      QVERIFY(test::process_alive(w));
+
+    relay.write("{\"control\":\"resume\"}\n");
+    QTRY_VERIFY_WITH_TIMEOUT(recorded_step(events) > paused_step + 2, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(total_cpu_ticks(workers) > paused_cpu, 30000);
+    QVERIFY(output.contains("\"event\":\"resumed\""));
+
+    // Stop while paused: a checkpoint at the step it paused at, then a clean end.
+    relay.write("{\"control\":\"pause\"}\n");
+    QTRY_VERIFY_WITH_TIMEOUT(output.count("\"event\":\"paused\"") == 2, 30000);
+    relay.write("{\"control\":\"stop\"}\n");
+    QVERIFY(relay.waitForFinished(60000));
+    output += relay.readAllStandardOutput();
+    QCOMPARE(relay.exitCode(), 0);
+    QVERIFY(output.contains("\"reason\":\"interrupted\""));
+    QVERIFY(train::latest_checkpoint(out).ok());
   }
 
   void dataParallelMatchesOneProcess() {

@@ -5,7 +5,35 @@
 #include <QSettings>
 #include <QSplitter>
 
+#include <cmath>
+
 namespace tinyllm::ui {
+
+namespace {
+
+double relative_luminance(const QColor& c) {
+  auto channel = [](double v) {
+    return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+  };
+  return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+}
+
+}  // namespace
+
+double contrast_ratio(const QColor& a, const QColor& b) {
+  const double la = relative_luminance(a), lb = relative_luminance(b);
+  return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+QColor readable_on(const QColor& color, const QColor& background, double ratio) {
+  const bool dark_background = relative_luminance(background) < 0.5;
+  QColor c = color;
+  for (int i = 0; i < 20 && contrast_ratio(c, background) < ratio; ++i)
+    c = dark_background ? c.lighter(115) : c.darker(115);
+  if (contrast_ratio(c, background) < ratio) c = dark_background ? Qt::white : Qt::black;
+  c.setAlpha(color.alpha());
+  return c;
+}
 
 QColor class_color(int index) {
   static const QColor kColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
@@ -28,6 +56,17 @@ void style_plot(QCustomPlot* plot) {
   QColor grid = fg;
   grid.setAlpha(50);
   plot->setBackground(bg);
+  // Lines keep their hue but not a colour the background swallows (navy on near-black). The
+  // colour the page chose is kept, so switching back restores it.
+  for (int i = 0; i < plot->graphCount(); ++i) {
+    QCPGraph* graph = plot->graph(i);
+    if (!graph->property("base_color").isValid())
+      graph->setProperty("base_color", graph->pen().color());
+    QPen pen = graph->pen();
+    const QColor base = graph->property("base_color").value<QColor>();
+    pen.setColor(base.alpha() < 255 ? base : readable_on(base, bg));
+    graph->setPen(pen);
+  }
   for (auto* rect : plot->axisRects()) {
     for (auto* axis : rect->axes()) {
       axis->setBasePen(QPen(fg));

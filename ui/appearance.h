@@ -13,7 +13,13 @@ namespace tinyllm::ui {
 // Colours for classes, stable by class index, readable on light and dark backgrounds.
 QColor class_color(int index);
 
-// Paints a plot's background, axes, grid and legends from the application palette (light/dark).
+// WCAG contrast ratio of two colours: 1 (same) to 21 (black on white).
+double contrast_ratio(const QColor& a, const QColor& b);
+// `color` lightened or darkened just enough to reach `ratio` against `background`.
+QColor readable_on(const QColor& color, const QColor& background, double ratio = 3.0);
+
+// Paints a plot's background, axes, grid and legends from the application palette (light/dark),
+// and makes each graph's line readable on that background (keeping its hue).
 void style_plot(QCustomPlot* plot);
 
 // Restores a splitter's sizes from the settings and saves them whenever the user moves it.

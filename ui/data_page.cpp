@@ -84,9 +84,14 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   auto* left = new QWidget;
   auto* lv = new QVBoxLayout(left);
   lv->addWidget(new QLabel(tr("<b>1. Bring in recordings</b>")));
-  lv->addWidget(
+  auto* bring_hint =
       hint(tr("IMU (accelerometer, gyroscope) or WiFi/BLE RSSI recordings as CSV or text. "
-              "The format is detected; you can correct it before anything is written.")));
+              "The format is detected; you can correct it before anything is written."));
+  bring_hint->setToolTip(
+      tr("RSSI (received signal strength) is how strongly a receiver hears each WiFi access point "
+         "or Bluetooth beacon, in dBm: decibels relative to a milliwatt, always negative; -30 is "
+         "very strong, -100 barely heard."));
+  lv->addWidget(bring_hint);
   sources_ = new QListWidget;
   sources_->setAccessibleName(tr("Imported sources"));
   lv->addWidget(sources_, 1);
@@ -106,19 +111,23 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   resample_->setSuffix(tr(" Hz"));
   resample_->setSpecialValueText(tr("keep the recorded rate"));
   resample_->setToolTip(
-      tr("A lower rate gives shorter prompts: faster on the device, less detail."));
+      tr("Resampling re-measures each recording at an even rate (readings per second). A lower "
+         "rate gives shorter prompts: faster on the device, less detail."));
   form->addRow(tr("&Resample to:"), resample_);
   window_ = new QDoubleSpinBox;
   window_->setRange(0.1, 60);
   window_->setSingleStep(0.25);
   window_->setSuffix(tr(" s"));
-  window_->setToolTip(tr(
-      "How much time one example covers. Recommended: about the length of one gesture (2-3 s)."));
+  window_->setToolTip(
+      tr("The window is the stretch of time one example covers: recordings are cut into windows. "
+         "Recommended: about the length of one gesture (2-3 s)."));
   form->addRow(tr("&Window:"), window_);
   seed_ = new QSpinBox;
   seed_->setRange(0, 1 << 30);
   seed_->setToolTip(
-      tr("The split into training, validation and test data is a fixed function of this number."));
+      tr("The split seed: the data is divided into training, validation (checked during "
+         "training) and test (checked at the end) parts by a shuffle that this number fixes. "
+         "The same seed gives the same split."));
   form->addRow(tr("Split &seed:"), seed_);
   prepare_ = new QPushButton(tr("&Prepare training text"));
   form->addRow(prepare_);
@@ -303,7 +312,11 @@ void DataPage::refresh() {
   }
   fill_cleaning();
   fill_splits();
-  if (!have) prepare_state_->setText(tr("Import recordings first."));
+  if (!have)
+    prepare_state_->setText(tr("Import recordings first."));
+  else if (!info.contains("prepared") || !info["prepared"].is_object())
+    prepare_state_->setText(
+        tr("Not prepared yet: choose the task and window, then Prepare training text."));
 }
 
 void DataPage::show_recording(int index) {
@@ -345,7 +358,11 @@ void DataPage::show_recording(int index) {
       labels.push_back(s->labels[r]);
     }
   }
-  trace_->show_rssi(values, labels, store->schema(), store->classes());
+  const json& sources = session_.data_info().value("sources", json::array());
+  const json stats = size_t(ref[0].toInt()) < sources.size()
+                         ? sources[size_t(ref[0].toInt())].value("stats", json::object())
+                         : json::object();
+  trace_->show_rssi(values, labels, store->schema(), store->classes(), heard_channels(stats));
 }
 
 void DataPage::fill_overview(const json& source) {
@@ -355,17 +372,17 @@ void DataPage::fill_overview(const json& source) {
   const bool rssi = source["schema"].value("kind", "") == "rssi";
   // Samples per class: true for per-row labels (demo) and per-recording labels (magic wand) alike.
   const json counts = stats.value("class_rows", json::object());
-  auto* bars = new QCPBars(histogram_->xAxis, histogram_->yAxis);
-  QVector<double> x, y;
+  // One bar per class in the class's colour: the same colours as the label spans on the plots.
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
   for (size_t i = 0; i < classes.size(); ++i) {
     const std::string name = classes[i].get<std::string>();
-    x << double(i);
-    y << double(counts.value(name, 0));
+    auto* bar = new QCPBars(histogram_->xAxis, histogram_->yAxis);
+    bar->setWidth(0.75);
+    bar->addData(double(i), double(counts.value(name, 0)));
+    bar->setBrush(class_color(int(i)));
+    bar->setPen(QPen(class_color(int(i)).darker(130)));
     ticker->addTick(double(i), QString::fromStdString(name));
   }
-  bars->setData(x, y);
-  bars->setBrush(class_color(0));
   histogram_->xAxis->setTicker(ticker);
   histogram_->xAxis->setTickLabelRotation(classes.size() > 6 ? 60 : 0);
   histogram_->yAxis->setLabel(rssi ? tr("fingerprints per class") : tr("samples per class"));
@@ -376,6 +393,14 @@ void DataPage::fill_overview(const json& source) {
 
   channels_->setRowCount(0);
   const json channels = stats.value("channels", json::array());
+  if (rssi) {
+    // The same count as the heat map's (one function).
+    const size_t heard = heard_channels(stats).size();
+    histogram_->xAxis->setLabel(
+        tr("%1 of %2 access points heard at least once").arg(heard).arg(channels.size()));
+  } else {
+    histogram_->xAxis->setLabel(QString());
+  }
   for (const auto& c : channels) {
     if (!c.contains("min")) {
       if (!rssi)

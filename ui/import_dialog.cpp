@@ -3,22 +3,65 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTableWidget>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
+
+#include <chrono>
+#include <filesystem>
 
 #include "data/import.h"
 #include "job_runner.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
+
+namespace {
+
+// What is wrong, in words a non-programmer can act on; the technical message stays one click away.
+QString plain_words(const QString& path, const QString& technical) {
+  QFile file(path);
+  if (QFileInfo(path).isFile() && file.open(QIODevice::ReadOnly)) {
+    const QByteArray head = file.read(4096);
+    if (head.contains('\0'))
+      return QObject::tr(
+          "This file is not text: it looks like a program, an image or an archive, "
+          "not a table of sensor readings.");
+    const QString text = QString::fromUtf8(head);
+    for (const char* code : {"#!", "#include", "import ", "def ", "function ", "<?php", "<html",
+                             "<!DOCTYPE", "public class"})
+      if (text.contains(QLatin1String(code)))
+        return QObject::tr(
+            "This file is not a table of numbers; it looks like a program or a "
+            "web page.");
+  }
+  if (technical.contains(QLatin1String("no data rows")))
+    return QObject::tr("This file has column names but no rows of readings under them.");
+  if (technical.contains(QLatin1String("no such file")) ||
+      technical.contains(QLatin1String("does not exist")))
+    return QObject::tr("There is no file or folder at this path.");
+  if (technical.contains(QLatin1String("no files")) || technical.contains(QLatin1String("empty")))
+    return QObject::tr("There are no recordings here (the file or folder is empty).");
+  if (technical.contains(QLatin1String("column")))
+    return QObject::tr(
+        "The columns of this file could not be matched to sensor readings. Pick "
+        "the label and person columns below, or edit the mapping (Advanced).");
+  return QObject::tr("This file cannot be read as a table of sensor readings.");
+}
+
+}  // namespace
 
 ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& project_folder,
                            QWidget* parent)
@@ -77,7 +120,27 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
   error_->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold"));
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   error_->hide();
-  layout->addWidget(error_);
+  auto* error_row = new QHBoxLayout;
+  error_row->addWidget(error_, 1);
+  details_button_ = new QToolButton;
+  details_button_->setText(tr("&Details"));
+  details_button_->setCheckable(true);
+  details_button_->setToolTip(tr("Shows the technical message (for a bug report or an expert)."));
+  details_button_->hide();
+  error_row->addWidget(details_button_, 0, Qt::AlignTop);
+  layout->addLayout(error_row);
+  details_ = new QLabel;
+  details_->setWordWrap(true);
+  details_->setTextFormat(Qt::PlainText);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  details_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+  details_->hide();
+  layout->addWidget(details_);
+  count_ = new QLabel;
+  count_->setWordWrap(true);
+  count_->setStyleSheet(QStringLiteral("font-weight: bold"));
+  count_->setAccessibleName(tr("What the import will make"));
+  layout->addWidget(count_);
 
   preview_ = new QTableWidget;
   preview_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -85,19 +148,44 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
   preview_->setAccessibleName(tr("Preview of the first rows"));
   layout->addWidget(preview_, 1);
 
-  auto* advanced = new QLabel(tr("Mapping (advanced; what each column means, as JSON):"));
-  layout->addWidget(advanced);
+  advanced_ = new QToolButton;
+  advanced_->setText(tr("&Advanced: edit the mapping"));
+  advanced_->setCheckable(true);
+  advanced_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  advanced_->setArrowType(Qt::RightArrow);
+  advanced_->setToolTip(
+      tr("The mapping says what each column of your files means (time, sensor axes, units, "
+         "label, person), as JSON. The choices above edit it for you."));
+  layout->addWidget(advanced_);
   mapping_text_ = new QPlainTextEdit;
   mapping_text_->setMaximumHeight(110);
   mapping_text_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-  advanced->setBuddy(mapping_text_);
+  mapping_text_->setAccessibleName(tr("Mapping as JSON"));
+  mapping_text_->hide();
   layout->addWidget(mapping_text_);
+  connect(advanced_, &QToolButton::toggled, this, [this](bool on) {
+    advanced_->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+    mapping_text_->setVisible(on);
+  });
+  connect(details_button_, &QToolButton::toggled, details_, &QWidget::setVisible);
 
   auto* buttons = new QDialogButtonBox;
   import_ = buttons->addButton(tr("&Import"), QDialogButtonBox::AcceptRole);
   import_->setEnabled(false);
-  buttons->addButton(QDialogButtonBox::Cancel);
+  auto* cancel = buttons->addButton(QDialogButtonBox::Cancel);
+  // Enter in the path box looks at the path; importing is always a deliberate click.
+  import_->setAutoDefault(false);
+  import_->setDefault(false);
+  cancel->setAutoDefault(false);
   layout->addWidget(buttons);
+  // Enter in the path box looks at the path; no button of the dialog is pressed by it.
+  for (auto* button : findChildren<QPushButton*>()) {
+    button->setAutoDefault(false);
+    button->setDefault(false);
+  }
+  count_poll_ = new QTimer(this);
+  count_poll_->setInterval(100);
+  connect(count_poll_, &QTimer::timeout, this, &ImportDialog::show_count);
 
   connect(file_button, &QPushButton::clicked, this, [this] {
     QString f = QFileDialog::getOpenFileName(this, tr("Choose a recording"), path_->text());
@@ -123,7 +211,10 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
     }
     mapping_ = j;
     error_->hide();
+    details_button_->hide();
+    details_->hide();
     import_->setEnabled(true);
+    start_counting();
   });
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(import_, &QPushButton::clicked, this, &ImportDialog::run_import);
@@ -133,9 +224,10 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
             setCursor(Qt::ArrowCursor);
             if (code != 0) {
               QString message = err.split('\n').filter(QStringLiteral("tinyllm:")).join('\n');
-              show_error(
-                  tr("The import did not go through; the project is unchanged.\n%1")
-                      .arg(message.isEmpty() ? err : message.remove(QStringLiteral("tinyllm: "))));
+              message = message.isEmpty() ? err : message.remove(QStringLiteral("tinyllm: "));
+              show_error(tr("The import did not go through; the project is unchanged. %1")
+                             .arg(plain_words(path_->text().trimmed(), message)),
+                         message);
               return;
             }
             json j = json::parse(out.toStdString(), nullptr, false);
@@ -148,8 +240,89 @@ ImportDialog::ImportDialog(const data::PluginRegistry& registry, const QString& 
           });
 }
 
+ImportDialog::~ImportDialog() {
+  // The path box loses focus while the widgets go: that must not start a detection now.
+  path_->disconnect(this);
+  if (counting_.valid()) counting_.wait();
+}
+
+void ImportDialog::keyPressEvent(QKeyEvent* event) {
+  // QDialogButtonBox makes Import the default button when shown, so Enter in the path box would
+  // import at once. Enter presses a button only when that button has the focus.
+  const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
+  if (enter && !qobject_cast<QPushButton*>(focusWidget())) {
+    event->accept();
+    return;
+  }
+  QDialog::keyPressEvent(event);
+}
+
 QString ImportDialog::error_text() const {
   return error_->isVisible() ? error_->text() : QString();
+}
+
+QString ImportDialog::error_details() const {
+  return error_->isVisible() ? details_->text() : QString();
+}
+
+QString ImportDialog::import_summary() const {
+  return count_->text();
+}
+
+void ImportDialog::start_counting() {
+  if (mapping_.is_null() || path_->text().trimmed().isEmpty()) return;
+  if (counting_.valid()) {
+    recount_ = true;  // one count at a time; the newest mapping is counted next
+    return;
+  }
+  count_->setText(tr("Counting what the import will make..."));
+  data::ImportRequest request;
+  request.inputs = {path_->text().trimmed().toStdString()};
+  const QString importer = importer_->currentData().toString();
+  request.importer = (importer.isEmpty() ? detected_importer_ : importer).toStdString();
+  request.overrides = mapping_;
+  const data::PluginRegistry* registry = &registry_;
+  // A dry run: the whole import into a scratch store that is deleted again.
+  counting_ = std::async(std::launch::async, [registry, request]() -> Count {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path scratch =
+        fs::temp_directory_path(ec) /
+        ("tinyllm-count-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    auto result = data::import_to_store(*registry, request, scratch / "store");
+    fs::remove_all(scratch, ec);
+    if (!result) return {QString::fromStdString(result.error().to_string()), false};
+    const bool rssi = result->schema.kind == data::SensorKind::rssi;
+    const auto& st = result->stats;
+    const QString people = st.subject_rows.empty() || (st.subject_rows.size() == 1 &&
+                                                       st.subject_rows.begin()->first.empty())
+                               ? QObject::tr("person unknown (no person column)")
+                               : QObject::tr("%n people", nullptr, int(st.subject_rows.size()));
+    const QString made = rssi ? QObject::tr("%n fingerprints", nullptr, int(st.rows))
+                              : QObject::tr("%n recordings", nullptr, int(st.series));
+    return {QObject::tr("%1 → %2, %3, %4")
+                .arg(QObject::tr("%n files", nullptr, int(result->files.size())), made,
+                     QObject::tr("%n labels", nullptr, int(result->classes.size())), people),
+            true};
+  });
+  count_poll_->start();
+}
+
+void ImportDialog::show_count() {
+  if (!counting_.valid() ||
+      counting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return;
+  count_poll_->stop();
+  const Count count = counting_.get();
+  count_->setText(
+      count.ok
+          ? tr("The import will make: %1").arg(count.text)
+          : tr("The import would fail: %1").arg(plain_words(path_->text().trimmed(), count.text)));
+  if (recount_) {
+    recount_ = false;
+    start_counting();
+  }
 }
 
 json ImportDialog::mapping() const {
@@ -162,8 +335,12 @@ void ImportDialog::set_path(const QString& path) {
 }
 
 void ImportDialog::show_error(const QString& message, const QString& details) {
-  error_->setText(details.isEmpty() ? message : message + "\n" + details);
+  error_->setText(message);
   error_->show();
+  details_->setText(details);
+  details_button_->setChecked(false);
+  details_button_->setVisible(!details.isEmpty());
+  details_->hide();
 }
 
 void ImportDialog::detect() {
@@ -187,12 +364,16 @@ void ImportDialog::show_detection(const Result<data::Detection>& d) {
   subject_column_->clear();
   if (!d) {
     summary_->clear();
-    show_error(tr("This file cannot be imported:"), QString::fromStdString(d.error().to_string()));
+    count_->clear();
+    const QString technical = QString::fromStdString(d.error().to_string());
+    show_error(plain_words(path_->text().trimmed(), technical), technical);
     import_->setEnabled(false);
     updating_ = false;
     return;
   }
   error_->hide();
+  details_button_->hide();
+  details_->hide();
   QStringList lines;
   lines << tr("Format: %1").arg(QString::fromStdString(d->importer));
   for (const auto& n : d->notes)
@@ -231,6 +412,7 @@ void ImportDialog::show_detection(const Result<data::Detection>& d) {
   mapping_text_->setPlainText(QString::fromStdString(mapping_.dump(2)));
   import_->setEnabled(true);
   updating_ = false;
+  start_counting();
 }
 
 void ImportDialog::apply_quick_edits() {
@@ -258,6 +440,7 @@ void ImportDialog::apply_quick_edits() {
   updating_ = true;
   mapping_text_->setPlainText(QString::fromStdString(mapping_.dump(2)));
   updating_ = false;
+  start_counting();
 }
 
 void ImportDialog::run_import() {

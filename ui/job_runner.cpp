@@ -59,15 +59,22 @@ void JobRunner::start(const QStringList& args) {
 
 void JobRunner::set_paused(bool paused) {
   if (!running() || paused == paused_) return;
-  ::kill(pid_t(process_.processId()), paused ? SIGSTOP : SIGCONT);
+  process_.write(paused ? QByteArrayLiteral("{\"control\":\"pause\"}\n")
+                        : QByteArrayLiteral("{\"control\":\"resume\"}\n"));
   paused_ = paused;
+}
+
+qint64 JobRunner::process_id() const {
+  return running() ? process_.processId() : 0;
 }
 
 void JobRunner::cancel() {
   if (!running()) return;
-  set_paused(false);  // a stopped process cannot act on SIGINT
+  // A paused worker acts on the stop request too (it checkpoints at the step it paused at).
   ::kill(pid_t(process_.processId()), SIGINT);
-  QTimer::singleShot(10000, this, [this] {
+  // The worker finishes its step and writes a checkpoint first: on a busy CPU a step of a
+  // small model alone can take several seconds.
+  QTimer::singleShot(60000, this, [this] {
     if (running()) process_.kill();
   });
 }

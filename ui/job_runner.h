@@ -20,10 +20,13 @@ class JobRunner : public QObject {
   bool running() const;
   // Starts `tinyllm <args>`; output lines arrive through lineReceived, the end through finished.
   void start(const QStringList& args);
-  void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a grace period
-  // Freezes or continues the process (SIGSTOP/SIGCONT): a pause that costs nothing to resume.
+  void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a minute's grace
+  // Asks a training worker to pause at its next step boundary, or to go on: a control line on
+  // its stdin (docs/events.md), which the tinyllm relay forwards to every worker process. The
+  // worker confirms with "paused"/"resumed" events.
   void set_paused(bool paused);
   bool paused() const { return paused_; }
+  qint64 process_id() const;  // the tinyllm process (the relay), 0 when none
 
  signals:
   void lineReceived(const QString& line);

@@ -2,13 +2,17 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
@@ -111,35 +115,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   connect(rail_, &QListWidget::currentRowChanged, this, [this](int row) {
     if (row < 0) return;
     pages_->setCurrentIndex(row);
-    rail_hint_->setText(session_->requirement(Step(row)));
+    refresh_hint();
   });
   connect(session_, &ProjectSession::changed, this, &MainWindow::refresh_rail);
   connect(session_, &ProjectSession::loadFailed, this,
           [this](const QString& m) { statusBar()->showMessage(m, 15000); });
-  connect(data_page_, &DataPage::status, this, [this](const QString& m) {
-    statusBar()->showMessage(m, 10000);
-    connect(pretrain_page_, &PretrainPage::status, this,
-            [this](const QString& m) { statusBar()->showMessage(m, 10000); });
-  });
+  connect(data_page_, &DataPage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(pretrain_page_, &PretrainPage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(start_, &StartPage::openRequested, this, [this](QString folder) {
     if (folder.isEmpty())
       folder =
           QFileDialog::getExistingDirectory(this, tr("Open a project folder"), QDir::homePath());
     if (!folder.isEmpty()) open_project(folder);
   });
-  connect(start_, &StartPage::newProjectRequested, this, [this] {
-    const QString folder =
-        QFileDialog::getSaveFileName(this, tr("Name the new project folder"),
-                                     QDir::homePath() + QStringLiteral("/TinyLLM/my-project"));
-    if (folder.isEmpty()) return;
-    auto created = project::create_project(folder.toStdString(),
-                                           QFileInfo(folder).fileName().toStdString(), "");
-    if (!created) {
-      start_->show_error(QString::fromStdString(created.error().to_string()));
-      return;
-    }
-    if (open_project(folder)) data_page_->open_import_dialog();
-  });
+  connect(start_, &StartPage::newProjectRequested, this, &MainWindow::new_project);
   connect(start_, &StartPage::newDemoRequested, this, [this](const QString& kind) {
     const QString folder = QDir::homePath() + QStringLiteral("/TinyLLM/demo-") + kind;
     if (QFileInfo::exists(folder + QStringLiteral("/project.json"))) {
@@ -152,6 +143,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
     connect(job, &JobRunner::finished, this,
             [this, job, folder](int code, const QString&, const QString& err) {
               start_->setEnabled(true);
+              statusBar()->clearMessage();
               job->deleteLater();
               if (code != 0) {
                 start_->show_error(err);
@@ -170,7 +162,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   show_start();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The pages and their dialogs use the session: they go first.
+  delete takeCentralWidget();
+}
 
 QWidget* MainWindow::step_page(int step) const {
   return pages_->widget(step);
@@ -180,10 +175,7 @@ void MainWindow::build_menus() {
   auto* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open project..."), QKeySequence::Open, this,
                   [this] { emit start_->openRequested(QString()); });
-  file->addAction(tr("&Close project"), QKeySequence::Close, this, [this] {
-    session_->close();
-    show_start();
-  });
+  file->addAction(tr("&Close project"), QKeySequence::Close, this, &MainWindow::close_project);
   file->addSeparator();
   file->addAction(tr("&Import recordings..."), QKeySequence(tr("Ctrl+I")), this, [this] {
     if (session_->is_open()) data_page_->open_import_dialog();
@@ -202,8 +194,9 @@ void MainWindow::build_menus() {
   help->addAction(tr("&About"), this, [this] {
     QMessageBox::about(
         this, tr("About TinyLLM Workbench"),
-        tr("<b>TinyLLM Workbench</b><p>Small language models for sensors, from recordings "
-           "to a Raspberry Pi, following the TinyLLM paper (arXiv 2412.15304).</p>"));
+        tr("<b>TinyLLM Workbench</b> %1<p>Small language models for sensors, from recordings "
+           "to a Raspberry Pi, following the TinyLLM paper (arXiv 2412.15304).</p>")
+            .arg(version()));
   });
 }
 
@@ -220,7 +213,86 @@ void MainWindow::show_start() {
   setWindowTitle(tr("TinyLLM Workbench"));
 }
 
+QString MainWindow::version() {
+  return QStringLiteral(TINYLLM_VERSION);
+}
+
+void MainWindow::new_project() {
+  // A name and a parent folder (a folder dialog: the project is a folder, not a file).
+  QDialog dialog(this);
+  dialog.setWindowTitle(tr("New project"));
+  auto* form = new QFormLayout(&dialog);
+  auto* name = new QLineEdit(QStringLiteral("my-project"));
+  auto* parent_folder = new QLineEdit(QDir::homePath() + QStringLiteral("/TinyLLM"));
+  auto* browse = new QPushButton(tr("&Choose..."));
+  auto* where = new QHBoxLayout;
+  where->addWidget(parent_folder, 1);
+  where->addWidget(browse);
+  form->addRow(tr("&Name:"), name);
+  form->addRow(tr("&In folder:"), where);
+  auto* result = new QLabel;
+  form->addRow(result);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+  form->addRow(buttons);
+  auto target = [&] { return QDir(parent_folder->text()).filePath(name->text().trimmed()); };
+  auto update = [&] {
+    result->setText(tr("The project will be the folder %1").arg(target()));
+    buttons->button(QDialogButtonBox::Ok)->setEnabled(!name->text().trimmed().isEmpty());
+  };
+  update();
+  connect(name, &QLineEdit::textChanged, &dialog, update);
+  connect(parent_folder, &QLineEdit::textChanged, &dialog, update);
+  connect(browse, &QPushButton::clicked, &dialog, [&] {
+    const QString f = QFileDialog::getExistingDirectory(&dialog, tr("Where the project goes"),
+                                                        parent_folder->text());
+    if (!f.isEmpty()) parent_folder->setText(f);
+  });
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted) return;
+  const QString folder = target();
+  auto created =
+      project::create_project(folder.toStdString(), name->text().trimmed().toStdString(), "");
+  if (!created) {
+    start_->show_error(QString::fromStdString(created.error().to_string()));
+    return;
+  }
+  if (open_project(folder)) data_page_->open_import_dialog();
+}
+
+void MainWindow::leave_project(const QString& question, std::function<void()> then) {
+  if (!session_->is_open() || !pretrain_page_->busy()) {
+    then();
+    return;
+  }
+  const auto answer = QMessageBox::question(
+      this, tr("A job of this project is running"),
+      tr("%1 A checkpoint is written first, and Resume continues from it later.").arg(question));
+  if (answer != QMessageBox::Yes) return;
+  statusBar()->showMessage(tr("Stopping the running job: writing a checkpoint..."));
+  connect(
+      pretrain_page_, &PretrainPage::allJobsFinished, this,
+      [this, then] {
+        statusBar()->clearMessage();
+        then();
+      },
+      Qt::SingleShotConnection);
+  pretrain_page_->stop_all();
+}
+
+void MainWindow::close_project() {
+  leave_project(tr("Stop it and close the project?"), [this] {
+    session_->close();
+    show_start();
+  });
+}
+
 bool MainWindow::open_project(const QString& folder) {
+  if (session_->is_open() && pretrain_page_->busy()) {
+    if (QFileInfo(folder) == QFileInfo(session_->folder())) return true;  // already open
+    leave_project(tr("Stop it and open %1?").arg(folder), [this, folder] { open_project(folder); });
+    return false;
+  }
   if (auto error = session_->open(folder)) {
     start_->show_error(*error);
     show_start();
@@ -241,6 +313,47 @@ bool MainWindow::open_project(const QString& folder) {
   return true;
 }
 
+// What to do next on the chosen step, from the project's state: it changes as the work does.
+void MainWindow::refresh_hint() {
+  const int row = rail_->currentRow();
+  if (row < 0 || !session_->is_open()) {
+    rail_hint_->clear();
+    return;
+  }
+  const Step step = Step(row);
+  const StepState st = session_->state(step);
+  const auto& project = session_->project();
+  QString hint;
+  if (step == Step::data) {
+    if (st == StepState::running)
+      hint = tr("Preparing training text...");
+    else if (project.sources.empty())
+      hint = tr("Next: import recordings (Import recordings...).");
+    else if (!project.find_artifact("prepared"))
+      hint = tr("Next: choose the task and window, then Prepare training text.");
+    else if (st == StepState::stale)
+      hint = tr("The recordings changed: prepare the training text again.");
+    else
+      hint = tr("Done. Next: the Pre-train step.");
+  } else if (step == Step::pretrain) {
+    if (st == StepState::blocked)
+      hint = session_->requirement(step);
+    else if (st == StepState::running)
+      hint = tr("Running. Pause or Stop keep what was trained so far.");
+    else if (!project.find_artifact("tokenizer"))
+      hint = tr("Next: train the tokenizer.");
+    else if (st == StepState::stale)
+      hint = tr("The training text changed: train the tokenizer again.");
+    else if (pretrain_page_->resumable_run().isEmpty())
+      hint = tr("Next: pick a model size and press Start.");
+    else
+      hint = tr("A run is saved: Resume continues it, Start begins a new one.");
+  } else {
+    hint = session_->requirement(step);
+  }
+  rail_hint_->setText(hint);
+}
+
 void MainWindow::refresh_rail() {
   for (int i = 0; i < kStepCount; ++i) {
     const StepState st = session_->state(Step(i));
@@ -253,19 +366,20 @@ void MainWindow::refresh_rail() {
                             ? qApp->palette().color(QPalette::Disabled, QPalette::Text)
                             : qApp->palette().color(QPalette::Text));
   }
+  refresh_hint();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (pretrain_page_->training()) {
+  if (pretrain_page_->busy()) {
     // Closing asks first, then lets the worker write a checkpoint before the window goes.
     const auto answer = QMessageBox::question(
         this, tr("Training is running"),
         tr("Stop training? A checkpoint is written first, and Resume continues from it later."));
     event->ignore();
     if (answer != QMessageBox::Yes) return;
-    connect(pretrain_page_, &PretrainPage::trainingFinished, this, &QWidget::close,
+    connect(pretrain_page_, &PretrainPage::allJobsFinished, this, &QWidget::close,
             Qt::QueuedConnection);
-    pretrain_page_->stop_training();
+    pretrain_page_->stop_all();
     return;
   }
   QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());

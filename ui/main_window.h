@@ -5,6 +5,8 @@
 
 #include <QMainWindow>
 
+#include <functional>
+
 class QLabel;
 class QListWidget;
 class QStackedWidget;
@@ -22,13 +24,20 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  bool open_project(
-      const QString& folder);  // shows the error and stays on the start screen on failure
+  // Shows the error and stays on the start screen on failure. While a job of the open project
+  // runs, asks first; on yes the job is stopped (training checkpoints first) and the project
+  // opens once it has (returns false until then).
+  bool open_project(const QString& folder);
+  // Closes the project (asking first while one of its jobs runs, as open_project does).
+  void close_project();
   ProjectSession& session() const { return *session_; }
   DataPage* data_page() const { return data_page_; }
   PretrainPage* pretrain_page() const { return pretrain_page_; }
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
+  QLabel* step_hint() const { return rail_hint_; }
+  // The version shown in About (the CMake project version).
+  static QString version();
   QWidget* step_page(int step) const;
   // Light or dark palette for the whole application (plots included).
   void set_dark(bool dark);
@@ -40,6 +49,11 @@ class MainWindow : public QMainWindow {
   void build_menus();
   void refresh_rail();
   void show_start();
+  void refresh_hint();
+  // Runs `then` once no job of the open project runs: at once when none does, after asking and
+  // stopping them when some do; never when the user says no.
+  void leave_project(const QString& question, std::function<void()> then);
+  void new_project();
 
   ProjectSession* session_;
   QStackedWidget* top_;

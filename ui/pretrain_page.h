@@ -7,6 +7,9 @@
 
 #include <QWidget>
 
+#include <memory>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 class QCheckBox;
@@ -16,8 +19,13 @@ class QListWidget;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QSlider;
 class QSpinBox;
 class QCustomPlot;
+
+namespace tinyllm::text {
+class Tokenizer;
+}
 
 namespace tinyllm::ui {
 
@@ -30,13 +38,29 @@ class PretrainPage : public QWidget {
   explicit PretrainPage(ProjectSession& session, QWidget* parent = nullptr);
 
   bool training() const;
+  // Training or the tokenizer trainer is running for the open project.
+  bool busy() const;
   // Asks the worker to checkpoint and stop; `done` fires when it has.
   void stop_training();
+  // Stops whatever runs (training checkpoints first); allJobsFinished fires when nothing does.
+  void stop_all();
 
   QPushButton* tokenizer_button() const { return train_tokenizer_; }
   QPushButton* start_button() const { return start_; }
   QPushButton* stop_button() const { return stop_; }
   QPushButton* pause_button() const { return pause_; }
+  QPushButton* resume_button() const { return resume_; }
+  JobRunner* train_job() const { return train_job_; }
+  QSlider* smoothing() const { return smoothing_; }
+  QPlainTextEdit* samples() const { return samples_; }
+  QLabel* estimate_label() const { return estimate_; }
+  QLabel* tokenizer_label() const { return tokenizer_state_; }
+  QCustomPlot* lr_plot() const { return lr_plot_; }
+  QCustomPlot* speed_plot() const { return speed_plot_; }
+  QComboBox* tokenizer_kind() const { return tokenizer_type_; }
+  QSpinBox* vocabulary() const { return vocab_; }
+  // The run Resume would continue (the newest with a latest.json), empty when there is none.
+  QString resumable_run() const;
   QSpinBox* steps() const { return steps_; }
   QComboBox* preset() const { return preset_; }
   QCustomPlot* loss_plot() const { return loss_plot_; }
@@ -47,6 +71,7 @@ class PretrainPage : public QWidget {
  signals:
   void status(const QString& message);
   void trainingFinished(bool ok);
+  void allJobsFinished();
 
  private:
   void refresh();
@@ -57,6 +82,12 @@ class PretrainPage : public QWidget {
   void on_finished(int code, const QString& error_tail);
   void list_runs();
   void reset_plots();
+  // A new project is open: nothing of the previous one stays on the page.
+  void switch_project();
+  void add_loss_point(double step, double loss);
+  void resmooth(size_t first);
+  // Drops points after `step` (a resumed run continues from its checkpoint).
+  void trim_after(double step);
   // Replots a past run from its events.jsonl.
   void show_run(const QString& run_folder);
   void rescale_plots();
@@ -78,14 +109,20 @@ class PretrainPage : public QWidget {
   QProgressBar* progress_;
   QLabel* status_;
   QCheckBox* log_scale_;
+  QSlider* smoothing_;
+  QLabel* smoothing_label_;
   QCustomPlot* loss_plot_;
   QCustomPlot* lr_plot_;
   QCustomPlot* speed_plot_;
   QPlainTextEdit* samples_;
   QListWidget* runs_;
-  double smoothed_ = 0;
-  bool have_smoothed_ = false;
-  bool replaying_ = false;  // show_run feeds recorded events: rescale once at the end
+  std::vector<double> loss_steps_, losses_, smoothed_;  // the train loss curve, raw and smoothed
+  bool replaying_ = false;  // show_run feeds recorded events: rescale and smooth once at the end
+  QString shown_folder_;    // the project whose state the page shows
+  std::shared_ptr<const text::Tokenizer> tokenizer_;  // the project's, for sizes and samples
+  double measured_tokens_per_s_ = 0;  // from the last run's steps, for the time estimate
+  QString measured_preset_;
+  int run_steps_ = 0;
 };
 
 }  // namespace tinyllm::ui

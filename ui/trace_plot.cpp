@@ -28,6 +28,21 @@ void TracePlot::clear() {
   plot_->replot();
 }
 
+std::vector<size_t> heard_channels(const nlohmann::json& source_stats) {
+  std::vector<size_t> heard;
+  const auto channels = source_stats.value("channels", nlohmann::json::array());
+  for (size_t c = 0; c < channels.size(); ++c)
+    if (channels[c].contains("min")) heard.push_back(c);
+  return heard;
+}
+
+QStringList TracePlot::span_legend() const {
+  QStringList names;
+  for (int i = 0; i < plot_->graphCount(); ++i)
+    if (plot_->graph(i)->property("label_span").toBool()) names << plot_->graph(i)->name();
+  return names;
+}
+
 size_t TracePlot::point_count() const {
   size_t n = 0;
   for (int i = 0; i < plot_->graphCount(); ++i)
@@ -94,7 +109,31 @@ void TracePlot::show_imu(const data::Series& s, const data::Schema& schema,
       g->setPen(QPen(kAxisColors[k % 3], 1.2));
       legend->addItem(new QCPPlottableLegendItem(legend, g));
     }
-    // Label spans: one shaded rectangle per run of the same label.
+    // Label spans: one shaded rectangle per run of the same label, named in a legend whose
+    // colours are the class chart's (class_color of the class index).
+    if (row == 1) {
+      std::vector<int32_t> present;
+      for (size_t r = 0; r < rows; ++r)
+        if (s.labels[r] != data::kNoLabel &&
+            std::find(present.begin(), present.end(), s.labels[r]) == present.end())
+          present.push_back(s.labels[r]);
+      std::sort(present.begin(), present.end());
+      if (!present.empty()) {
+        auto* labels_legend = new QCPLegend;
+        rect->insetLayout()->addElement(labels_legend, Qt::AlignTop | Qt::AlignLeft);
+        labels_legend->setLayer(QLatin1String("legend"));
+        for (int32_t label : present) {
+          auto* swatch =
+              plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+          QColor fill = class_color(label);
+          fill.setAlpha(110);
+          swatch->setPen(QPen(fill, 10));
+          swatch->setName(tr("label: %1").arg(QString::fromStdString(classes.at(size_t(label)))));
+          swatch->setProperty("label_span", true);
+          labels_legend->addItem(new QCPPlottableLegendItem(labels_legend, swatch));
+        }
+      }
+    }
     size_t start = 0;
     for (size_t r = 1; r <= rows; ++r) {
       if (r < rows && s.labels[r] == s.labels[start]) continue;
@@ -143,7 +182,8 @@ void TracePlot::show_imu(const data::Series& s, const data::Schema& schema,
 }
 
 void TracePlot::show_rssi(const std::vector<float>& values, const std::vector<int32_t>& labels,
-                          const data::Schema& schema, const std::vector<std::string>& classes) {
+                          const data::Schema& schema, const std::vector<std::string>& classes,
+                          const std::vector<size_t>& heard) {
   plot_->clearPlottables();
   plot_->clearItems();
   plot_->plotLayout()->clear();
@@ -158,9 +198,10 @@ void TracePlot::show_rssi(const std::vector<float>& values, const std::vector<in
   for (size_t r = 0; r < rows; ++r)
     for (size_t c = 0; c < nc; ++c)
       heard_count[c] += !std::isnan(values[r * nc + c]);
-  std::vector<size_t> aps;  // APs heard at least once, keeps the map readable with 520 columns
-  for (size_t c = 0; c < nc; ++c)
-    if (heard_count[c]) aps.push_back(c);
+  // APs heard at least once in the source, keeps the map readable with 520 columns.
+  std::vector<size_t> aps;
+  for (size_t c : heard)
+    if (c < nc) aps.push_back(c);
 
   auto* lines = new QCPAxisRect(plot_);
   auto* heat = new QCPAxisRect(plot_);
@@ -202,22 +243,39 @@ void TracePlot::show_rssi(const std::vector<float>& values, const std::vector<in
   map->setGradient(QCPColorGradient::gpThermal);
   map->setDataRange(QCPRange(-105, -30));
   map->setInterpolate(false);
+  // The colour scale: what a colour means in dBm (decibels relative to a milliwatt: -30 is a
+  // strong signal next to the access point, -100 barely heard).
+  auto* scale = new QCPColorScale(plot_);
+  plot_->plotLayout()->addElement(1, 1, scale);
+  scale->setType(QCPAxis::atRight);
+  scale->setGradient(map->gradient());
+  scale->setDataRange(map->dataRange());
+  scale->axis()->setLabel(tr("RSSI (dBm); darkest: not heard"));
+  map->setColorScale(scale);
+  auto* scale_group = new QCPMarginGroup(plot_);
+  heat->setMarginGroup(QCP::msTop | QCP::msBottom, scale_group);
+  scale->setMarginGroup(QCP::msTop | QCP::msBottom, scale_group);
   heat->axis(QCPAxis::atBottom)
       ->setLabel(tr("access point (%1 heard of %2)").arg(aps.size()).arg(nc));
   heat->axis(QCPAxis::atLeft)->setLabel(tr("fingerprint"));
-  // Zone boundaries on the heat map.
-  for (size_t i = 1; i < rows; ++i) {
-    if (labels[order[i]] == labels[order[i - 1]] && i + 1 < rows) continue;
-    const int32_t label = labels[order[i - 1]];
+  // Zone names in the middle of their band, on a backing so they read on any colour, and inside
+  // the map so none is cut at its edges.
+  size_t band_start = 0;
+  for (size_t i = 1; i <= rows; ++i) {
+    if (i < rows && labels[order[i]] == labels[order[band_start]]) continue;
+    const int32_t label = labels[order[band_start]];
     auto* text = new QCPItemText(plot_);
     text->setClipAxisRect(heat);
     text->position->setAxes(heat->axis(QCPAxis::atBottom), heat->axis(QCPAxis::atLeft));
     text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
-    text->position->setCoords(1.0, double(i) - 1);
-    text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    text->position->setCoords(0.995, (double(band_start) + double(i - 1)) / 2.0);
+    text->setPositionAlignment(Qt::AlignRight | Qt::AlignVCenter);
     text->setText(label == data::kNoLabel ? tr("(no zone)")
                                           : QString::fromStdString(classes.at(size_t(label))));
     text->setColor(Qt::white);
+    text->setBrush(QColor(0, 0, 0, 150));
+    text->setPadding(QMargins(3, 0, 3, 0));
+    band_start = i;
   }
   heat->setMinimumSize(QSize(0, 200));
   reset();

@@ -6,11 +6,17 @@
 
 #include <QWidget>
 
+#include <nlohmann/json.hpp>
+
 #include "data/recording.h"
 
 class QCustomPlot;
 
 namespace tinyllm::ui {
+
+// The channels (access points) heard at least once in a source, from its statistics
+// ({"channels": [{"min": ...}, ...]}): the one count every tab shows.
+std::vector<size_t> heard_channels(const nlohmann::json& source_stats);
 
 class TracePlot : public QWidget {
   Q_OBJECT
@@ -19,13 +25,18 @@ class TracePlot : public QWidget {
 
   void show_imu(const data::Series& series, const data::Schema& schema,
                 const std::vector<std::string>& classes);
-  // `rows` are fingerprints (rows x channels, NaN = not heard), `labels` their class ids.
+  // `rows` are fingerprints (rows x channels, NaN = not heard), `labels` their class ids;
+  // `heard` the access points heard anywhere in the source (heard_channels of its stats), so the
+  // map shows the same count as the Overview tab whatever sample of fingerprints it draws.
   void show_rssi(const std::vector<float>& rows, const std::vector<int32_t>& labels,
-                 const data::Schema& schema, const std::vector<std::string>& classes);
+                 const data::Schema& schema, const std::vector<std::string>& classes,
+                 const std::vector<size_t>& heard);
   void clear();
 
   size_t point_count() const;  // data points across all graphs (for tests and status)
   QCustomPlot* plot() const { return plot_; }
+  // The label names in the span legend, in order (empty when the recording has no labels).
+  QStringList span_legend() const;
 
  public slots:
   void reset();

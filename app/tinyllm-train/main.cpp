@@ -8,11 +8,15 @@
 //   tinyllm-train sample (--checkpoint=DIR | --project=DIR [--run_id=ID])
 //                 [--prompt=TEXT] [--tokens=N] [--temperature=T] [--top_k=K] [--seed=S]
 //   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
+#include <thread>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +41,45 @@ using namespace tinyllm;
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_pause{false};
+
+// Control messages on stdin, one JSON object per line (docs/events.md):
+// {"control": "pause" | "resume" | "stop"}. The GUI writes them through the tinyllm relay; the
+// loop acts on them at the next step boundary. Pausing cooperatively (not SIGSTOP) keeps the
+// other processes' collectives from timing out when training spans several.
+constexpr const char* kControlKey = "control";
+constexpr const char* kControlPause = "pause";
+constexpr const char* kControlResume = "resume";
+constexpr const char* kControlStop = "stop";
+
+void apply_control_line(const std::string& line) {
+  const json message = json::parse(line, nullptr, false);
+  const std::string command =
+      message.is_object() && message.contains(kControlKey) && message[kControlKey].is_string()
+          ? message[kControlKey].get<std::string>()
+          : std::string();
+  if (command == kControlPause)
+    g_pause.store(true);
+  else if (command == kControlResume)
+    g_pause.store(false);
+  else if (command == kControlStop)
+    g_stop.store(true);
+  else if (!line.empty())
+    std::fprintf(
+        stderr,
+        "tinyllm-train: ignored control line (expected {\"%s\": \"%s\"|\"%s\"|\"%s\"}): %s\n",
+        kControlKey, kControlPause, kControlResume, kControlStop, line.c_str());
+}
+
+// Reads control lines until stdin ends. Detached: a blocking read must not hold up the exit.
+void start_control_reader() {
+  if (::isatty(STDIN_FILENO)) return;  // typed input is not a control channel
+  std::thread([] {
+    std::string line;
+    while (std::getline(std::cin, line))
+      apply_control_line(line);
+  }).detach();
+}
 
 extern "C" void on_stop_signal(int) {
   g_stop.store(true);
@@ -225,6 +268,7 @@ int run_train(Args& args) {
                 rv.rank);
 
   install_signal_handlers();
+  start_control_reader();
   // Events also go to the run folder, so the GUI can show a past run's curves (appended on
   // resume: the file is the run's whole history; a new run starts it afresh).
   std::error_code ec;
@@ -256,7 +300,7 @@ int run_train(Args& args) {
     }
   };
   auto outcome = train::run_training(config, *data, rv, sink, &g_stop, codec ? &*codec : nullptr,
-                                     worker::test_hooks_from_environment());
+                                     worker::test_hooks_from_environment(), &g_pause);
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
                  outcome.error().to_string().c_str());

@@ -1,8 +1,10 @@
 // tinyllm train | sample: start the tinyllm-train worker (libtorch lives only there,
-// docs/architecture.md), print its JSON Lines events as human lines (or pass them through with
-// --json), forward Ctrl-C so the worker checkpoints before it exits, and launch several local
-// processes for DDP.
+// docs/architecture.md),
+// print its JSON Lines events as human lines (or pass them through with --json), forward Ctrl-C
+// so the worker checkpoints before it exits, forward control lines ({"control": "pause"}, see
+// docs/events.md) from our stdin to every worker, and launch several local processes for DDP.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
@@ -102,18 +104,27 @@ int free_port() {
 struct Child {
   pid_t pid = -1;
   int out = -1;  // read end of its stdout
+  int in = -1;   // write end of its stdin: the control channel
   int rank = 0;
   std::string pending;
 };
 
 Result<Child> spawn_worker(const fs::path& worker, const std::vector<std::string>& args, int rank) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) return make_error("tinyllm-train", "cannot create a pipe");
+  int pipe_fds[2], control_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return make_error("tinyllm-train", "cannot create a pipe");
+  if (::pipe2(control_fds, O_CLOEXEC) != 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return make_error("tinyllm-train", "cannot create a pipe");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
   posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
+  posix_spawn_file_actions_adddup2(&actions, control_fds[0], STDIN_FILENO);
+  posix_spawn_file_actions_addclose(&actions, control_fds[0]);
+  posix_spawn_file_actions_addclose(&actions, control_fds[1]);
   std::vector<std::string> argv_text = {worker.string()};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -125,14 +136,17 @@ Result<Child> spawn_worker(const fs::path& worker, const std::vector<std::string
   const int rc = ::posix_spawn(&c.pid, worker.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(pipe_fds[1]);
+  ::close(control_fds[0]);
   if (rc != 0) {
     ::close(pipe_fds[0]);
+    ::close(control_fds[1]);
     return make_error(worker.string(), std::string("cannot start the training worker: ") +
                                            std::strerror(rc) +
                                            " (is tinyllm-train installed "
                                            "next to tinyllm?)");
   }
   c.out = pipe_fds[0];
+  c.in = control_fds[1];
   return c;
 }
 
@@ -221,6 +235,31 @@ void print_human(const json& e) {
   std::fflush(stdout);
 }
 
+// Passes complete control lines from our stdin to every worker: all processes of a DDP run must
+// pause together (they agree at the step boundary).
+void forward_control(std::string& pending, std::vector<Child>& children) {
+  size_t nl;
+  while ((nl = pending.find('\n')) != std::string::npos) {
+    const std::string line = pending.substr(0, nl + 1);
+    pending.erase(0, nl + 1);
+    for (auto& c : children) {
+      if (c.in < 0) continue;
+      if (::write(c.in, line.data(), line.size()) != ssize_t(line.size())) {
+        ::close(c.in);  // the worker is gone or not listening
+        c.in = -1;
+      }
+    }
+  }
+}
+
+void close_control(std::vector<Child>& children) {
+  for (auto& c : children)
+    if (c.in >= 0) {
+      ::close(c.in);
+      c.in = -1;
+    }
+}
+
 // Runs the workers to the end, printing rank 0's events; returns the exit code.
 int supervise(std::vector<Child>& children, bool raw_json) {
   g_children.clear();
@@ -231,9 +270,15 @@ int supervise(std::vector<Child>& children, bool raw_json) {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &old_int);
   ::sigaction(SIGTERM, &sa, &old_term);
+  struct sigaction ignore = {}, old_pipe = {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &old_pipe);  // a worker that exited must not kill the relay
 
   size_t open = children.size();
   char buf[65536];
+  // A terminal is not a control channel (and reading it from the background would stop us).
+  bool control_open = !::isatty(STDIN_FILENO);
+  std::string control_pending;
   while (open > 0) {
     std::vector<pollfd> fds;
     std::vector<Child*> owners;
@@ -242,11 +287,21 @@ int supervise(std::vector<Child>& children, bool raw_json) {
         fds.push_back({c.out, POLLIN, 0});
         owners.push_back(&c);
       }
+    if (control_open) fds.push_back({STDIN_FILENO, POLLIN, 0});
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    for (size_t i = 0; i < fds.size(); ++i) {
+    if (control_open && (fds.back().revents & (POLLIN | POLLHUP | POLLERR))) {
+      const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n > 0) {
+        control_pending.append(buf, size_t(n));
+        forward_control(control_pending, children);
+      } else if (n == 0 || errno != EINTR) {
+        control_open = false;
+      }
+    }
+    for (size_t i = 0; i < owners.size(); ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       Child& c = *owners[i];
       const ssize_t n = ::read(c.out, buf, sizeof buf);
@@ -276,6 +331,7 @@ int supervise(std::vector<Child>& children, bool raw_json) {
       }
     }
   }
+  close_control(children);
   int code = 0;
   for (auto& c : children) {
     int status = 0;
@@ -291,6 +347,7 @@ int supervise(std::vector<Child>& children, bool raw_json) {
   }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGPIPE, &old_pipe, nullptr);
   g_children.clear();
   return code;
 }
@@ -345,6 +402,7 @@ int launch(const std::string& mode, const std::vector<std::pair<std::string, std
     if (!c) {
       for (auto& started : children)
         ::kill(started.pid, SIGTERM);
+      close_control(children);
       return fail(c.error());
     }
     children.push_back(*c);

@@ -16,6 +16,8 @@ inline constexpr const char* kSample = "sample";          // generated text (or 
 inline constexpr const char* kCheckpoint = "checkpoint";  // a checkpoint folder was written
 inline constexpr const char* kSkip = "skip";              // a step skipped by the NaN/spike guard
 inline constexpr const char* kWarning = "warning";        // something to tell, training goes on
+inline constexpr const char* kPaused = "paused";          // paused at a step boundary
+inline constexpr const char* kResumed = "resumed";        // going on after a pause
 inline constexpr const char* kDone = "done";              // the end, with its reason
 inline constexpr const char* kError = "error";            // the end, failed
 

@@ -54,12 +54,16 @@ struct TrainOutcome {
 
 // Runs (or, with config.resume, continues) a training run. `config` must have been finalized
 // (train_config.h). Setting *stop makes the loop checkpoint at the end of the current step and
-// return with reason "interrupted". Returns an error for bad settings, data or checkpoints, or a
-// diverged run; the sink has then also received an "error" event.
+// return with reason "interrupted". While *pause is set the loop waits at a step boundary (after
+// the step's evaluation and checkpoint), emitting "paused" and then "resumed" with the step; with
+// several processes all of them pause at the same step and keep their collectives alive.
+// Returns an error for bad settings, data or checkpoints, or a diverged run; the sink has then
+// also received an "error" event.
 Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
                                   const std::atomic<bool>* stop, const TextCodec* codec = nullptr,
-                                  const TrainHooks& hooks = {});
+                                  const TrainHooks& hooks = {},
+                                  const std::atomic<bool>* pause = nullptr);
 
 // torch::Device for a config's device setting ("auto" picks CUDA when available).
 std::string resolve_device(const std::string& setting);

@@ -49,11 +49,13 @@ class AutocastScope {
 class Trainer {
  public:
   Trainer(TrainConfig cfg, const DataSplit& data, const EventSink& sink,
-          const std::atomic<bool>* stop, const TextCodec* codec, TrainHooks hooks)
+          const std::atomic<bool>* stop, const TextCodec* codec, TrainHooks hooks,
+          const std::atomic<bool>* pause)
       : cfg_(std::move(cfg)),
         data_(data),
         sink_(sink),
         stop_(stop),
+        pause_(pause),
         codec_(codec),
         hooks_(std::move(hooks)) {}
 
@@ -70,6 +72,8 @@ class Trainer {
                     torch::Tensor& y);
   Result<double> train_step(bool& stop_requested);
   Result<double> evaluate();
+  Result<bool> pause_requested();
+  Result<double> wait_while_paused(bool& stop_requested);
   void sample();
   Status save(bool step_checkpoint, bool best);
   json start_event() const;
@@ -78,6 +82,7 @@ class Trainer {
   DataSplit data_;
   const EventSink& sink_;
   const std::atomic<bool>* stop_;
+  const std::atomic<bool>* pause_;
   const TextCodec* codec_;
   TrainHooks hooks_;
   Clock::time_point start_ = Clock::now();
@@ -318,6 +323,52 @@ Result<double> Trainer::evaluate() {
   return sum[0].item<double>() / std::max(1.0, sum[1].item<double>());
 }
 
+// Whether any process was asked to pause; with several processes they agree through an
+// allreduce so that all of them pause at the same step boundary.
+Result<bool> Trainer::pause_requested() {
+  const bool here = pause_ && pause_->load();
+  if (!collective_) return here;
+  auto flag = torch::full({1}, here ? 1.0f : 0.0f, torch::TensorOptions().device(device_));
+  try {
+    TINYLLM_TRY(collective_->allreduce_sum(flag));
+    return flag.item<float>() > 0;
+  } catch (const c10::Error& e) {
+    return make_error("pause at step " + std::to_string(state_.step), e.what_without_backtrace());
+  }
+}
+
+// Waits at this step boundary until no process is paused any more (or one asks to stop); returns
+// the seconds spent waiting. Sleeping, not spinning: a paused worker uses no CPU. With several
+// processes each poll is a small allreduce, so no collective call waits long enough to time out.
+Result<double> Trainer::wait_while_paused(bool& stop_requested) {
+  constexpr auto kPoll = std::chrono::milliseconds(100);
+  const auto t0 = Clock::now();
+  emit({{events::kEvent, events::kPaused}, {"step", state_.step}, {"steps", cfg_.steps}});
+  while (true) {
+    std::this_thread::sleep_for(kPoll);
+    const bool stop_here = stop_ && stop_->load();
+    const bool pause_here = pause_ && pause_->load() && !stop_here;
+    if (!collective_) {
+      stop_requested = stop_here;
+      if (!pause_here) break;
+      continue;
+    }
+    auto flags = torch::tensor({pause_here ? 1.0f : 0.0f, stop_here ? 1.0f : 0.0f},
+                               torch::TensorOptions().device(device_));
+    try {
+      TINYLLM_TRY(collective_->allreduce_sum(flags));
+    } catch (const c10::Error& e) {
+      return make_error("pause at step " + std::to_string(state_.step), e.what_without_backtrace());
+    }
+    const auto sums = flags.to(torch::kCPU);
+    stop_requested = sums[1].item<float>() > 0;
+    if (stop_requested || sums[0].item<float>() == 0) break;
+  }
+  const double waited = seconds_since(t0);
+  emit({{events::kEvent, events::kResumed}, {"step", state_.step}, {"paused_s", waited}});
+  return waited;
+}
+
 void Trainer::sample() {
   if (rank_ != 0) return;
   std::vector<int32_t> prompt;
@@ -381,6 +432,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
   TrainOutcome out;
   out.reason = events::kCompleted;
   double loss = 0;
+  double paused_s = 0;  // time spent paused: not part of the speed or the time left
   while (state_.step < cfg_.steps) {
     const auto t0 = Clock::now();
     bool stop_requested = false;
@@ -389,7 +441,8 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
     const double dt = seconds_since(t0);
     const bool last = state_.step == cfg_.steps;
     if (rank_ == 0 && (state_.step % std::max<int64_t>(1, cfg_.log_every) == 0 || last)) {
-      const double mean_dt = seconds_since(loop_start) / double(state_.step - first_step);
+      const double mean_dt =
+          (seconds_since(loop_start) - paused_s) / double(state_.step - first_step);
       emit({{events::kEvent, events::kStep},
             {"step", state_.step},
             {"steps", cfg_.steps},
@@ -437,6 +490,19 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
       out.reason = events::kEarlyStop;
       break;
     }
+    if (state_.step < cfg_.steps) {
+      TINYLLM_TRY_ASSIGN(pause_here, pause_requested());
+      if (pause_here) {
+        bool stop_while_paused = false;
+        TINYLLM_TRY_ASSIGN(waited, wait_while_paused(stop_while_paused));
+        paused_s += waited;
+        if (stop_while_paused) {  // the checkpoint of this step boundary is written above
+          if (!(periodic || ending)) TINYLLM_TRY(save(true, false));
+          out.reason = events::kInterrupted;
+          break;
+        }
+      }
+    }
   }
   out.step = state_.step;
   out.loss = loss;
@@ -465,8 +531,8 @@ std::string resolve_device(const std::string& setting) {
 Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
                                   const std::atomic<bool>* stop, const TextCodec* codec,
-                                  const TrainHooks& hooks) {
-  Trainer trainer(std::move(config), data, sink, stop, codec, hooks);
+                                  const TrainHooks& hooks, const std::atomic<bool>* pause) {
+  Trainer trainer(std::move(config), data, sink, stop, codec, hooks, pause);
   auto result = trainer.run(rendezvous);
   if (!result && sink && rendezvous.rank == 0)
     sink(json{{events::kEvent, events::kError},

@@ -1,0 +1,62 @@
+// What a test can see of another process from /proc (Linux): its children and the CPU time it
+// has used. Tests use it to check that a paused worker really stands still, and that a stopped
+// one is gone.
+#pragma once
+
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tinyllm::test {
+
+// Fields of /proc/PID/stat after the command name; empty when the process is gone.
+inline std::vector<std::string> proc_stat_fields(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');  // the name may hold spaces and parentheses
+  std::vector<std::string> fields;
+  if (close == std::string::npos) return fields;
+  std::istringstream rest(text.substr(close + 1));
+  for (std::string f; rest >> f;)
+    fields.push_back(f);
+  return fields;  // fields[0] is the state (field 3 of proc(5))
+}
+
+// True while the process exists and is not a zombie.
+inline bool process_alive(pid_t pid) {
+  const auto f = proc_stat_fields(pid);
+  return !f.empty() && f[0] != "Z" && f[0] != "X";
+}
+
+// User + system CPU time of the whole process (all threads), in clock ticks; -1 when gone.
+inline long long cpu_ticks(pid_t pid) {
+  const auto f = proc_stat_fields(pid);
+  if (f.size() < 13) return -1;
+  return std::stoll(f[11]) + std::stoll(f[12]);  // utime, stime: fields 14 and 15 of proc(5)
+}
+
+// The live processes whose parent is `parent` and whose command name is `name`.
+inline std::vector<pid_t> child_processes(pid_t parent, const std::string& name) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string id = entry.path().filename().string();
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = pid_t(std::stol(id));
+    std::ifstream comm_file(entry.path() / "comm");
+    std::string comm;
+    std::getline(comm_file, comm);
+    const auto f = proc_stat_fields(pid);
+    if (comm == name.substr(0, 15) && f.size() > 1 && std::stol(f[1]) == parent &&
+        process_alive(pid))
+      out.push_back(pid);
+  }
+  return out;
+}
+
+}  // namespace tinyllm::test
