@@ -1,5 +1,7 @@
 #include "job_runner.h"
 
+#include "pipeline/worker_events.h"
+
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QTimer>
@@ -59,8 +61,10 @@ void JobRunner::start(const QStringList& args) {
 
 void JobRunner::set_paused(bool paused) {
   if (!running() || paused == paused_) return;
-  process_.write(paused ? QByteArrayLiteral("{\"control\":\"pause\"}\n")
-                        : QByteArrayLiteral("{\"control\":\"resume\"}\n"));
+  const char* command = paused ? events::kControlPause : events::kControlResume;
+  process_.write(QStringLiteral("{\"%1\":\"%2\"}\n")
+                     .arg(QLatin1String(events::kControl), QLatin1String(command))
+                     .toUtf8());
   paused_ = paused;
 }
 

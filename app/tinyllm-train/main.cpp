@@ -47,10 +47,10 @@ std::atomic<bool> g_pause{false};
 // {"control": "pause" | "resume" | "stop"}. The GUI writes them through the tinyllm relay; the
 // loop acts on them at the next step boundary. Pausing cooperatively (not SIGSTOP) keeps the
 // other processes' collectives from timing out when training spans several.
-constexpr const char* kControlKey = "control";
-constexpr const char* kControlPause = "pause";
-constexpr const char* kControlResume = "resume";
-constexpr const char* kControlStop = "stop";
+using events::kControlPause;
+using events::kControlResume;
+using events::kControlStop;
+constexpr const char* kControlKey = events::kControl;
 
 void apply_control_line(const std::string& line) {
   const json message = json::parse(line, nullptr, false);

@@ -26,4 +26,11 @@ inline constexpr const char* kCompleted = "completed";      // all planned steps
 inline constexpr const char* kEarlyStop = "early_stop";     // validation loss stopped improving
 inline constexpr const char* kInterrupted = "interrupted";  // stopped (Stop, Ctrl-C) or killed
 
+// Control messages the worker reads on stdin, one JSON object per line: {"control": "pause"}.
+// They act at the next step boundary (a cooperative pause keeps other ranks' collectives alive).
+inline constexpr const char* kControl = "control";
+inline constexpr const char* kControlPause = "pause";
+inline constexpr const char* kControlResume = "resume";
+inline constexpr const char* kControlStop = "stop";
+
 }  // namespace tinyllm::events
