@@ -28,8 +28,10 @@
 #include "job_runner.h"
 #include "main_window.h"
 #include "model/config.h"
+#include "pipeline/data_step.h"
 #include "pretrain_page.h"
 #include "process_probe.h"
+#include "project/project.h"
 #include "project_session.h"
 #include "run_display.h"
 #include "start_page.h"
@@ -568,6 +570,37 @@ class TestGui : public QObject {
     QVERIFY(window.session().plugin_errors().front().contains("aa_broken.so"));
     QVERIFY(window.session().registry().importer("example-jsonl"));
     QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains("aa_broken.so"), 5000);
+  }
+
+  // The Splits tab shows what the split audit found: here a class only one person performed,
+  // so two of the three splits have no example of it.
+  void splitsTabShowsTheSplitWarnings() {
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    std::string imu = "time_ms,ax,ay,az,label,person\n";
+    for (int p = 0; p < 6; ++p)
+      for (int i = 0; i < (p == 0 ? 400 : 200); ++i)
+        imu += std::to_string(i * 20) + "," + std::to_string(0.01 * (i % 17) + 0.1 * p) +
+               ",0.2,9.8," + (i < 200 ? "a" : "b") + ",p" + std::to_string(p) + "\n";
+    test::write_text(root / "in" / "imu.csv", imu);
+    auto registry = test::builtin_registry();
+    auto project = project::create_project(root / "imu", "I", "gesture");
+    QVERIFY(project.ok());
+    data::ImportRequest request;
+    request.inputs = {root / "in" / "imu.csv"};
+    QVERIFY(pipeline::import_source(*project, *registry, request).ok());
+    data::PrepareSettings settings;
+    settings.window_s = 1.0;
+    settings.stride_s = 0.5;
+    QVERIFY(pipeline::prepare_data(*project, *registry, settings).ok());
+
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(QString::fromStdString((root / "imu").string())));
+    const QString note = window.data_page()->split_note()->text();
+    QVERIFY2(note.contains("Split by person"), qPrintable(note));
+    QVERIFY2(note.contains("Check these before training") && note.contains("(b)"),
+             qPrintable(note));
   }
 
   void corruptProjectOpensWithTheError() {

@@ -452,10 +452,26 @@ void DataPage::fill_splits() {
                       people_list(sp.value("subjects", json::array())),
                       per_class.join(QStringLiteral(", "))});
   }
-  split_note_->setText(tr("Split by %1: every person is in exactly one split, so the test measures "
-                          "people the model has not seen. %2")
-                           .arg(QString::fromStdString(p.value("split_by", "")),
-                                QString::fromStdString(p.value("split_note", ""))));
+  // What the split means depends on what it was made by; what the split audit found is shown
+  // as warnings (a class missing from a split, the same input on both sides).
+  const std::string split_by = p.value("split_by", "");
+  QString note =
+      split_by == "subject"
+          ? tr("Split by person: every person is in exactly one split, so the test measures "
+               "people the model has not seen.")
+          : tr("Split by %1: no person information decides the split, so the test may be "
+               "optimistic for people the model has not seen.")
+                .arg(QString::fromStdString(split_by));
+  QStringList warnings;
+  for (const auto& w : p.value("warnings", json::array()))
+    if (w.is_string()) warnings << QString::fromStdString(w.get<std::string>()).toHtmlEscaped();
+  if (warnings.isEmpty() && !p.value("split_note", std::string()).empty())
+    note += QLatin1Char(' ') + QString::fromStdString(p.value("split_note", ""));
+  note = note.toHtmlEscaped();
+  if (!warnings.isEmpty())
+    note += QStringLiteral("<br><span style='color:#c62828'><b>%1</b><br>%2</span>")
+                .arg(tr("Check these before training:"), warnings.join(QStringLiteral("<br>")));
+  split_note_->setText(note);
   prepare_state_->setText(
       stale ? tr("<b>Stale:</b> the recordings changed since the text was prepared. Prepare again.")
             : tr("Prepared. %1 training examples.").arg(p["splits"]["train"].value("examples", 0)));

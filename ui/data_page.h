@@ -33,6 +33,7 @@ class DataPage : public QWidget {
   QComboBox* recording_picker() const { return recording_; }
   QPushButton* import_button() const { return import_; }
   QPushButton* prepare_button() const { return prepare_; }
+  QLabel* split_note() const { return split_note_; }
   QTabWidget* tabs() const { return tabs_; }
   QPlainTextEdit* text_preview() const { return text_; }
 
