@@ -147,12 +147,7 @@ class TestData : public QObject {
     QTemporaryDir dir;
     const fs::path root = dir.path().toStdString();
     // Six people do "a"; only p0 also does "b": two of the three splits cannot have a "b".
-    std::string imu = "time_ms,ax,ay,az,label,person\n";
-    for (int p = 0; p < 6; ++p)
-      for (int i = 0; i < (p == 0 ? 400 : 200); ++i)
-        imu += std::to_string(i * 20) + "," + std::to_string(0.01 * (i % 17) + 0.1 * p) +
-               ",0.2,9.8," + (i < 200 ? "a" : "b") + ",p" + std::to_string(p) + "\n";
-    test::write_text(root / "in" / "imu.csv", imu);
+    test::write_text(root / "in" / "imu.csv", test::imu_csv_with_a_class_of_one_person());
     auto project = project::create_project(root / "imu", "I", "gesture");
     TINYLLM_VERIFY_OK(project);
     data::ImportRequest request;

@@ -40,4 +40,13 @@ std::string read_text(const fs::path& path) {
   return ss.str();
 }
 
+std::string imu_csv_with_a_class_of_one_person() {
+  std::string imu = "time_ms,ax,ay,az,label,person\n";
+  for (int p = 0; p < 6; ++p)
+    for (int i = 0; i < (p == 0 ? 400 : 200); ++i)
+      imu += std::to_string(i * 20) + "," + std::to_string(0.01 * (i % 17) + 0.1 * p) +
+             ",0.2,9.8," + (i < 200 ? "a" : "b") + ",p" + std::to_string(p) + "\n";
+  return imu;
+}
+
 }  // namespace tinyllm::test

@@ -18,6 +18,9 @@ std::filesystem::path uji_dir();
 std::unique_ptr<data::PluginRegistry> builtin_registry();
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
+// An IMU CSV (time_ms, ax, ay, az, label, person) where six people do class "a" and only p0 also
+// does "b": a person-grouped split must leave "b" out of two splits.
+std::string imu_csv_with_a_class_of_one_person();
 
 }  // namespace tinyllm::test
 

@@ -19,8 +19,8 @@
 
 #include "text/vocab_learning.h"
 
-#include "text/prompt_template.h"
 #include "settings/settings.h"
+#include "text/prompt_template.h"
 
 namespace tinyllm::text {
 namespace {
