@@ -34,14 +34,7 @@ data::Series make_series(std::vector<double> times, std::vector<float> values, s
   return s;
 }
 
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    out.push_back(json::parse(line));
-  return out;
-}
+using test::read_jsonl;
 
 data::Schema imu_schema(size_t channels) {
   data::Schema s;

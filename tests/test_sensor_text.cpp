@@ -20,14 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line))
-    out.push_back(json::parse(line));
-  return out;
-}
+using test::read_jsonl;
 
 // What the device knows after deployment: prepared.json's recipe. Returns the number of
 // examples checked; every prompt must equal the runtime's text for the same window.

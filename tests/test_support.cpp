@@ -49,4 +49,13 @@ std::string imu_csv_with_a_class_of_one_person() {
   return imu;
 }
 
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
 }  // namespace tinyllm::test

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data/importer.h"
 
@@ -18,6 +21,8 @@ std::filesystem::path uji_dir();
 std::unique_ptr<data::PluginRegistry> builtin_registry();
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
+// One JSON value per line (prepared task_*.jsonl and the like).
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
 // An IMU CSV (time_ms, ax, ay, az, label, person) where six people do class "a" and only p0 also
 // does "b": a person-grouped split must leave "b" out of two splits.
 std::string imu_csv_with_a_class_of_one_person();
