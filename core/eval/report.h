@@ -1,0 +1,111 @@
+// The evaluation report: one JSON document (read by the CLI's table and the GUI's Fine-tune page)
+// and one self-contained HTML page rendered from it (no network: every plot is inline SVG).
+//
+// JSON keys (version 1; docs/evaluation.md describes each):
+//   version, task, kind ("classification" | "position"), split, split_by, checkpoint, run_id,
+//   created, classes, examples,
+//   model     {name, accuracy, macro_f1, per_class, confusion, unparseable, examples,
+//              prompt_tokens {mean, p95, max}, latency_ms {mean, p50, p95}, params}
+//   baselines [{name, k (knn), accuracy, macro_f1, per_class, confusion, unparseable, examples}]
+//   position  {model {mean_m, median_m, p90_m, unparseable, cdf}, baselines [{name, ...}]}
+//             (position tasks; their "model" and "baselines" then carry no class metrics)
+//   mistakes  [{index, label, predicted, scores {label: score}, series, subject, start, rows,
+//               input, margin | error_m}]
+//   folds     [{fold, test_subjects, model {accuracy, macro_f1}, baselines {name: {...}}}]
+//   folds_summary {model {mean, min, max, macro_f1_mean}, <baseline> {...}}   (when folds)
+//   runs      [{run_id, params, tokens_per_example, accuracy, macro_f1, train_seconds}]
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+#include "eval/baselines.h"
+#include "eval/examples.h"
+#include "eval/metrics.h"
+
+namespace tinyllm::eval {
+
+enum class TaskKind { classification, position };
+const char* kind_name(TaskKind kind);
+
+// What the model answered on each example of the evaluated split (same order as the examples).
+struct ModelPredictions {
+  std::string name = "model";
+  std::vector<int> predicted;  // classification: class index per example, -1 = unparseable
+  // Per example, per class: log-probability of the class's whole answer (end marker included).
+  // May be empty (free decoding); then mistakes are listed in example order.
+  std::vector<std::vector<double>> scores;
+  std::vector<std::optional<Point>> positions;  // position tasks: nullopt = unparseable
+  std::vector<int64_t> prompt_tokens;           // per example; may be empty
+  std::vector<double> latency_ms;               // per example; may be empty
+  int64_t params = 0;
+};
+
+// Accuracy and macro-F1 of one model or baseline on one fold.
+struct FoldScores {
+  double accuracy = 0;
+  double macro_f1 = 0;
+};
+FoldScores fold_scores(const ClassificationMetrics& metrics);
+
+struct FoldResult {
+  int fold = 0;
+  std::vector<std::string> test_subjects;
+  FoldScores model;
+  std::vector<std::pair<std::string, FoldScores>> baselines;  // (name, scores)
+};
+
+// One fine-tuned run of the project, for the comparison table and scatter plot.
+struct RunSummary {
+  std::string run_id;
+  int64_t params = 0;
+  double tokens_per_example = 0;
+  double accuracy = 0;
+  double macro_f1 = 0;
+  double train_seconds = 0;
+};
+
+struct ReportInput {
+  std::string task;  // the task template, e.g. "gesture"
+  TaskKind kind = TaskKind::classification;
+  std::string split = "test";
+  std::string split_by;  // "subject", "series", "row"...
+  std::string checkpoint;
+  std::string run_id;
+  std::string created;               // ISO time; empty = now
+  std::vector<std::string> classes;  // classification: the answer set, in score order
+  ModelPredictions model;
+  std::vector<BaselinePredictions> baselines;
+  std::vector<FoldResult> folds;  // optional
+  std::vector<RunSummary> runs;   // optional
+  size_t max_mistakes = 20;
+  size_t max_input_chars = 300;  // a mistake's "input": the prompt, cut at about this length
+};
+
+// The report's JSON. `examples` are the evaluated split's examples (truth, inputs, windows).
+// Errors: a prediction list of the wrong length, a label not among the classes, a position
+// example without a target.
+Result<nlohmann::json> build_report(const ReportInput& input,
+                                    const std::vector<EvalExample>& examples);
+
+// The HTML page of a report built by build_report; `examples` give the mistakes' windows (an
+// index outside them is drawn without a plot). All text is HTML-escaped.
+std::string render_report_html(const nlohmann::json& report,
+                               const std::vector<EvalExample>& examples);
+
+// Writes <dir>/<stem>.json and <dir>/<stem>.html, each atomically (the folder is created).
+Status write_report(const std::filesystem::path& dir, const std::string& stem,
+                    const nlohmann::json& report, const std::string& html);
+
+// `text` with & < > " ' escaped for HTML text and attribute values.
+std::string html_escape(const std::string& text);
+// `text` cut to at most about `max_chars` bytes on a UTF-8 boundary, "…" appended when cut.
+std::string truncate_utf8(const std::string& text, size_t max_chars);
+
+}  // namespace tinyllm::eval
