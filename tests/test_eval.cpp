@@ -373,6 +373,51 @@ class TestEval : public QObject {
     QVERIFY(!subject_folds({"a", "", "b"}, 2).ok());
   }
 
+  // Baselines on folds over people: each fold fits on the other people only, and on two clean
+  // clusters k-NN is right on every held-out person.
+  void foldBaselinesFitOnOtherPeople() {
+    std::vector<EvalExample> pooled;
+    for (int person = 0; person < 4; ++person)
+      for (int i = 0; i < 6; ++i) {
+        const bool up = i % 2 == 1;
+        const float base = up ? 5.0f : -5.0f;
+        pooled.push_back(example(up ? "up" : "down", 2, 1,
+                                 {base + 0.1f * float(person), base - 0.1f * float(i)},
+                                 "p" + std::to_string(person)));
+      }
+    std::vector<std::string> subjects;
+    for (const auto& ex : pooled)
+      subjects.push_back(ex.subject);
+    auto folds = subject_folds(subjects, 2);
+    TINYLLM_VERIFY(folds);
+    auto results = fold_baselines(pooled, *folds, {"down", "up"});
+    TINYLLM_VERIFY(results);
+    QCOMPARE(results->size(), size_t(2));
+    for (const FoldResult& r : *results) {
+      QCOMPARE(r.test_subjects.size(), size_t(2));
+      QCOMPARE(r.baselines.size(), size_t(3));
+      QCOMPARE(r.baselines[1].first, std::string("knn"));
+      QCOMPARE(r.baselines[1].second.accuracy, 1.0);
+      QCOMPARE(r.baselines[0].second.accuracy, 0.5);  // majority: "down" (tie, lower index)
+    }
+    pooled[3].label = "sideways";
+    QVERIFY(!fold_baselines(pooled, *folds, {"down", "up"}).ok());
+  }
+
+  // A long CDF is thinned to about 200 points, keeps its last point, and stays ascending.
+  void positionCdfIsThinned() {
+    std::vector<Point> truth(1000, Point{0, 0});
+    std::vector<std::optional<Point>> predicted;
+    for (int i = 0; i < 1000; ++i)
+      predicted.push_back(Point{double(i + 1), 0});
+    auto m = position_metrics(truth, predicted);
+    TINYLLM_VERIFY(m);
+    QVERIFY(m->cdf.size() <= 200 && m->cdf.size() >= 100);
+    QCOMPARE(m->cdf.back(), (std::pair<double, double>{1000.0, 1.0}));
+    for (size_t i = 1; i < m->cdf.size(); ++i)
+      QVERIFY(m->cdf[i].first > m->cdf[i - 1].first && m->cdf[i].second > m->cdf[i - 1].second);
+  }
+
   // The report's JSON: the schema's keys and the numbers of a hand-made case; mistakes ranked by
   // the model's confidence in the wrong class.
   void reportJsonHasKeysAndNumbers() {

@@ -126,6 +126,21 @@ int class_index(const std::vector<std::string>& classes, const std::string& labe
   return it == classes.end() ? -1 : int(it - classes.begin());
 }
 
+Result<std::vector<int>> class_indices(const std::vector<EvalExample>& examples,
+                                       const std::vector<std::string>& classes) {
+  std::vector<int> out;
+  out.reserve(examples.size());
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const int c = class_index(classes, examples[i].label);
+    if (c < 0)
+      return make_error("example " + std::to_string(i) + " (" + example_name(examples[i]) + ")",
+                        "label '" + examples[i].label + "' is not one of the " +
+                            std::to_string(classes.size()) + " classes");
+    out.push_back(c);
+  }
+  return out;
+}
+
 ExampleRefs refs_of(const std::vector<EvalExample>& examples) {
   ExampleRefs refs;
   refs.reserve(examples.size());

@@ -58,6 +58,11 @@ std::vector<std::string> labels_of(const std::vector<EvalExample>& examples);
 // The index of `label` in `classes`, or -1.
 int class_index(const std::vector<std::string>& classes, const std::string& label);
 
+// The class index of every example's label; a label not among `classes` is an error naming the
+// example.
+Result<std::vector<int>> class_indices(const std::vector<EvalExample>& examples,
+                                       const std::vector<std::string>& classes);
+
 // Pointers to examples, so that folds can pick examples without copying their windows.
 using ExampleRefs = std::vector<const EvalExample*>;
 ExampleRefs refs_of(const std::vector<EvalExample>& examples);

@@ -174,15 +174,7 @@ json runs_json(const std::vector<RunSummary>& runs) {
 
 Status add_classification(const ReportInput& input, const std::vector<EvalExample>& examples,
                           json& report) {
-  std::vector<int> truth;
-  for (size_t i = 0; i < examples.size(); ++i) {
-    const int c = class_index(input.classes, examples[i].label);
-    if (c < 0)
-      return make_error(
-          "report: example " + std::to_string(i) + " (" + example_name(examples[i]) + ")",
-          "label '" + examples[i].label + "' is not one of the classes");
-    truth.push_back(c);
-  }
+  TINYLLM_TRY_ASSIGN(truth, class_indices(examples, input.classes));
   const ModelPredictions& model = input.model;
   TINYLLM_TRY(check_length(model.predicted.size(), examples.size(), "the model's predictions"));
   if (!model.scores.empty()) {
@@ -250,6 +242,31 @@ const char* kind_name(TaskKind kind) {
 
 FoldScores fold_scores(const ClassificationMetrics& metrics) {
   return {metrics.accuracy, metrics.macro_f1};
+}
+
+Result<std::vector<FoldResult>> fold_baselines(const std::vector<EvalExample>& pooled,
+                                               const std::vector<Fold>& folds,
+                                               const std::vector<std::string>& classes,
+                                               const BaselineOptions& options) {
+  TINYLLM_TRY_ASSIGN(truth, class_indices(pooled, classes));
+  std::vector<FoldResult> out;
+  for (const Fold& fold : folds) {
+    TINYLLM_TRY_ASSIGN(
+        baselines, classification_baselines(refs_of(pooled, fold.train), refs_of(pooled, fold.test),
+                                            classes, options));
+    std::vector<int> fold_truth;
+    for (size_t i : fold.test)
+      fold_truth.push_back(truth[i]);
+    FoldResult result;
+    result.fold = fold.fold;
+    result.test_subjects = fold.test_subjects;
+    for (const BaselinePredictions& b : baselines) {
+      TINYLLM_TRY_ASSIGN(metrics, classification_metrics(fold_truth, b.predicted, classes));
+      result.baselines.emplace_back(b.name, fold_scores(metrics));
+    }
+    out.push_back(std::move(result));
+  }
+  return out;
 }
 
 Result<json> build_report(const ReportInput& input, const std::vector<EvalExample>& examples) {

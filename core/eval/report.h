@@ -27,6 +27,7 @@
 #include "base/result.h"
 #include "eval/baselines.h"
 #include "eval/examples.h"
+#include "eval/folds.h"
 #include "eval/metrics.h"
 
 namespace tinyllm::eval {
@@ -60,6 +61,14 @@ struct FoldResult {
   FoldScores model;
   std::vector<std::pair<std::string, FoldScores>> baselines;  // (name, scores)
 };
+
+// Every baseline fitted on each fold's train examples and scored on its test examples (`pooled`
+// holds all examples, indexed by the folds). `model` is left zero for the caller, which
+// fine-tunes and scores the model on the same folds.
+Result<std::vector<FoldResult>> fold_baselines(const std::vector<EvalExample>& pooled,
+                                               const std::vector<Fold>& folds,
+                                               const std::vector<std::string>& classes,
+                                               const BaselineOptions& options = {});
 
 // One fine-tuned run of the project, for the comparison table and scatter plot.
 struct RunSummary {
