@@ -27,7 +27,7 @@ struct BaselineOptions {
   int resample_rows = 32;      // rows a sequence window is resampled to
   double missing_margin = 10;  // fingerprint floor = min(train values) - this
   // Logistic regression: mini-batch Adam from zero weights, the examples visited in an order
-  // shuffled by a fixed seed (full batches took ~20 s on UJIIndoorLoc's 7,000 x 520).
+  // shuffled by a fixed seed (full batches took ~20 s at UJIIndoorLoc's size, 7,000 x 520).
   int logistic_epochs = 30;
   int logistic_batch = 128;
   double logistic_learning_rate = 0.01;
