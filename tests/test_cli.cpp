@@ -366,26 +366,34 @@ class TestCli : public QObject {
   }
 
   void demoRunsHeadless() {
-    // The README's main job without a display: data, tokenizer, pre-training, a sample.
+    // The README's main job without a display: data, tokenizer, pre-training, a sample,
+    // fine-tuning and evaluation.
     QTemporaryDir dir;
     const QString demo = dir.path() + "/demo";
-    auto r = run_cli({"demo", demo, "--kind", "imu", "--steps", "3"});
+    auto r = run_cli({"demo", demo, "--kind", "imu", "--steps", "3", "--finetune-steps", "2"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains("Classify the gesture"));
     QVERIFY(r.out.contains("== step 2: tokenizer =="));
     QVERIFY(r.out.contains("done (completed) at step 3"));
     QVERIFY(r.out.contains("== a sample from the model =="));
     QVERIFY(fs::exists(fs::path(demo.toStdString()) / "checkpoints/demo/latest.json"));
+    // Step 3: fine-tuning from the pre-trained run, then the model beside the baselines.
+    QVERIFY(r.out.contains("== step 3: fine-tuning =="));
+    QVERIFY(r.out.contains("from " + demo));
+    QVERIFY(r.out.contains("majority"));
+    QVERIFY(r.out.contains("knn (k=1)"));
+    QVERIFY(fs::exists(fs::path(demo.toStdString()) / "reports/demo-test/report.html"));
     // The tokenizer's numbers for the task prompts, as machine output.
     r = run_cli({"tokenizer", "stats", "--project", demo, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(!json::parse(r.out.toStdString()).empty());
     // A second run reuses the project and continues the same training run.
-    r = run_cli({"demo", demo, "--kind", "imu", "--steps", "5"});
+    r = run_cli({"demo", demo, "--kind", "imu", "--steps", "5", "--finetune-steps", "3"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains("using the demo project"));
     QVERIFY(r.out.contains("done (completed) at step 5"));
-    r = run_cli({"demo", dir.path() + "/demo-rssi", "--kind", "rssi", "--steps", "2"});
+    r = run_cli({"demo", dir.path() + "/demo-rssi", "--kind", "rssi", "--steps", "2",
+                 "--finetune-steps", "2"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains("Which zone"));
   }

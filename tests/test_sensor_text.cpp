@@ -31,9 +31,14 @@ size_t check_runtime_text(const project::Project& project, const json& prepared)
   const sensortext::Schema& schema = store->schema();
   const size_t nc = schema.channels.size(), nt = schema.targets.size();
   const bool imu = schema.kind == sensortext::SensorKind::imu;
-  const auto number_format = sensortext::channel_format(
+  auto number_format = sensortext::channel_format(
       schema, settings["si_units"].get<bool>(), settings["normalize"] == "zscore",
       settings["decimals"].get<int>(), settings["rssi_top_k"].get<int>());
+  if (prepared["levels"].is_object()) {  // the levels style's scale, from the training split
+    number_format.format.levels = prepared["levels"]["count"].get<int>();
+    number_format.format.level_center = prepared["levels"]["center"].get<std::vector<double>>();
+    number_format.format.level_step = prepared["levels"]["step"].get<std::vector<double>>();
+  }
   std::vector<double> mean, stdev;
   for (const auto& n : prepared["normalization"]) {
     mean.push_back(n["mean"].get<double>());

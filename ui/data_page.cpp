@@ -103,7 +103,10 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   task_ = new QComboBox;
   form->addRow(tr("&Task:"), task_);
   style_ = new QComboBox;
-  style_->addItem(tr("Channel lists (paper style, recommended)"), QStringLiteral("channel-lists"));
+  style_->addItem(tr("Levels: one letter per reading (shortest, recommended)"),
+                  QStringLiteral("levels"));
+  style_->addItem(tr("Channel lists (the paper's style; long prompts)"),
+                  QStringLiteral("channel-lists"));
   style_->addItem(tr("Time-step rows (compact)"), QStringLiteral("timestep-rows"));
   form->addRow(tr("Te&xt style:"), style_);
   resample_ = new QDoubleSpinBox;
@@ -276,7 +279,7 @@ void DataPage::refresh() {
   task_->setCurrentIndex(
       std::max(0, task_->findData(QString::fromStdString(saved.value("task", "")))));
   style_->setCurrentIndex(
-      std::max(0, style_->findData(QString::fromStdString(saved.value("style", "channel-lists")))));
+      std::max(0, style_->findData(QString::fromStdString(saved.value("style", "levels")))));
   resample_->setValue(saved.value("resample_hz", 0.0));
   window_->setValue(saved.value("window_s", 2.56));
   seed_->setValue(saved.contains("split") ? saved["split"].value("seed", 1234) : 1234);

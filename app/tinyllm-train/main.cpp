@@ -7,9 +7,16 @@
 //                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]
 //   tinyllm-train sample (--checkpoint=DIR | --project=DIR [--run_id=ID])
 //                 [--prompt=TEXT] [--tokens=N] [--temperature=T] [--top_k=K] [--seed=S]
+//   tinyllm-train finetune --project=DIR [--init_from=CHECKPOINT] [--key=value ...] [--resume]
+//                 the task examples of data/prepared, loss on the answers (train.h)
+//   tinyllm-train eval --checkpoint=DIR --examples=PREPARED_DIR [--split=test]
+//                 [--tokenizer=FILE] --out=PREDICTIONS.jsonl
+//                 scores every answer of the task for each example (constrained decoding)
 //   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -29,9 +36,13 @@
 #include "project/project.h"
 #include "settings/settings.h"
 #include "test_hooks.h"
+#include "text/prompt_template.h"
+#include "text/tokenizer.h"
 #include "train/checkpoint.h"
 #include "train/sample.h"
+#include "train/task_data.h"
 #include "train/train.h"
+#include "worker_task.h"
 #include "worker_text.h"
 
 namespace fs = std::filesystem;
@@ -129,8 +140,9 @@ Result<Args> parse_args(int argc, char** argv) {
   Args args;
   int i = 1;
   if (i < argc && argv[i][0] != '-') args.mode = argv[i++];
-  if (args.mode != "train" && args.mode != "sample" && args.mode != "settings")
-    return make_error(args.mode, "unknown mode; use train, sample or settings");
+  if (args.mode != "train" && args.mode != "finetune" && args.mode != "eval" &&
+      args.mode != "sample" && args.mode != "settings")
+    return make_error(args.mode, "unknown mode; use train, finetune, eval, sample or settings");
   for (; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0) return make_error(a, "expected --key=value");
@@ -184,7 +196,9 @@ void report_record(const Status& status) {
   if (!status) std::fprintf(stderr, "tinyllm-train: %s\n", status.error().to_string().c_str());
 }
 
-int run_train(Args& args) {
+int run_train(Args& args, bool finetune) {
+  const pipeline::RunFamily& family = finetune ? pipeline::kFinetuneRuns : pipeline::kPretrainRuns;
+  if (finetune) args.options.insert(args.options.begin(), {"objective", "finetune"});
   train::Rendezvous rv;
   for (auto [key, field] : {std::pair{"rank", &rv.rank}, std::pair{"world_size", &rv.world_size},
                             std::pair{"dist_port", &rv.port}})
@@ -200,7 +214,8 @@ int run_train(Args& args) {
   if (config_file) config_file = absolute_text(*config_file);
   if (tokenizer_path) tokenizer_path = absolute_text(*tokenizer_path);
   for (auto& [k, v] : args.options)
-    if (k == "out_dir" || k == "data_dir") v = absolute_text(v);
+    if (k == "out_dir" || k == "data_dir" || k == "init_from" || k == "examples_dir")
+      v = absolute_text(v);
   const bool resume = std::any_of(args.options.begin(), args.options.end(), [](const auto& kv) {
     return kv.first == "resume" && kv.second == "true";
   });
@@ -221,12 +236,14 @@ int run_train(Args& args) {
                                          [](const auto& kv) { return kv.first == "out_dir"; });
     if (!own_out_dir) {
       // (Several processes get the run id from `tinyllm train`, which chooses it once.)
-      auto run = pipeline::choose_run(*opened, requested, resume);
+      auto run = pipeline::choose_run(*opened, requested, resume, family);
       if (!run) return fail(run.error(), rv.rank);
       if (!requested) args.options.emplace_back("run_id", *run);
+      if (finetune) args.options.emplace_back("out_dir", opened->path(family.folder) / *run);
     }
     for (auto& [k, v] : args.options)
-      if (k == "out_dir" || k == "data_dir") v = project::stored_path(opened->root, v);
+      if (k == "out_dir" || k == "data_dir" || k == "init_from" || k == "examples_dir")
+        v = project::stored_path(opened->root, v);
     std::error_code ec;
     fs::current_path(opened->root, ec);
     if (ec) return fail(make_error(opened->root.string(), "cannot work here: " + ec.message()));
@@ -253,14 +270,50 @@ int run_train(Args& args) {
     config.data_dir = (fs::path(pipeline::kTokenizerFolder) / "shards").string();
   if (rv.rank == 0) print_event({{events::kEvent, events::kConfig}, {"overrides", resolved->echo}});
 
-  auto data = open_data(config);
-  if (!data) return fail(data.error(), rv.rank);
   fs::path tok = tokenizer_path ? fs::path(*tokenizer_path)
                  : project      ? fs::path(pipeline::kTokenizerModel)
                                 : fs::path();
-  auto codec = worker::load_codec(tok);
-  if (!codec && !tok.empty() && fs::exists(tok)) return fail(codec.error(), rv.rank);
-  if (!codec) tok.clear();
+  std::optional<train::DataSplit> data;
+  std::optional<train::TaskData> task;
+  std::optional<Result<train::TextCodec>> codec;
+  if (finetune) {
+    if (tok.empty()) return fail(make_error("tokenizer", "pass --project=DIR or --tokenizer=FILE"));
+    auto tokenizer = text::load_checked_tokenizer(tok);
+    if (!tokenizer) return fail(tokenizer.error());
+    if (config.examples_dir.empty())
+      return fail(make_error("examples_dir", "pass --project=DIR or --examples_dir=FOLDER"));
+    // Every example must fit the context: refused here, before anything is written.
+    int n_ctx = config.model.n_ctx;
+    if (!config.init_from.empty()) {
+      auto ctx = pipeline::checkpoint_context(config.init_from);
+      if (!ctx) return fail(ctx.error());
+      n_ctx = *ctx;
+    }
+    std::string note;
+    auto loaded =
+        worker::load_task_data(config.examples_dir, *tokenizer, config.augment, n_ctx, note);
+    if (!loaded) return fail(loaded.error());
+    task = std::move(*loaded);
+    if (!note.empty()) print_event({{events::kEvent, events::kWarning}, {"message", note}});
+    std::vector<pipeline::TaskSplit> splits;
+    for (const char* name : {"train", "val"}) {
+      auto split = pipeline::read_task_split(config.examples_dir, name);
+      if (!split) return fail(split.error());
+      splits.push_back(std::move(*split));
+    }
+    const auto check = pipeline::check_context(*tokenizer, splits, n_ctx);
+    json event = check.to_json();
+    event[events::kEvent] = "context_check";
+    print_event(event);
+    if (!check.ok()) return fail(make_error(config.examples_dir, check.message()));
+  } else {
+    auto opened_data = open_data(config);
+    if (!opened_data) return fail(opened_data.error(), rv.rank);
+    data = std::move(*opened_data);
+    codec = worker::load_codec(tok);
+    if (!*codec && !tok.empty() && fs::exists(tok)) return fail(codec->error(), rv.rank);
+    if (!*codec) tok.clear();
+  }
   if (!resume && train::latest_checkpoint(config.out_dir))
     return fail(make_error(config.out_dir,
                            "this run folder already holds a trained run; pass --resume to "
@@ -284,14 +337,14 @@ int run_train(Args& args) {
   auto record = [&](const fs::path& checkpoint, const pipeline::RunOutcome& outcome) {
     if (project && rv.rank == 0)
       report_record(pipeline::record_checkpoint(opened->root, config.run_id, checkpoint, run_config,
-                                                outcome, tok));
+                                                outcome, tok, family));
   };
   auto sink = [&](const json& e) {
     const std::string type = e.value(events::kEvent, "");
     if (type == events::kStart && e.contains("config")) run_config = e["config"];
     if (type == events::kCheckpoint && e.value("kind", "") == "step")
-      record(e.value("path", ""),
-             {events::kInterrupted, e.value("step", int64_t(0)), config.steps, std::nullopt});
+      record(e.value("path", ""), {events::kInterrupted, e.value("step", int64_t(0)), config.steps,
+                                   std::nullopt, std::nullopt});
     print_event(e);
     if (history) {
       const std::string line = e.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -299,7 +352,10 @@ int run_train(Args& args) {
       std::fflush(history.get());
     }
   };
-  auto outcome = train::run_training(config, *data, rv, sink, &g_stop, codec ? &*codec : nullptr,
+  auto outcome =
+      finetune ? train::run_finetuning(config, *task, sink, &g_stop,
+                                       worker::test_hooks_from_environment(), &g_pause)
+               : train::run_training(config, *data, rv, sink, &g_stop, *codec ? &**codec : nullptr,
                                      worker::test_hooks_from_environment(), &g_pause);
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
@@ -309,7 +365,9 @@ int run_train(Args& args) {
   if (!outcome->checkpoint.empty())
     record(outcome->checkpoint,
            {outcome->reason, outcome->step, config.steps,
-            outcome->best_val_loss < 1e29 ? std::optional(outcome->best_val_loss) : std::nullopt});
+            outcome->best_val_loss < 1e29 ? std::optional(outcome->best_val_loss) : std::nullopt,
+            outcome->best_val_accuracy >= 0 ? std::optional(outcome->best_val_accuracy)
+                                            : std::nullopt});
   return 0;
 }
 
@@ -404,6 +462,105 @@ int run_sample(Args& args) {
   return 0;
 }
 
+// Scores every answer of the task for each example of a split, one example at a time (so the
+// latency is what one classification costs), and writes one prediction per line.
+int run_eval(Args& args) {
+  std::string checkpoint, examples, split = "test", tokenizer_path, out;
+  int threads = 0;
+  settings::Table table("eval option");
+  table.text("checkpoint", checkpoint, {}, "the checkpoint folder to evaluate");
+  table.text("examples", examples, {}, "the prepared folder (task_<split>.jsonl)");
+  table.text("split", split, {"train", "val", "test"}, "which examples");
+  table.text("tokenizer", tokenizer_path, {}, "tokenizer.model; default: the one recorded");
+  table.text("out", out, {}, "the predictions file to write (JSON Lines)");
+  table.integer("threads", threads, settings::Range::between(1, 4096).or_value(0, "all cores"),
+                "CPU threads");
+  for (const auto& [key, value] : args.options)
+    if (auto st = table.apply_override(key, value); !st)
+      return fail(make_error("--" + st.error().where, st.error().message));
+  if (checkpoint.empty() || examples.empty() || out.empty())
+    return fail(make_error("eval", "pass --checkpoint=DIR --examples=DIR --out=FILE"));
+  at::set_num_threads(threads > 0 ? threads
+                                  : int(std::max(1u, std::thread::hardware_concurrency())));
+  fs::path tok = tokenizer_path;
+  if (tok.empty()) {
+    auto recorded = pipeline::recorded_tokenizer(checkpoint);
+    if (!recorded) return fail(recorded.error());
+    tok = *recorded;
+  }
+  auto tokenizer = text::load_checked_tokenizer(tok);
+  if (!tokenizer) return fail(tokenizer.error());
+  auto summary = pipeline::read_prepared_summary(examples);
+  if (!summary) return fail(summary.error());
+  std::vector<std::string> classes;
+  for (const auto& c : (*summary).value("classes", json::array()))
+    if (c.is_string()) classes.push_back(c.get<std::string>());
+  if (classes.empty())
+    return fail(make_error(examples, "the task has no classes (position tasks: not yet)"));
+  auto data = worker::load_token_split(examples, split, *tokenizer, classes);
+  if (!data) return fail(data.error());
+  auto info = train::read_checkpoint_info(checkpoint);
+  if (!info) return fail(info.error());
+  if (info->model.n_vocab != tokenizer->vocab_size())
+    return fail(make_error(checkpoint, "the checkpoint's vocabulary (" +
+                                           std::to_string(info->model.n_vocab) +
+                                           ") is not the tokenizer's (" +
+                                           std::to_string(tokenizer->vocab_size()) + ")"));
+  auto model = train::Gpt2::create(info->model, torch::Device(torch::kCPU), 0);
+  if (!model) return fail(model.error());
+  if (auto st = train::load_checkpoint(checkpoint, *model, nullptr); !st) return fail(st.error());
+  std::vector<std::vector<int32_t>> answers;
+  for (const auto& c : classes)
+    answers.push_back(tokenizer->encode(prompt::build_response(c)));
+  const train::AnswerTrie trie(answers);
+  size_t longest_answer = 0;
+  for (const auto& a : answers)
+    longest_answer = std::max(longest_answer, a.size());
+
+  auto file = AtomicFile::create(out);
+  if (!file) return fail(file.error());
+  const size_t n = data->tokens.size();
+  size_t correct = 0, next_report = 0;
+  install_signal_handlers();
+  for (size_t i = 0; i < n; ++i) {
+    if (g_stop.load()) return fail(make_error("eval", "stopped"));
+    const auto& e = data->tokens[i];
+    if (e.prompt.size() + longest_answer > size_t(info->model.n_ctx))
+      return fail(
+          make_error(data->text.file.string() + ":" + std::to_string(data->text.examples[i].line),
+                     "the prompt has " + std::to_string(e.prompt.size()) +
+                         " tokens; with its answer it does not fit the context (" +
+                         std::to_string(info->model.n_ctx) + ")"));
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto scores = trie.score(*model, {e.prompt}, 1);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const int64_t best = scores[0].argmax().item<int64_t>();
+    if (best == e.label) ++correct;
+    std::vector<double> row(classes.size());
+    for (size_t c = 0; c < classes.size(); ++c)
+      row[c] = scores[0][int64_t(c)].item<double>();
+    const json line{{"index", i},
+                    {"label", e.label},
+                    {"predicted", best},
+                    {"scores", row},
+                    {"prompt_tokens", e.prompt.size()},
+                    {"latency_ms", ms}};
+    if (auto st = file->write(line.dump() + "\n"); !st) return fail(st.error());
+    if (i + 1 >= next_report || i + 1 == n) {
+      print_event({{events::kEvent, "eval_progress"}, {"done", i + 1}, {"total", n}});
+      next_report = i + 1 + std::max<size_t>(1, n / 20);
+    }
+  }
+  if (auto st = file->commit(); !st) return fail(st.error());
+  print_event({{events::kEvent, events::kDone},
+               {"reason", events::kCompleted},
+               {"examples", n},
+               {"accuracy", n ? double(correct) / double(n) : 0.0},
+               {"predictions", out}});
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -415,7 +572,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return args->mode == "sample" ? run_sample(*args) : run_train(*args);
+    if (args->mode == "sample") return run_sample(*args);
+    if (args->mode == "eval") return run_eval(*args);
+    return run_train(*args, args->mode == "finetune");
   } catch (const std::exception& e) {  // a libtorch error that escaped: report, never crash
     return fail(make_error("tinyllm-train", e.what()));
   }

@@ -1,6 +1,6 @@
 // tinyllm demo: the whole pipeline, headless, on the built-in demo project: data, tokenizer,
-// pre-training, a sample. Each step runs the same code as its own subcommand and prints what it
-// did.
+// pre-training, a sample, fine-tuning and the evaluation beside the baselines. Each step runs the
+// same code as its own subcommand and prints what it did.
 #include <cstdio>
 #include <cstdlib>
 
@@ -13,15 +13,16 @@ namespace tinyllm::cli {
 namespace fs = std::filesystem;
 
 int run_demo_command(const std::vector<std::string>& argv) {
-  auto args = Args::parse(argv, {{"kind", "seed", "preset", "steps"}, {"fresh"}, {}});
+  auto args =
+      Args::parse(argv, {{"kind", "seed", "preset", "steps", "finetune-steps"}, {"fresh"}, {}});
   if (!args) return fail(args.error());
   if (args->help()) {
     std::printf(
         "usage: tinyllm demo [DIR] [--kind imu|rssi] [--seed N] [--fresh] [--preset tiny|small]\n"
-        "                   [--steps N]\n"
+        "                   [--steps N] [--finetune-steps N]\n"
         "Creates (or reuses) the demo project in DIR (default ~/TinyLLM/demo-<kind>) and runs\n"
-        "every step of the pipeline on it (default: the tiny model for 300 steps; a second run\n"
-        "continues training).\n");
+        "every step of the pipeline on it (default: the tiny model, pre-trained for 300 steps\n"
+        "and fine-tuned for 200; a second run continues training).\n");
     return 0;
   }
   const std::string kind = args->get_or("kind", "imu");
@@ -87,7 +88,16 @@ int run_demo_command(const std::vector<std::string>& argv) {
   if (int rc = run_sample_command({"--project", project_dir, "--run", "demo", "--tokens", "80"});
       rc != 0)
     return rc;
-  std::printf("\nfine-tuning, quantization and deployment come in later versions.\n");
+  std::printf("\n== step 3: fine-tuning ==\n");
+  std::fflush(stdout);
+  std::vector<std::string> finetune = {
+      "--project", project_dir, "--run", "demo", "--steps", args->get_or("finetune-steps", "200")};
+  if (fs::exists(dir / "finetune" / "demo" / "latest.json")) finetune.push_back("--resume");
+  if (int rc = run_finetune_command(finetune); rc != 0) return rc;
+  std::printf("\n== step 3: evaluation on held-out people ==\n");
+  std::fflush(stdout);
+  if (int rc = run_eval_command({"--project", project_dir, "--run", "demo"}); rc != 0) return rc;
+  std::printf("\nquantization and deployment come in later versions.\n");
   return 0;
 }
 

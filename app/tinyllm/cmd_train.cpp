@@ -29,6 +29,7 @@
 #include "commands.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/worker_events.h"
+#include "worker_launch.h"
 
 extern char** environ;
 
@@ -166,6 +167,8 @@ double num(const json& e, const char* key) {
   return e.contains(key) && e[key].is_number() ? e[key].get<double>() : 0.0;
 }
 
+}  // namespace
+
 // One event as a human line (or lines); nothing for events that only machines need.
 void print_human(const json& e) {
   const std::string type = e.value(events::kEvent, "");
@@ -183,9 +186,14 @@ void print_human(const json& e) {
                 num(e, "memory_bytes") / (1024.0 * 1024.0), e["device"].get<std::string>().c_str(),
                 e["threads"].get<int>(), e["precision"].get<std::string>().c_str(),
                 e["world_size"].get<int>());
-    std::printf("data: %.0f train / %.0f val tokens | %.0f tokens per step (%lld accumulation)\n",
-                num(e, "train_tokens"), num(e, "val_tokens"), num(e, "batch_tokens"),
-                static_cast<long long>(num(e, "grad_accum")));
+    if (e.value("objective", "") == "finetune")
+      std::printf("task: %.0f train / %.0f val examples, answers %s | from %s\n",
+                  num(e, "train_examples"), num(e, "val_examples"), e["classes"].dump().c_str(),
+                  e.value("init_from", "").empty() ? "scratch" : e.value("init_from", "").c_str());
+    else
+      std::printf("data: %.0f train / %.0f val tokens | %.0f tokens per step (%lld accumulation)\n",
+                  num(e, "train_tokens"), num(e, "val_tokens"), num(e, "batch_tokens"),
+                  static_cast<long long>(num(e, "grad_accum")));
     std::printf("estimate: ~%.0f tokens/s, %s for %lld steps%s\n",
                 num(e["estimate"], "tokens_per_s"),
                 duration_text(num(e["estimate"], "seconds")).c_str(),
@@ -193,6 +201,12 @@ void print_human(const json& e) {
                 e["resumed_from"].get<std::string>().empty()
                     ? ""
                     : (" (resumed from " + e["resumed_from"].get<std::string>() + ")").c_str());
+  } else if (type == "context_check") {
+    std::printf("%s%s\n", e.value("ok", false) ? "context check: " : "",
+                e.value("message", "").c_str());
+  } else if (type == "eval_progress") {
+    std::printf("evaluated %lld of %lld examples\n", static_cast<long long>(num(e, "done")),
+                static_cast<long long>(num(e, "total")));
   } else if (type == events::kStep) {
     std::printf(
         "step %6lld/%lld  loss %.4f  lr %.2e  norm %.2f  %6.0f tok/s  mfu %4.1f%%  eta %s\n",
@@ -200,9 +214,15 @@ void print_human(const json& e) {
         num(e, "loss"), num(e, "lr"), num(e, "grad_norm"), num(e, "tokens_per_s"),
         100.0 * num(e, "mfu"), duration_text(num(e, "eta_s")).c_str());
   } else if (type == events::kVal) {
-    std::printf("val  step %lld  loss %.4f  (best %.4f)%s\n",
-                static_cast<long long>(num(e, "step")), num(e, "val_loss"), num(e, "best_val_loss"),
-                e.value("improved", false) ? " *" : "");
+    if (e.contains("val_accuracy"))
+      std::printf("val  step %lld  accuracy %.1f%%  (best %.1f%%)  loss %.4f%s\n",
+                  static_cast<long long>(num(e, "step")), 100 * num(e, "val_accuracy"),
+                  100 * num(e, "best_val_accuracy"), num(e, "val_loss"),
+                  e.value("improved", false) ? " *" : "");
+    else
+      std::printf("val  step %lld  loss %.4f  (best %.4f)%s\n",
+                  static_cast<long long>(num(e, "step")), num(e, "val_loss"),
+                  num(e, "best_val_loss"), e.value("improved", false) ? " *" : "");
   } else if (type == events::kSample) {
     if (e.contains("text"))
       std::printf("sample @%lld: %s\n", static_cast<long long>(num(e, "step")),
@@ -224,6 +244,11 @@ void print_human(const json& e) {
     if (e.contains("loss")) std::printf(": loss %.4f", num(e, "loss"));
     if (e.contains("best_val_loss") && e["best_val_loss"].is_number())
       std::printf(", best val loss %.4f", num(e, "best_val_loss"));
+    if (e.contains("best_val_accuracy") && e["best_val_accuracy"].is_number())
+      std::printf(", best val accuracy %.1f%%", 100 * num(e, "best_val_accuracy"));
+    if (e.contains("accuracy") && e["accuracy"].is_number())
+      std::printf(": accuracy %.1f%% on %lld examples", 100 * num(e, "accuracy"),
+                  static_cast<long long>(num(e, "examples")));
     if (e.contains("checkpoint"))
       std::printf("\ncheckpoint: %s", e["checkpoint"].get<std::string>().c_str());
     std::printf("\n");
@@ -234,6 +259,8 @@ void print_human(const json& e) {
   }
   std::fflush(stdout);
 }
+
+namespace {
 
 // Passes complete control lines from our stdin to every worker: all processes of a DDP run must
 // pause together (they agree at the step boundary).
@@ -261,7 +288,8 @@ void close_control(std::vector<Child>& children) {
 }
 
 // Runs the workers to the end, printing rank 0's events; returns the exit code.
-int supervise(std::vector<Child>& children, bool raw_json) {
+int supervise(std::vector<Child>& children, bool raw_json, const EventObserver& observe,
+              bool quiet) {
   g_children.clear();
   for (const auto& c : children)
     g_children.push_back(c.pid);
@@ -318,6 +346,15 @@ int supervise(std::vector<Child>& children, bool raw_json) {
         const std::string line = c.pending.substr(0, nl);
         c.pending.erase(0, nl + 1);
         if (c.rank != 0) continue;  // other ranks stay quiet; their errors go to stderr
+        if (observe) {
+          const json e = json::parse(line, nullptr, false);
+          if (e.is_object()) observe(e);
+        }
+        if (quiet) {
+          const json e = json::parse(line, nullptr, false);
+          if (e.is_object() && e.value(events::kEvent, "") == events::kError) print_human(e);
+          continue;
+        }
         if (raw_json) {
           std::printf("%s\n", line.c_str());
           std::fflush(stdout);
@@ -352,6 +389,8 @@ int supervise(std::vector<Child>& children, bool raw_json) {
   return code;
 }
 
+}  // namespace
+
 // Splits tinyllm's "--key value" / "--key=value" / "--flag" into worker "--key=value" options.
 Result<std::vector<std::pair<std::string, std::string>>> split_options(
     const std::vector<std::string>& argv, const std::vector<std::string>& flags) {
@@ -374,7 +413,7 @@ Result<std::vector<std::pair<std::string, std::string>>> split_options(
 }
 
 int launch(const std::string& mode, const std::vector<std::pair<std::string, std::string>>& options,
-           int nproc, bool raw_json) {
+           int nproc, bool raw_json, const EventObserver& observe, bool quiet) {
   const fs::path worker = worker_path();
   std::vector<std::string> args = {mode};
   bool has_threads = false;
@@ -387,7 +426,7 @@ int launch(const std::string& mode, const std::vector<std::pair<std::string, std
     auto c = spawn_worker(worker, args, 0);
     if (!c) return fail(c.error());
     children.push_back(*c);
-    return supervise(children, raw_json);
+    return supervise(children, raw_json, observe, quiet);
   }
   const int port = free_port();
   const int threads = std::max(1, int(std::thread::hardware_concurrency()) / nproc);
@@ -407,10 +446,8 @@ int launch(const std::string& mode, const std::vector<std::pair<std::string, std
     }
     children.push_back(*c);
   }
-  return supervise(children, raw_json);
+  return supervise(children, raw_json, observe, quiet);
 }
-
-}  // namespace
 
 int run_train_command(const std::vector<std::string>& argv) {
   if (wants_help(argv)) {

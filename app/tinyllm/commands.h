@@ -14,5 +14,7 @@ int run_demo_command(const std::vector<std::string>& args);
 int run_tokenizer_command(const std::vector<std::string>& args);
 int run_train_command(const std::vector<std::string>& args);
 int run_sample_command(const std::vector<std::string>& args);
+int run_finetune_command(const std::vector<std::string>& args);
+int run_eval_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

@@ -22,6 +22,10 @@ constexpr Group kGroups[] = {
     {"tokenizer", tinyllm::cli::run_tokenizer_command,
      "train the tokenizer, write token shards (step 2)"},
     {"train", tinyllm::cli::run_train_command, "pre-train the GPT-2 model (step 2, tinyllm-train)"},
+    {"finetune", tinyllm::cli::run_finetune_command,
+     "fine-tune the model on the task examples (step 3, tinyllm-train)"},
+    {"eval", tinyllm::cli::run_eval_command,
+     "evaluate a fine-tuned model beside the baselines; write a report (step 3)"},
     {"sample", tinyllm::cli::run_sample_command, "generate text from a trained checkpoint"},
     {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
 };

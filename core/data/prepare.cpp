@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "base/binary.h"
 #include "base/files.h"
 #include "data/serialize.h"
 #include "data/store.h"
@@ -46,6 +47,10 @@ settings::Table settings_table(PrepareSettings& s) {
             "digits after the point");
   t.integer("rssi_top_k", s.rssi_top_k, Range::between(1, 1024),
             "strongest access points per fingerprint (RSSI)");
+  t.integer("levels", s.levels, Range::between(2, sensortext::kMaxLevels),
+            "letters on the scale of the levels style (a, b, ...)");
+  t.number("level_span", s.level_span, Range::between(0.5, 10),
+           "the levels scale spans +- this many standard deviations (training split)");
   t.number("split.train", s.split.train, Range::between(0.01, 1), "share of groups for training");
   t.number("split.val", s.split.val, Range::between(0, 0.99), "share of groups for validation");
   t.number("split.test", s.split.test, Range::between(0, 0.99), "share of groups for test");
@@ -321,6 +326,7 @@ Split row_split(const Plan& plan, const std::vector<PrepareInput>& inputs,
 // Statistics from the training split only: normalization and the position origin.
 struct Statistics {
   std::vector<double> mean, stdev, origin;
+  std::vector<double> level_center, level_spread;  // the levels style's scale, per channel
 };
 
 Result<Statistics> training_statistics(const Plan& plan, const std::vector<PrepareInput>& inputs,
@@ -331,7 +337,10 @@ Result<Statistics> training_statistics(const Plan& plan, const std::vector<Prepa
   std::vector<double> m2(nc, 0);
   std::vector<uint64_t> count(nc, 0);
   st.origin.assign(nt, std::numeric_limits<double>::infinity());
-  if (plan.format.normalized || nt > 0) {
+  const bool levels = plan.style->id().rfind("levels", 0) == 0;
+  double pooled_mean = 0, pooled_m2 = 0;
+  uint64_t pooled_count = 0;
+  if (plan.format.normalized || nt > 0 || levels) {
     for (size_t i = 0; i < plan.refs.size(); ++i) {
       TINYLLM_TRY_ASSIGN(s, load_series(plan, plan.refs[i]));
       for (size_t r = 0; r < s.rows(); ++r) {
@@ -342,6 +351,9 @@ Result<Statistics> training_statistics(const Plan& plan, const std::vector<Prepa
           double d = v - st.mean[c];
           st.mean[c] += d / double(++count[c]);
           m2[c] += d * (v - st.mean[c]);
+          double pd = v - pooled_mean;
+          pooled_mean += pd / double(++pooled_count);
+          pooled_m2 += pd * (v - pooled_mean);
         }
         for (size_t k = 0; k < nt; ++k)
           st.origin[k] = std::min(st.origin[k], double(s.targets[r * nt + k]));
@@ -353,13 +365,60 @@ Result<Statistics> training_statistics(const Plan& plan, const std::vector<Prepa
     if (count[c] > 1) st.stdev[c] = std::max(1e-6, std::sqrt(m2[c] / double(count[c] - 1)));
   for (auto& o : st.origin)
     if (!std::isfinite(o)) o = 0;
+  if (levels) {
+    // IMU: each channel its own scale (z-scored channels are already centred and scaled). RSSI:
+    // one scale for every access point, since most are heard too rarely to have their own.
+    std::vector<double> center = st.mean, spread = st.stdev;
+    if (plan.format.normalized) {
+      center.assign(nc, 0.0);
+      spread.assign(nc, 1.0);
+    } else if (!plan.imu) {
+      const double sd = pooled_count > 1 ? std::sqrt(pooled_m2 / double(pooled_count - 1)) : 1.0;
+      center.assign(nc, pooled_mean);
+      spread.assign(nc, std::max(1e-6, sd));
+    }
+    st.level_center = std::move(center);
+    st.level_spread = std::move(spread);
+  }
   return st;
 }
+
+// Each example's readings, in line order ("TLWINDW1", u32 channels, u64 count, then per example
+// u32 rows and rows x channels float32, all little-endian; NaN: not heard). Kept in memory until
+// the end because the count comes first.
+struct WindowsFile {
+  std::string records;
+  uint64_t count = 0;
+
+  void add(const float* values, uint32_t rows, size_t channels) {
+    append(rows);
+    for (size_t k = 0; k < size_t(rows) * channels; ++k)
+      append(values[k]);
+    ++count;
+  }
+  template <class T>
+  void append(T value) {
+    uint8_t bytes[sizeof(T)];
+    binary_detail::store_le(value, bytes);
+    records.append(reinterpret_cast<const char*>(bytes), sizeof(T));
+  }
+  Status write(const fs::path& path, uint32_t channels) const {
+    WindowsFile header;
+    header.records = "TLWINDW1";
+    header.append(channels);
+    header.append(count);
+    TINYLLM_TRY_ASSIGN(file, AtomicFile::create(path));
+    TINYLLM_TRY(file.write(header.records));
+    TINYLLM_TRY(file.write(records));
+    return file.commit();
+  }
+};
 
 // The output files, written atomically and committed together at the end.
 struct OutputFiles {
   std::vector<AtomicFile> tasks;      // train, val, test
   std::vector<AtomicFile> documents;  // train, val
+  WindowsFile windows[3];             // beside each task file
 };
 
 Result<OutputFiles> create_output_files(const fs::path& out_dir) {
@@ -440,6 +499,7 @@ Status write_windows(const Plan& plan, const Statistics& st,
                    {"start", span.start},      {"rows", span.rows}};
       if (nt) line["target"] = w.target;
       TINYLLM_TRY(files.tasks[size_t(si)].write(line.dump() + "\n"));
+      files.windows[si].add(w.values, uint32_t(w.rows), nc);
       ++so.examples;
       ++so.per_class[w.label_text.empty() ? "(position)" : w.label_text];
       so.prompt_chars.push_back(double(ex.prompt.size()));
@@ -469,6 +529,13 @@ Status write_text_files(const PrepareSettings& settings, AtomicFile& train_docum
     }
   }
   return {};
+}
+
+std::vector<std::string> channel_names(const Schema& schema) {
+  std::vector<std::string> names;
+  for (const auto& c : schema.channels)
+    names.push_back(c.name);
+  return names;
 }
 
 // What prepared.json holds.
@@ -507,6 +574,7 @@ json summarize(const Plan& plan, const Statistics& st, const std::vector<Prepare
           {"instruction", instruction},
           {"rate_hz", plan.imu ? plan.rate_hz : 0.0},
           {"window_rows", plan.imu ? plan.win_rows : 1},
+          {"channels", channel_names(plan.schema())},
           {"units", plan.format.units},
           {"decimals", plan.format.decimals},
           {"split_by", plan.group_by},
@@ -514,6 +582,10 @@ json summarize(const Plan& plan, const Statistics& st, const std::vector<Prepare
           {"warnings", split_warnings},
           {"group_splits", group_splits},
           {"normalization", norm},
+          {"levels", plan.format.levels > 0 ? json{{"count", plan.format.levels},
+                                                   {"center", plan.format.level_center},
+                                                   {"step", plan.format.level_step}}
+                                            : json()},
           {"target_origin", st.origin},
           {"splits", splits}};
 }
@@ -533,6 +605,9 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
   plan_splits(plan, inputs, settings);
   TINYLLM_TRY(check_output_estimate(plan, settings));
   TINYLLM_TRY_ASSIGN(stats, training_statistics(plan, inputs, settings));
+  if (!stats.level_center.empty())
+    sensortext::set_levels(plan.format, settings.levels, settings.level_span, stats.level_center,
+                           stats.level_spread);
 
   TINYLLM_TRY_ASSIGN(files, create_output_files(out_dir));
   const std::string instruction =
@@ -549,6 +624,9 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
                           std::to_string(settings.window_s) + " s) and the split");
 
   result.summary = summarize(plan, stats, inputs, settings, instruction, out, audit);
+  for (int si = 0; si < 3; ++si)
+    TINYLLM_TRY(files.windows[si].write(
+        out_dir / (std::string("task_") + kSplitNames[si] + ".windows.bin"), uint32_t(plan.nc)));
   for (auto& f : files.tasks)
     TINYLLM_TRY(f.commit());
   for (auto& f : files.documents)

@@ -8,6 +8,8 @@
 //                      {"prompt", "response", "label", "split", "series", "subject", "start",
 //                       "rows"}: the window is rows [start, start + rows) of the series after
 //                       resampling
+//   task_train.windows.bin, ...   each example's readings, in line order (windows_file.h): what
+//                      baselines, augmentation and the mistakes view start from
 //   prepared.json      settings, classes, split of every group, normalization, counts per split
 //                      and class, text length distributions
 // Test windows never enter the pre-training corpus.
@@ -28,17 +30,19 @@
 namespace tinyllm::data {
 
 struct PrepareSettings {
-  std::string task;                     // task template id; empty: "gesture" (IMU) / "zone" (RSSI)
-  std::string style = "channel-lists";  // text style id
-  double resample_hz = 0;               // 0: keep the source rate
-  double window_s = 2.56;               // window length in seconds (IMU)
-  double stride_s = 1.28;               // step between windows
-  double min_window_s = 0.5;            // shorter runs are dropped
+  std::string task;              // task template id; empty: "gesture" (IMU) / "zone" (RSSI)
+  std::string style = "levels";  // text style id (docs/text-forms.md: chosen by measurement)
+  double resample_hz = 0;        // 0: keep the source rate
+  double window_s = 2.56;        // window length in seconds (IMU)
+  double stride_s = 1.28;        // step between windows
+  double min_window_s = 0.5;     // shorter runs are dropped
   LabelPolicy label_policy = LabelPolicy::segments;
   bool si_units = false;           // convert g/mg/deg/s to m/s^2 and rad/s
   std::string normalize = "none";  // "none" or "zscore" (training-split statistics)
   int decimals = -1;               // digits after the point; -1: chosen per unit
   int rssi_top_k = 16;             // strongest access points per fingerprint
+  int levels = 25;                 // letters on the scale of the "levels" style
+  double level_span = 2.5;         // the scale spans +- this many standard deviations
   SplitSettings split;
   std::vector<std::string> text_files;  // plain text added to the pre-training corpus (train)
 };

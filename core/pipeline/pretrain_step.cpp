@@ -9,8 +9,8 @@ namespace tinyllm::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string checkpoint_artifact_id(const std::string& run_id) {
-  return "checkpoint-" + run_id;
+std::string checkpoint_artifact_id(const std::string& run_id, const RunFamily& family) {
+  return family.artifact_prefix + run_id;
 }
 
 bool run_has_checkpoints(const fs::path& run_folder) {
@@ -22,62 +22,71 @@ bool run_has_checkpoints(const fs::path& run_folder) {
   return false;
 }
 
-std::string next_run_id(const project::Project& project) {
+std::string next_run_id(const project::Project& project, const RunFamily& family) {
   for (int n = 1;; ++n) {
-    const std::string id = "run" + std::to_string(n);
+    const std::string id = family.id_prefix + std::to_string(n);
     std::error_code ec;
-    if (!fs::exists(project.path(kRunsFolder) / id, ec) &&
-        !project.find_artifact(checkpoint_artifact_id(id)))
+    if (!fs::exists(project.path(family.folder) / id, ec) &&
+        !project.find_artifact(checkpoint_artifact_id(id, family)))
       return id;
   }
 }
 
-std::optional<std::string> latest_run_id(const project::Project& project) {
+std::optional<std::string> latest_run_id(const project::Project& project, const RunFamily& family) {
   const project::Artifact* latest = nullptr;
   for (const auto& a : project.artifacts)
-    if (a.kind == kCheckpointKind && (!latest || a.created >= latest->created)) latest = &a;
+    if (a.kind == family.kind && (!latest || a.created >= latest->created)) latest = &a;
   if (!latest) return std::nullopt;
-  const std::string from_id = latest->id.substr(checkpoint_artifact_id("").size());
+  const std::string from_id = latest->id.substr(checkpoint_artifact_id("", family).size());
   return latest->settings.is_object() ? latest->settings.value("run_id", from_id) : from_id;
 }
 
 Result<std::string> choose_run(const project::Project& project,
-                               const std::optional<std::string>& requested, bool resume) {
+                               const std::optional<std::string>& requested, bool resume,
+                               const RunFamily& family) {
   if (resume) {
     if (requested) return *requested;
-    if (auto latest = latest_run_id(project)) return *latest;
-    return make_error(project.path(kRunsFolder).string(),
+    if (auto latest = latest_run_id(project, family)) return *latest;
+    return make_error(project.path(family.folder).string(),
                       "there is no run to resume yet; start one first");
   }
-  if (!requested) return next_run_id(project);
-  if (run_has_checkpoints(project.path(kRunsFolder) / *requested))
+  if (!requested) return next_run_id(project, family);
+  if (run_has_checkpoints(project.path(family.folder) / *requested))
     return make_error(
-        project.path(kRunsFolder).string(),
+        project.path(family.folder).string(),
         "run '" + *requested +
             "' already holds trained checkpoints; resume it (--resume) or start a new run "
             "(without a run name, or --run " +
-            next_run_id(project) + "). Nothing was changed.");
+            next_run_id(project, family) + "). Nothing was changed.");
   return *requested;
 }
 
 Status record_checkpoint(const fs::path& project_root, const std::string& run_id,
                          const fs::path& checkpoint, json train_config, const RunOutcome& outcome,
-                         const fs::path& tokenizer) {
+                         const fs::path& tokenizer, const RunFamily& family) {
   TINYLLM_TRY_ASSIGN(p, project::open_project(project_root));
   const fs::path weights = project::resolve_path(p.root, checkpoint.string()) / "model.safetensors";
   TINYLLM_TRY_ASSIGN(sha, sha256_file(weights));
-  for (const char* key : {"out_dir", "data_dir"})
+  for (const char* key : {"out_dir", "data_dir", "init_from", "examples_dir"})
     if (train_config.contains(key) && train_config[key].is_string())
       train_config[key] = project::stored_path(p.root, train_config[key].get<std::string>());
   project::Artifact a;
-  a.id = checkpoint_artifact_id(run_id);
-  a.kind = kCheckpointKind;
+  a.id = checkpoint_artifact_id(run_id, family);
+  a.kind = family.kind;
   a.path = project::stored_path(p.root, checkpoint);
   a.sha256 = sha;
   a.created = utc_now_iso8601();
   a.settings = std::move(train_config);
   a.outcome = {{"reason", outcome.reason}, {"step", outcome.step}, {"steps", outcome.steps}};
   if (outcome.best_val_loss) a.outcome["best_val_loss"] = *outcome.best_val_loss;
+  if (outcome.best_val_accuracy) a.outcome["best_val_accuracy"] = *outcome.best_val_accuracy;
+  if (family.kind != std::string(kCheckpointKind)) {
+    if (p.find_artifact("prepared")) a.inputs.push_back("prepared");
+    const std::string init = a.settings.value("init_from", "");
+    if (!init.empty())
+      if (const auto* from = run_of_checkpoint(p, project::resolve_path(p.root, init)))
+        a.inputs.push_back(from->id);
+  }
   if (!tokenizer.empty()) {
     const fs::path model = project::resolve_path(p.root, tokenizer.string());
     TINYLLM_TRY_ASSIGN(tokenizer_sha, sha256_file(model));
@@ -87,6 +96,18 @@ Status record_checkpoint(const fs::path& project_root, const std::string& run_id
   }
   p.put_artifact(std::move(a));
   return project::save_project(p);
+}
+
+const project::Artifact* run_of_checkpoint(const project::Project& p, const fs::path& checkpoint) {
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(fs::absolute(checkpoint), ec);
+  for (const auto& a : p.artifacts) {
+    if (a.kind != kCheckpointKind && a.kind != kFinetuneRuns.kind) continue;
+    const fs::path run_folder =
+        fs::weakly_canonical(project::resolve_path(p.root, a.path), ec).parent_path();
+    if (run_folder == dir.parent_path()) return &a;
+  }
+  return nullptr;
 }
 
 Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
@@ -106,13 +127,7 @@ Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
         checkpoint.string(),
         "no tokenizer is recorded for this checkpoint (it is not inside a project)" + hint);
   TINYLLM_TRY_ASSIGN(p, project::open_project(root));
-  const project::Artifact* run = nullptr;
-  for (const auto& a : p.artifacts) {
-    if (a.kind != kCheckpointKind) continue;
-    const fs::path run_folder =
-        fs::weakly_canonical(project::resolve_path(p.root, a.path), ec).parent_path();
-    if (run_folder == dir.parent_path()) run = &a;
-  }
+  const project::Artifact* run = run_of_checkpoint(p, dir);
   if (!run)
     return make_error(checkpoint.string(),
                       "the project does not record the run of this checkpoint" + hint);

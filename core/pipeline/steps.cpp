@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "pipeline/finetune_step.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
@@ -98,7 +99,9 @@ const std::vector<StepInfo>& steps() {
        "then watch the loss fall.",
        pretrain_state},
       {StepId::finetune, "finetune", "Fine-tune",
-       "Needs a pre-trained model. Not in this version yet.", not_yet},
+       "Needs task examples and a tokenizer (a pre-trained model is recommended). Teach the "
+       "model the task, then compare it with the baselines on held-out data.",
+       finetune_state},
       {StepId::quantize, "quantize", "Quantize",
        "Needs a fine-tuned model. Not in this version yet.", not_yet},
       {StepId::deploy, "deploy", "Deploy",

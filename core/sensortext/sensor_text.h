@@ -61,7 +61,20 @@ struct TextFormat {
   bool normalized = false;
   int rssi_top_k = 16;  // strongest access points written per fingerprint
   int target_decimals = 1;
+  // The "levels" style writes each reading as one letter: level k of `levels` (a, b, ...) is the
+  // reading's distance from level_center in steps of level_step, per channel (set_levels).
+  int levels = 0;
+  std::vector<double> level_center, level_step;
 };
+
+// Levels are the only way a few hundred readings fit a small model's context: one reading, one
+// letter (docs/text-forms.md). `levels` letters (at most 26) span +-`span` standard deviations
+// around each channel's mean (training-split statistics).
+inline constexpr int kMaxLevels = 26;
+void set_levels(TextFormat& format, int levels, double span, const std::vector<double>& mean,
+                const std::vector<double>& stdev);
+// The letter of `value` on channel c: 'a' + the level, clamped to the scale.
+char level_letter(const TextFormat& format, size_t channel, double value);
 
 // Digits after the point a unit is written with by default (mg: 0, g: 2, m/s^2: 1, ...).
 int default_decimals(std::string_view unit);
@@ -88,8 +101,9 @@ struct Window {
   std::vector<float> target;  // mean target over the window (e.g. x, y relative to the origin)
 };
 
-// Writes the numbers: per-channel lists ("ax: 12 15 ...", as in the paper) or compact
-// per-timestep rows ("12 -3 981;15 -2 979;...").
+// Writes the numbers: per-channel lists ("ax: 12 15 ...", as in the paper), compact
+// per-timestep rows ("12 -3 981;15 -2 979;...") or levels (one letter per reading, a word per time
+// step: "mlk mmj ..."; RSSI: "WAP012 k WAP044 h ...").
 class TextStyle {
  public:
   virtual ~TextStyle() = default;

@@ -62,6 +62,24 @@ void append_number(std::string& out, double value, int decimals) {
   out.append(buf, ec == std::errc() ? ptr : buf);
 }
 
+void set_levels(TextFormat& format, int levels, double span, const std::vector<double>& mean,
+                const std::vector<double>& stdev) {
+  format.levels = std::clamp(levels, 2, kMaxLevels);
+  format.level_center = mean;
+  format.level_step.clear();
+  for (double sd : stdev)
+    format.level_step.push_back(2.0 * span * sd / double(format.levels - 1));
+}
+
+char level_letter(const TextFormat& format, size_t channel, double value) {
+  const double half = double(format.levels - 1) / 2.0;
+  const double step = format.level_step[channel] > 0 ? format.level_step[channel] : 1.0;
+  double level = std::round((value - format.level_center[channel]) / step + half);
+  if (!(level >= 0)) level = 0;  // also NaN
+  level = std::min(level, double(format.levels - 1));
+  return char('a' + int(level));
+}
+
 namespace {
 
 // RSSI windows are one fingerprint: the heard APs, strongest first, at most top_k.
@@ -139,6 +157,44 @@ class TimestepRowsStyle : public TextStyle {
   }
 };
 
+class LevelsStyle : public TextStyle {
+ public:
+  // spaced: every reading its own word, so every reading is one token of 26 (a small, shared
+  // vocabulary) instead of a time step being a few tokens of thousands of letter groups.
+  explicit LevelsStyle(bool spaced) : spaced_(spaced) {}
+  std::string id() const override { return spaced_ ? "levels-spaced" : "levels"; }
+  std::string description() const override {
+    return spaced_ ? "each reading one letter on a scale of levels, every letter its own token"
+                   : "shortest: each reading one letter on a scale of levels, one word per time "
+                     "step";
+  }
+  std::string write(const Window& w, const TextFormat& f) const override {
+    std::string out;
+    if (w.schema->kind == SensorKind::rssi) {
+      for (auto [v, c] : heard_aps(w, f)) {
+        if (!out.empty()) out += ' ';
+        out += w.schema->channels[c].name;
+        out += ' ';
+        out += level_letter(f, c, v);
+      }
+      return out;
+    }
+    const size_t nc = w.schema->channels.size();
+    out.reserve(w.rows * (nc + 1));
+    for (size_t r = 0; r < w.rows; ++r) {
+      if (r) out += spaced_ ? ", " : " ";
+      for (size_t c = 0; c < nc; ++c) {
+        if (spaced_ && c) out += ' ';
+        out += level_letter(f, c, w.values[r * nc + c]);
+      }
+    }
+    return out;
+  }
+
+ private:
+  bool spaced_;
+};
+
 std::string join_names(const Schema& schema, size_t from, size_t to) {
   std::string out;
   for (size_t c = from; c < to; ++c)
@@ -152,6 +208,8 @@ std::vector<std::unique_ptr<TextStyle>> builtin_text_styles() {
   std::vector<std::unique_ptr<TextStyle>> styles;
   styles.push_back(std::make_unique<ChannelListsStyle>());
   styles.push_back(std::make_unique<TimestepRowsStyle>());
+  styles.push_back(std::make_unique<LevelsStyle>(false));
+  styles.push_back(std::make_unique<LevelsStyle>(true));
   return styles;
 }
 
@@ -163,8 +221,14 @@ const TextStyle* find_text_style(const std::vector<std::unique_ptr<TextStyle>>& 
 }
 
 std::string describe_sensors(const Schema& schema, const TextFormat& format) {
+  std::string level_scale;
+  if (format.levels > 0) {
+    level_scale = "levels a-";
+    level_scale += char('a' + format.levels - 1);
+  }
   if (schema.kind == SensorKind::rssi)
-    return "WiFi RSSI fingerprint (strongest access points first, dBm)";
+    return "WiFi RSSI fingerprint (strongest access points first, " +
+           (level_scale.empty() ? std::string("dBm") : "RSSI as " + level_scale) + ")";
   // Group channels by unit: "accelerometer (ax, ay, az in mg) and gyroscope (gx, gy, gz in rad/s)".
   std::string out;
   size_t start = 0;
@@ -181,7 +245,10 @@ std::string describe_sensors(const Schema& schema, const TextFormat& format) {
                                                                                : "sensor";
     if (!out.empty()) out += " and ";
     out += what + " (" + join_names(schema, start, end);
-    if (!unit.empty()) out += " in " + unit;
+    if (!level_scale.empty())
+      out += " as " + level_scale;
+    else if (!unit.empty())
+      out += " in " + unit;
     out += ")";
     start = end;
   }

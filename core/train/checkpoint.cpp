@@ -47,6 +47,8 @@ json to_json(const TrainState& s) {
               {"adam_steps", s.adam_steps},
               {"best_val_loss", s.best_val_loss},
               {"evals_since_best", s.evals_since_best},
+              {"val_accuracy", s.val_accuracy},
+              {"best_val_accuracy", s.best_val_accuracy},
               {"loss_mean", s.loss_mean},
               {"loss_mean_count", s.loss_mean_count},
               {"bad_steps", s.bad_steps},
@@ -62,6 +64,8 @@ Result<TrainState> state_from_json(const json& j, const std::string& where) {
     s.adam_steps = j.at("adam_steps").get<int64_t>();
     s.best_val_loss = j.at("best_val_loss").get<double>();
     s.evals_since_best = j.at("evals_since_best").get<int64_t>();
+    s.val_accuracy = j.value("val_accuracy", -1.0);
+    s.best_val_accuracy = j.value("best_val_accuracy", -1.0);
     s.loss_mean = j.at("loss_mean").get<double>();
     s.loss_mean_count = j.at("loss_mean_count").get<int64_t>();
     s.bad_steps = j.at("bad_steps").get<int64_t>();

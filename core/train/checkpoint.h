@@ -39,6 +39,9 @@ struct TrainState {
   int64_t loss_mean_count = 0;
   int64_t bad_steps = 0;  // skipped steps in a row
   double val_loss = 0;    // the latest validation loss (0 before the first)
+  // Fine-tuning: the latest and best validation accuracy (-1 before the first).
+  double val_accuracy = -1;
+  double best_val_accuracy = -1;
   uint64_t seed = 0;
 };
 

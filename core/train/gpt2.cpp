@@ -92,7 +92,8 @@ const Parameter* Gpt2::find(const std::string& name) const {
 
 // Causal self-attention on h (B*T, C). Scores are one (B*H, T, T) map per head; the scale and
 // the causal bias go in with the Q K^T matmul (baddbmm), so nothing else of that size is made.
-torch::Tensor Gpt2::attention(const torch::Tensor& h, const Block& b, int64_t B, int64_t T) const {
+torch::Tensor Gpt2::attention(const torch::Tensor& h, const Block& b, const torch::Tensor& bias,
+                              int64_t B, int64_t T) const {
   const int64_t C = config_.n_embd, H = config_.n_head, D = config_.head_dim();
   auto qkv = torch::addmm(b.qkv_b, h, b.qkv_w)  // (B*T, 3C)
                  .view({B, T, 3, H, D})
@@ -100,7 +101,6 @@ torch::Tensor Gpt2::attention(const torch::Tensor& h, const Block& b, int64_t B,
   auto q = qkv[0].reshape({B * H, T, D});
   auto k = qkv[1].reshape({B * H, T, D});
   auto v = qkv[2].reshape({B * H, T, D});
-  auto bias = causal_bias_.narrow(0, 0, T).narrow(1, 0, T).expand({B * H, T, T});
   auto scores = torch::baddbmm(bias, q, k.transpose(1, 2), 1.0, 1.0 / std::sqrt(double(D)));
   auto y = torch::bmm(torch::softmax(scores, -1), v)  // (B*H, T, D)
                .view({B, H, T, D})
@@ -113,10 +113,26 @@ torch::Tensor Gpt2::forward(const torch::Tensor& idx) const {
   const int64_t B = idx.size(0), T = idx.size(1), C = config_.n_embd;
   TORCH_CHECK(T <= config_.n_ctx, "sequence length ", T, " exceeds n_ctx ", config_.n_ctx);
   auto x = (torch::embedding(wte_, idx) + wpe_.narrow(0, 0, T)).view({B * T, C});
+  auto bias = causal_bias_.narrow(0, 0, T).narrow(1, 0, T).expand({B * config_.n_head, T, T});
+  return run(x, bias, B, T);
+}
+
+torch::Tensor Gpt2::forward(const torch::Tensor& idx, const torch::Tensor& positions,
+                            const torch::Tensor& attention_bias) const {
+  const int64_t B = idx.size(0), T = idx.size(1), C = config_.n_embd, H = config_.n_head;
+  TORCH_CHECK(positions.max().item<int64_t>() < config_.n_ctx, "a position exceeds n_ctx ",
+              config_.n_ctx);
+  auto x = (torch::embedding(wte_, idx) + torch::embedding(wpe_, positions)).view({B * T, C});
+  auto bias = attention_bias.unsqueeze(1).expand({B, H, T, T}).reshape({B * H, T, T});
+  return run(x, bias, B, T);
+}
+
+torch::Tensor Gpt2::run(torch::Tensor x, const torch::Tensor& bias, int64_t B, int64_t T) const {
+  const int64_t C = config_.n_embd;
   const double eps = config_.norm_eps;
   for (const auto& b : blocks_) {
     auto h = torch::layer_norm(x, {C}, b.ln1_w, b.ln1_b, eps);
-    x = x + attention(h, b, B, T);
+    x = x + attention(h, b, bias, B, T);
     h = torch::layer_norm(x, {C}, b.ln2_w, b.ln2_b, eps);
     h = torch::gelu(torch::addmm(b.fc_b, h, b.fc_w), "tanh");  // (B*T, F)
     x = x + torch::addmm(b.out_b, h, b.out_w);
@@ -127,7 +143,8 @@ torch::Tensor Gpt2::forward(const torch::Tensor& idx) const {
 
 torch::Tensor Gpt2::loss(const torch::Tensor& idx, const torch::Tensor& targets) const {
   auto logits = forward(idx);
-  return torch::cross_entropy_loss(logits.view({-1, config_.n_vocab}), targets.reshape({-1}));
+  return torch::cross_entropy_loss(logits.view({-1, config_.n_vocab}), targets.reshape({-1}), {},
+                                   at::Reduction::Mean, /*ignore_index=*/-1);
 }
 
 }  // namespace tinyllm::train

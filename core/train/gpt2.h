@@ -30,7 +30,13 @@ class Gpt2 {
 
   // idx: (B, T) int64 token ids, T <= n_ctx. Returns logits (B, T, n_vocab).
   torch::Tensor forward(const torch::Tensor& idx) const;
-  // Mean cross-entropy of predicting targets (B, T) from idx (B, T).
+  // The same with each token's position (B, T) int64 and an additive attention bias (B, T, T)
+  // (0: may attend, -inf: may not) in place of the causal one: scoring a tree of answers after
+  // one prompt in a single pass (task_data.h).
+  torch::Tensor forward(const torch::Tensor& idx, const torch::Tensor& positions,
+                        const torch::Tensor& attention_bias) const;
+  // Mean cross-entropy of predicting targets (B, T) from idx (B, T). Targets of -1 carry no loss
+  // (fine-tuning masks the prompt and the padding that way).
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets) const;
 
   const model::ModelConfig& config() const { return config_; }
@@ -50,7 +56,10 @@ class Gpt2 {
     torch::Tensor fc_w, fc_b;      // (C, F), (F)
     torch::Tensor out_w, out_b;    // (F, C), (C)
   };
-  torch::Tensor attention(const torch::Tensor& h, const Block& b, int64_t B, int64_t T) const;
+  torch::Tensor attention(const torch::Tensor& h, const Block& b, const torch::Tensor& bias,
+                          int64_t B, int64_t T) const;
+  // x: (B*T, C) embeddings; bias: (B*H, T, T).
+  torch::Tensor run(torch::Tensor x, const torch::Tensor& bias, int64_t B, int64_t T) const;
 
   model::ModelConfig config_;
   std::vector<Parameter> params_;

@@ -49,6 +49,7 @@ struct TrainOutcome {
   double loss = 0;
   double val_loss = 0;
   double best_val_loss = 0;
+  double best_val_accuracy = -1;     // fine-tuning; -1 when never validated
   std::filesystem::path checkpoint;  // the last checkpoint written
 };
 
@@ -64,6 +65,16 @@ Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const std::atomic<bool>* stop, const TextCodec* codec = nullptr,
                                   const TrainHooks& hooks = {},
                                   const std::atomic<bool>* pause = nullptr);
+
+struct TaskData;  // task_data.h
+
+// Fine-tunes on task examples (task_data.h): the same loop, events, checkpoints, pause/stop/resume
+// and NaN guard as run_training, with the loss on the answers only, starting from
+// config.init_from (or from scratch), validated by answer accuracy ("val" events carry
+// val_accuracy; best/ and early stopping follow it). One process.
+Result<TrainOutcome> run_finetuning(TrainConfig config, const TaskData& task, const EventSink& sink,
+                                    const std::atomic<bool>* stop, const TrainHooks& hooks = {},
+                                    const std::atomic<bool>* pause = nullptr);
 
 // torch::Device for a config's device setting ("auto" picks CUDA when available).
 std::string resolve_device(const std::string& setting);

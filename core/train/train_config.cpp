@@ -67,6 +67,15 @@ settings::Table settings_table(TrainConfig& c) {
                       "vocabulary size; replaced by the token shards' vocabulary"));
   t.add(
       model_setting(c, "norm_eps", Type::number, Range::between(1e-12, 0.1), "LayerNorm epsilon"));
+  t.text("objective", c.objective, {"pretrain", "finetune"},
+         "pretrain: next token on the corpus; finetune: the task's answers (loss on them only)");
+  t.text("init_from", c.init_from, {},
+         "finetune: the checkpoint folder to start from; empty: from scratch (a baseline)");
+  t.text("examples_dir", c.examples_dir, {},
+         "finetune: the task examples (task_*.jsonl); default <project>/data/prepared");
+  t.flag("augment", c.augment,
+         "finetune: vary each training window's readings per batch (gain, offset, time warp; "
+         "RSSI: dropped access points, noise)");
   t.text("data_dir", c.data_dir, {},
          "token shards (train_NNN.bin, val_NNN.bin); default <project>/tokenizer/shards; "
          "synthetic[:TOKENS] for a generated stream");
@@ -112,9 +121,10 @@ settings::Table settings_table(TrainConfig& c) {
   t.integer("keep_last", c.keep_last, Range::between(1, 100000),
             "step checkpoints kept besides best/");
   t.integer("patience", c.patience, Range::between(1, 1e6).or_value(0, "off"),
-            "early stop after N evaluations without an improvement of min_delta");
+            "early stop after N evaluations without an improvement of min_delta (finetune: "
+            "of validation accuracy)");
   t.number("min_delta", c.min_delta, Range::between(0, 1e6),
-           "validation-loss improvement that resets the patience count");
+           "improvement that resets the patience count (loss; finetune: accuracy)");
   t.number("spike_factor", c.spike_factor, Range::between(1, 1e6).or_value(0, "off"),
            "skip a step whose loss is non-finite or above factor x recent mean");
   t.integer("max_bad_steps", c.max_bad_steps, Range::between(1, 1e6),
@@ -235,6 +245,8 @@ Result<ResolvedTrainConfig> resolve_train_config(const TrainRequest& request) {
   config.out_dir = place.out_dir;  // the same unless only --project gave it
   if (request.project && config.data_dir.empty())
     config.data_dir = (*request.project / "tokenizer" / "shards").string();
+  if (request.project && config.examples_dir.empty() && config.objective == "finetune")
+    config.examples_dir = (*request.project / "data" / "prepared").string();
   TINYLLM_TRY(finalize(config));
   return out;
 }

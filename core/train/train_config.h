@@ -21,6 +21,11 @@
 namespace tinyllm::train {
 
 struct TrainConfig {
+  // what is learned
+  std::string objective = "pretrain";  // pretrain (next token) or finetune (task answers)
+  std::string init_from;               // finetune: weights to start from; empty: from scratch
+  std::string examples_dir;            // finetune: task_*.jsonl; default <project>/data/prepared
+  bool augment = true;  // finetune: vary the readings of each training example per batch
   // model
   std::string preset = "tiny";  // model/config.h presets; "model" keys override its fields
   nlohmann::json model_overrides = nlohmann::json::object();  // model keys set on top of it

@@ -11,6 +11,7 @@
 #include "train/gpt2.h"
 #include "train/optimizer.h"
 #include "train/sample.h"
+#include "train/task_data.h"
 #include "train/train.h"
 
 namespace tinyllm::train {
@@ -48,11 +49,12 @@ class AutocastScope {
 
 class Trainer {
  public:
-  Trainer(TrainConfig cfg, const DataSplit& data, const EventSink& sink,
+  Trainer(TrainConfig cfg, const DataSplit& data, const TaskData* task, const EventSink& sink,
           const std::atomic<bool>* stop, const TextCodec* codec, TrainHooks hooks,
           const std::atomic<bool>* pause)
       : cfg_(std::move(cfg)),
         data_(data),
+        task_(task),
         sink_(sink),
         stop_(stop),
         pause_(pause),
@@ -70,6 +72,9 @@ class Trainer {
   Status setup(const Rendezvous& rendezvous);
   Status fill_batch(SequenceSampler& sampler, uint64_t first_sequence, torch::Tensor& x,
                     torch::Tensor& y);
+  Status fill_task_batch(uint64_t first_sequence, torch::Tensor& x, torch::Tensor& y);
+  Status setup_task();
+  Result<double> evaluate_task();
   Result<double> train_step(bool& stop_requested);
   Result<double> evaluate();
   Result<bool> pause_requested();
@@ -80,6 +85,9 @@ class Trainer {
 
   TrainConfig cfg_;
   DataSplit data_;
+  const TaskData* task_;  // set when fine-tuning
+  std::optional<AnswerTrie> answers_;
+  int64_t batch_tokens_seen_ = 0;  // fine-tuning: real (unpadded) tokens of the last step
   const EventSink& sink_;
   const std::atomic<bool>* stop_;
   const std::atomic<bool>* pause_;
@@ -123,11 +131,16 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
   if (autocast_) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
   cfg_.precision = autocast_ ? "bf16" : "fp32";
 
-  // The data decides the vocabulary.
-  if (!data_.train || !data_.val) return make_error("data", "no training or validation tokens");
-  if (int v = data_.train->vocab_size(); v > 0) cfg_.model.n_vocab = v;
+  if (task_) {
+    TINYLLM_TRY(setup_task());
+  } else {
+    // The data decides the vocabulary.
+    if (!data_.train || !data_.val) return make_error("data", "no training or validation tokens");
+    if (int v = data_.train->vocab_size(); v > 0) cfg_.model.n_vocab = v;
+  }
   TINYLLM_TRY(model::validate(cfg_.model));
   const int64_t micro_tokens = int64_t(cfg_.batch_size) * cfg_.seq_len * world_;
+  if (task_) cfg_.batch_tokens = micro_tokens;  // a step is batch_size examples
   if (cfg_.batch_tokens == 0) cfg_.batch_tokens = micro_tokens;
   if (cfg_.batch_tokens % micro_tokens != 0)
     return make_error("batch_tokens", std::to_string(cfg_.batch_tokens) +
@@ -138,12 +151,14 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
   step_tokens_ = cfg_.batch_tokens;
   step_sequences_ = step_tokens_ / cfg_.seq_len;
 
-  TINYLLM_TRY_ASSIGN(train_sampler,
-                     SequenceSampler::create(data_.train, cfg_.seq_len, cfg_.seed, true));
-  train_sampler_ = std::move(train_sampler);
-  TINYLLM_TRY_ASSIGN(val_sampler,
-                     SequenceSampler::create(data_.val, cfg_.seq_len, cfg_.seed, false));
-  val_sampler_ = std::move(val_sampler);
+  if (!task_) {
+    TINYLLM_TRY_ASSIGN(train_sampler,
+                       SequenceSampler::create(data_.train, cfg_.seq_len, cfg_.seed, true));
+    train_sampler_ = std::move(train_sampler);
+    TINYLLM_TRY_ASSIGN(val_sampler,
+                       SequenceSampler::create(data_.val, cfg_.seq_len, cfg_.seed, false));
+    val_sampler_ = std::move(val_sampler);
+  }
 
   if (world_ > 1) {
     TINYLLM_TRY_ASSIGN(collective, Collective::connect(rendezvous, device_));
@@ -168,6 +183,8 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
     state_ = info.state;
     resumed_from_ = dir.string();
     last_checkpoint_ = dir;
+  } else if (task_ && !cfg_.init_from.empty()) {
+    TINYLLM_TRY(load_checkpoint(cfg_.init_from, *model_, nullptr));
   }
   peak_flops_ = cfg_.peak_flops > 0 ? cfg_.peak_flops : measure_matmul_flops(device_);
   return {};
@@ -190,9 +207,14 @@ json Trainer::start_event() const {
                 {"optimizer", mem.optimizer},
                 {"activations", mem.activations}}},
               {"flops_per_token", flops_token},
-              {"train_tokens", data_.train->size()},
-              {"val_tokens", data_.val->size()},
-              {"data", data_.train->describe()},
+              {"train_tokens", task_ ? 0 : data_.train->size()},
+              {"val_tokens", task_ ? 0 : data_.val->size()},
+              {"data", task_ ? task_->train->describe() : data_.train->describe()},
+              {"objective", cfg_.objective},
+              {"train_examples", task_ ? task_->train->size() : 0},
+              {"val_examples", task_ && task_->val ? task_->val->size() : 0},
+              {"classes", task_ ? json(task_->classes) : json::array()},
+              {"init_from", cfg_.init_from},
               {"grad_accum", grad_accum_},
               {"batch_tokens", step_tokens_},
               {"world_size", world_},
@@ -208,6 +230,96 @@ json Trainer::start_event() const {
               {"steps", cfg_.steps},
               {"resumed_from", resumed_from_},
               {"out_dir", out_dir_.string()}};
+}
+
+// Fine-tuning: the task decides the vocabulary, and a pre-trained checkpoint the model.
+Status Trainer::setup_task() {
+  if (world_ > 1)
+    return make_error("world_size", "fine-tuning runs in one process (the examples are few)");
+  if (!task_->train || task_->train->size() == 0)
+    return make_error("examples", "no training examples");
+  if (task_->classes.empty() || task_->answers.size() != task_->classes.size())
+    return make_error("examples", "the task has no answer set");
+  cfg_.model.n_vocab = task_->vocab_size;
+  if (!cfg_.init_from.empty() && !cfg_.resume) {
+    TINYLLM_TRY_ASSIGN(info, read_checkpoint_info(cfg_.init_from));
+    if (info.model.n_vocab != task_->vocab_size)
+      return make_error(cfg_.init_from,
+                        "the checkpoint has a vocabulary of " + std::to_string(info.model.n_vocab) +
+                            " tokens but the project's tokenizer has " +
+                            std::to_string(task_->vocab_size) +
+                            ": pre-train again with this tokenizer, or fine-tune from scratch");
+    cfg_.model = info.model;
+    cfg_.seq_len = std::min(cfg_.seq_len, cfg_.model.n_ctx);
+    if (cfg_.seq_len <= 0) cfg_.seq_len = cfg_.model.n_ctx;
+  }
+  answers_.emplace(task_->answers);
+  return {};
+}
+
+// Examples of sequences [first, first + batch_size) into x, y, padded to the longest; targets
+// are -1 outside the responses.
+Status Trainer::fill_task_batch(uint64_t first, torch::Tensor& x, torch::Tensor& y) {
+  std::vector<TokenExample> batch(size_t(cfg_.batch_size));
+  batch_tokens_seen_ = 0;
+  for (int64_t row = 0; row < cfg_.batch_size; ++row) {
+    const ExamplePick pick =
+        pick_example(first + uint64_t(row), task_->train->size(), cfg_.seed, cfg_.augment);
+    TINYLLM_TRY(task_->train->read(pick.index, pick.draw, batch[size_t(row)]));
+    const auto& e = batch[size_t(row)];
+    const size_t length = e.prompt.size() + e.response.size();
+    if (length > size_t(cfg_.model.n_ctx))
+      return make_error(task_->train->describe(), "example " + std::to_string(pick.index + 1) +
+                                                      " has " + std::to_string(length) +
+                                                      " tokens, more than the context (" +
+                                                      std::to_string(cfg_.model.n_ctx) + ")");
+    batch_tokens_seen_ += int64_t(length);
+  }
+  build_batch(batch, x, y);
+  x = x.to(device_);
+  y = y.to(device_);
+  return {};
+}
+
+// Fine-tuning's validation: the loss on the answers of every validation example, and the
+// accuracy of the constrained prediction (the best-scoring answer). Sets state_.val_accuracy.
+Result<double> Trainer::evaluate_task() {
+  torch::NoGradGuard no_grad;
+  if (!task_->val || task_->val->size() == 0) {
+    state_.val_accuracy = -1;
+    return 0.0;
+  }
+  double loss_sum = 0;
+  int64_t loss_batches = 0;
+  size_t correct = 0;
+  const size_t n = task_->val->size();
+  try {
+    for (size_t first = 0; first < n; first += size_t(cfg_.batch_size)) {
+      std::vector<TokenExample> batch;
+      std::vector<std::vector<int32_t>> prompts;
+      for (size_t i = first; i < std::min(n, first + size_t(cfg_.batch_size)); ++i) {
+        TokenExample e;
+        TINYLLM_TRY(task_->val->read(i, 0, e));
+        prompts.push_back(e.prompt);
+        batch.push_back(std::move(e));
+      }
+      torch::Tensor x, y;
+      build_batch(batch, x, y);
+      {
+        AutocastScope autocast(autocast_);
+        loss_sum += model_->loss(x.to(device_), y.to(device_)).item<double>();
+      }
+      ++loss_batches;
+      const auto scores = answers_->score(*model_, prompts, cfg_.batch_size);
+      const auto best = scores.argmax(1);
+      for (size_t k = 0; k < batch.size(); ++k)
+        if (best[int64_t(k)].item<int64_t>() == batch[k].label) ++correct;
+    }
+  } catch (const c10::Error& e) {
+    return make_error("validation", e.what_without_backtrace());
+  }
+  state_.val_accuracy = double(correct) / double(n);
+  return loss_sum / double(std::max<int64_t>(1, loss_batches));
 }
 
 // Sequences [first, first + batch_size) of the sampler into x, y: (batch_size, seq_len) int64.
@@ -236,7 +348,11 @@ Result<double> Trainer::train_step(bool& stop_requested) {
   try {
     for (int64_t micro = 0; micro < grad_accum_; ++micro) {
       torch::Tensor x, y;
-      TINYLLM_TRY(fill_batch(*train_sampler_, first + uint64_t(micro * cfg_.batch_size), x, y));
+      const uint64_t micro_first = first + uint64_t(micro * cfg_.batch_size);
+      if (task_)
+        TINYLLM_TRY(fill_task_batch(micro_first, x, y));
+      else
+        TINYLLM_TRY(fill_batch(*train_sampler_, micro_first, x, y));
       torch::Tensor loss;
       {
         AutocastScope autocast(autocast_);
@@ -293,13 +409,14 @@ Result<double> Trainer::train_step(bool& stop_requested) {
   }
   state_.adam_steps = optimizer_->steps_taken();
   ++state_.step;
-  state_.tokens_seen += step_tokens_;
+  state_.tokens_seen += task_ ? batch_tokens_seen_ : step_tokens_;
   return loss;
 }
 
 // Mean loss over eval_batches * batch_size validation sequences (the same ones every time),
 // shared out over the processes.
 Result<double> Trainer::evaluate() {
+  if (task_) return evaluate_task();
   torch::NoGradGuard no_grad;
   const int64_t sequences = int64_t(cfg_.eval_batches) * cfg_.batch_size;
   auto sum = torch::zeros({2}, torch::TensorOptions().dtype(torch::kFloat64));
@@ -451,8 +568,10 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
              lr_at(state_.step - 1, {cfg_.lr, cfg_.min_lr_ratio, cfg_.warmup_steps, cfg_.steps})},
             {"grad_norm", last_grad_norm_},
             {"tokens", state_.tokens_seen},
-            {"tokens_per_s", double(step_tokens_) / dt},
-            {"mfu", flops_per_step / dt / (peak_flops_ * world_)},
+            {"tokens_per_s", double(task_ ? batch_tokens_seen_ : step_tokens_) / dt},
+            {"mfu", (task_ ? flops_per_step * double(batch_tokens_seen_) / double(step_tokens_)
+                           : flops_per_step) /
+                        dt / (peak_flops_ * world_)},
             {"step_s", dt},
             {"eta_s", mean_dt * double(cfg_.steps - state_.step)}});
     }
@@ -464,19 +583,32 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
     if (cfg_.eval_every > 0 && (state_.step % cfg_.eval_every == 0 || last)) {
       TINYLLM_TRY_ASSIGN(val, evaluate());
       state_.val_loss = val;
-      improved = val < state_.best_val_loss - cfg_.min_delta;
+      if (task_) {
+        // Accuracy decides; the loss breaks ties (it keeps improving after accuracy saturates).
+        const double acc = state_.val_accuracy;
+        improved = acc > state_.best_val_accuracy + cfg_.min_delta ||
+                   (acc >= state_.best_val_accuracy && val < state_.best_val_loss);
+        if (improved) state_.best_val_accuracy = std::max(state_.best_val_accuracy, acc);
+      } else {
+        improved = val < state_.best_val_loss - cfg_.min_delta;
+      }
       if (improved) {
-        state_.best_val_loss = val;
+        state_.best_val_loss = std::min(state_.best_val_loss, val);
         state_.evals_since_best = 0;
       } else {
         ++state_.evals_since_best;
         early_stop = cfg_.patience > 0 && state_.evals_since_best >= cfg_.patience;
       }
-      emit({{events::kEvent, events::kVal},
-            {"step", state_.step},
-            {"val_loss", val},
-            {"best_val_loss", state_.best_val_loss},
-            {"improved", improved}});
+      json event{{events::kEvent, events::kVal},
+                 {"step", state_.step},
+                 {"val_loss", val},
+                 {"best_val_loss", state_.best_val_loss},
+                 {"improved", improved}};
+      if (task_) {
+        event["val_accuracy"] = state_.val_accuracy;
+        event["best_val_accuracy"] = state_.best_val_accuracy;
+      }
+      emit(event);
     }
     if (cfg_.sample_every > 0 && (state_.step % cfg_.sample_every == 0 || last)) sample();
     const bool ending = last || stop_requested || early_stop;
@@ -508,6 +640,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
   out.loss = loss;
   out.val_loss = state_.val_loss;
   out.best_val_loss = state_.best_val_loss;
+  out.best_val_accuracy = task_ ? state_.best_val_accuracy : -1;
   out.checkpoint = last_checkpoint_;
   emit({{events::kEvent, events::kDone},
         {"reason", out.reason},
@@ -516,6 +649,8 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
         {"val_loss", out.val_loss},
         {"best_val_loss", out.best_val_loss < 1e29 ? json(out.best_val_loss) : json()},
         {"tokens", state_.tokens_seen},
+        {"val_accuracy", task_ ? json(state_.val_accuracy) : json()},
+        {"best_val_accuracy", task_ ? json(state_.best_val_accuracy) : json()},
         {"checkpoint", out.checkpoint.string()},
         {"elapsed_s", seconds_since(start_)}});
   return out;
@@ -532,9 +667,22 @@ Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
                                   const Rendezvous& rendezvous, const EventSink& sink,
                                   const std::atomic<bool>* stop, const TextCodec* codec,
                                   const TrainHooks& hooks, const std::atomic<bool>* pause) {
-  Trainer trainer(std::move(config), data, sink, stop, codec, hooks, pause);
+  Trainer trainer(std::move(config), data, nullptr, sink, stop, codec, hooks, pause);
   auto result = trainer.run(rendezvous);
   if (!result && sink && rendezvous.rank == 0)
+    sink(json{{events::kEvent, events::kError},
+              {"where", result.error().where},
+              {"message", result.error().message}});
+  return result;
+}
+
+Result<TrainOutcome> run_finetuning(TrainConfig config, const TaskData& task, const EventSink& sink,
+                                    const std::atomic<bool>* stop, const TrainHooks& hooks,
+                                    const std::atomic<bool>* pause) {
+  config.objective = "finetune";
+  Trainer trainer(std::move(config), DataSplit{}, &task, sink, stop, nullptr, hooks, pause);
+  auto result = trainer.run(Rendezvous{});
+  if (!result && sink)
     sink(json{{events::kEvent, events::kError},
               {"where", result.error().where},
               {"message", result.error().message}});

@@ -1,0 +1,158 @@
+#include "train/task_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace tinyllm::train {
+
+namespace {
+
+class MemoryExamples : public ExampleSource {
+ public:
+  MemoryExamples(std::vector<TokenExample> examples, std::string description)
+      : examples_(std::move(examples)), description_(std::move(description)) {}
+  size_t size() const override { return examples_.size(); }
+  Status read(size_t index, uint64_t, TokenExample& out) override {
+    if (index >= examples_.size())
+      return make_error(description_, "no example " + std::to_string(index));
+    out = examples_[index];
+    return {};
+  }
+  std::string describe() const override { return description_; }
+
+ private:
+  std::vector<TokenExample> examples_;
+  std::string description_;
+};
+
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::shared_ptr<ExampleSource> memory_examples(std::vector<TokenExample> examples,
+                                               std::string description) {
+  return std::make_shared<MemoryExamples>(std::move(examples), std::move(description));
+}
+
+void build_batch(const std::vector<TokenExample>& examples, torch::Tensor& x, torch::Tensor& y) {
+  size_t longest = 2;
+  for (const auto& e : examples)
+    longest = std::max(longest, e.prompt.size() + e.response.size());
+  const int64_t rows = int64_t(examples.size()), T = int64_t(longest) - 1;
+  x = torch::zeros({rows, T}, torch::kInt64);
+  y = torch::full({rows, T}, -1, torch::kInt64);
+  auto xa = x.accessor<int64_t, 2>();
+  auto ya = y.accessor<int64_t, 2>();
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto& e = examples[size_t(r)];
+    std::vector<int32_t> all(e.prompt);
+    all.insert(all.end(), e.response.begin(), e.response.end());
+    for (size_t t = 0; t + 1 < all.size(); ++t) {
+      xa[r][int64_t(t)] = all[t];
+      // Target t is token t + 1: a response token when t + 1 >= prompt length.
+      if (t + 1 >= e.prompt.size()) ya[r][int64_t(t)] = all[t + 1];
+    }
+  }
+}
+
+ExamplePick pick_example(uint64_t sequence, size_t count, uint64_t seed, bool augment) {
+  const uint64_t epoch = sequence / count;
+  const uint64_t k = sequence % count;
+  // A Feistel-free permutation: sort the epoch's keys. Cached per epoch by callers that care; the
+  // example counts here are small (thousands), so recomputing is cheap enough.
+  std::vector<std::pair<uint64_t, uint32_t>> keys(count);
+  for (size_t i = 0; i < count; ++i)
+    keys[i] = {splitmix64(seed ^ splitmix64(epoch * 0x1000003ULL + i)), uint32_t(i)};
+  std::nth_element(keys.begin(), keys.begin() + int64_t(k), keys.end());
+  ExamplePick pick;
+  pick.index = keys[k].second;
+  pick.draw = augment ? (splitmix64(seed + sequence) | 1) : 0;
+  return pick;
+}
+
+AnswerTrie::AnswerTrie(const std::vector<std::vector<int32_t>>& answers) {
+  std::map<std::pair<int32_t, int32_t>, int32_t> child;  // (parent, token) -> node
+  for (const auto& answer : answers) {
+    std::vector<int32_t> path;
+    int32_t parent = -1;
+    for (size_t d = 0; d < answer.size(); ++d) {
+      auto [it, fresh] = child.emplace(std::make_pair(parent, answer[d]), int32_t(token_.size()));
+      if (fresh) {
+        token_.push_back(answer[d]);
+        parent_.push_back(parent);
+        depth_.push_back(int32_t(d));
+      }
+      path.push_back(it->second);
+      parent = it->second;
+    }
+    answer_nodes_.push_back(std::move(path));
+  }
+}
+
+torch::Tensor AnswerTrie::score(const Gpt2& model, const std::vector<std::vector<int32_t>>& prompts,
+                                int batch) const {
+  torch::NoGradGuard no_grad;
+  const int64_t N = int64_t(nodes());
+  auto out = torch::zeros({int64_t(prompts.size()), int64_t(answers())}, torch::kFloat64);
+  for (size_t first = 0; first < prompts.size(); first += size_t(batch)) {
+    const size_t last = std::min(prompts.size(), first + size_t(batch));
+    const int64_t B = int64_t(last - first);
+    int64_t longest = 0;
+    for (size_t i = first; i < last; ++i)
+      longest = std::max(longest, int64_t(prompts[i].size()));
+    // Row layout: prompt left-padded to `longest` (pads attend only to themselves), then the
+    // trie's nodes.
+    const int64_t T = longest + N;
+    auto idx = torch::zeros({B, T}, torch::kInt64);
+    auto pos = torch::zeros({B, T}, torch::kInt64);
+    auto bias = torch::full({B, T, T}, -INFINITY, torch::kFloat32);
+    auto ia = idx.accessor<int64_t, 2>();
+    auto pa = pos.accessor<int64_t, 2>();
+    auto ba = bias.accessor<float, 3>();
+    for (int64_t b = 0; b < B; ++b) {
+      const auto& p = prompts[first + size_t(b)];
+      const int64_t L = int64_t(p.size()), pad = longest - L;
+      for (int64_t t = 0; t < pad; ++t)
+        ba[b][t][t] = 0;
+      for (int64_t t = 0; t < L; ++t) {
+        ia[b][pad + t] = p[size_t(t)];
+        pa[b][pad + t] = t;
+        for (int64_t u = 0; u <= t; ++u)
+          ba[b][pad + t][pad + u] = 0;
+      }
+      for (int64_t n = 0; n < N; ++n) {
+        const int64_t row = longest + n;
+        ia[b][row] = token_[size_t(n)];
+        pa[b][row] = L + depth_[size_t(n)];
+        for (int64_t u = 0; u < L; ++u)
+          ba[b][row][pad + u] = 0;
+        for (int32_t a = int32_t(n); a >= 0; a = parent_[size_t(a)])
+          ba[b][row][longest + a] = 0;
+      }
+    }
+    const auto device = model.device();
+    auto logits = model.forward(idx.to(device), pos.to(device), bias.to(device));
+    auto logp = torch::log_softmax(logits.to(torch::kFloat32), -1).to(torch::kCPU);
+    auto la = logp.accessor<float, 3>();
+    for (int64_t b = 0; b < B; ++b)
+      for (size_t a = 0; a < answers(); ++a) {
+        double sum = 0;
+        for (int32_t n : answer_nodes_[a]) {
+          // Node n's token is predicted at its parent's row, or at the prompt's last token.
+          const int32_t parent = parent_[size_t(n)];
+          const int64_t row = parent < 0 ? longest - 1 : longest + parent;
+          sum += la[b][row][token_[size_t(n)]];
+        }
+        out[int64_t(first) + b][int64_t(a)] = sum;
+      }
+  }
+  return out;
+}
+
+}  // namespace tinyllm::train
