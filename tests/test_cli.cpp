@@ -379,7 +379,7 @@ class TestCli : public QObject {
     QVERIFY(fs::exists(fs::path(demo.toStdString()) / "checkpoints/demo/latest.json"));
     // Step 3: fine-tuning from the pre-trained run, then the model beside the baselines.
     QVERIFY(r.out.contains("== step 3: fine-tuning =="));
-    QVERIFY(r.out.contains("from " + demo));
+    QVERIFY(r.out.contains("| from checkpoints/demo/"));
     QVERIFY(r.out.contains("majority"));
     QVERIFY(r.out.contains("knn (k=1)"));
     QVERIFY(fs::exists(fs::path(demo.toStdString()) / "reports/demo-test/report.html"));

@@ -309,15 +309,19 @@ class TestData : public QObject {
       test_people.insert(e["subject"].get<std::string>());
     for (const auto& d : read_jsonl(out / "pretrain_train.jsonl"))
       QVERIFY(!test_people.count(d["subject"].get<std::string>()));
-    // The first training example, in the paper's template.
+    // The first training example, in the paper's template, the readings as levels (default):
+    // a three-letter word per time step (ax, ay, az), a..y.
     const std::string first = r->first_task_example;
-    QVERIFY2(
-        first.rfind(
-            "### Instruction:\nClassify the gesture from the accelerometer (ax, ay, az in mg) "
-            "sampled at 25 Hz. Answer with one of: negative, ring, slope, wing.\n### Input:\nax: ",
-            0) == 0,
-        first.c_str());
-    QVERIFY(first.find("\nay: ") != std::string::npos && first.find("\naz: ") != std::string::npos);
+    const std::string head =
+        "### Instruction:\nClassify the gesture from the accelerometer (ax, ay, az as levels a-y) "
+        "sampled at 25 Hz. Answer with one of: negative, ring, slope, wing.\n### Input:\n";
+    QVERIFY2(first.rfind(head, 0) == 0, first.c_str());
+    const std::string input =
+        first.substr(head.size(), first.find("\n", head.size()) - head.size());
+    QCOMPARE(int(input.size()), int(train[0]["rows"].get<size_t>()) * 4 - 1);
+    for (size_t i = 0; i < input.size(); ++i)
+      QVERIFY(i % 4 == 3 ? input[i] == ' ' : (input[i] >= 'a' && input[i] <= 'y'));
+    QVERIFY(sum["levels"]["count"].get<int>() == 25);
     QVERIFY(first.find("\n### Response:\n") != std::string::npos);
     QVERIFY(first.size() > 14 && first.substr(first.size() - 8) == "\n### End");
     QCOMPARE(QString::fromStdString(train[0]["prompt"].get<std::string>() +
@@ -524,6 +528,26 @@ class TestData : public QObject {
     QVERIFY2(first.find("Which zone was this WiFi fingerprint recorded in?") != std::string::npos,
              first.c_str());
     QVERIFY(first.find("\n### Input:\nWAP") != std::string::npos);
+    // UJIIndoorLoc ships its validation file apart: held out whole as the test set, the
+    // training file split into train and val only.
+    auto reopened = project::open_project(root);
+    TINYLLM_VERIFY_OK(reopened);
+    QCOMPARE(reopened->sources.size(), size_t(2));
+    data::PrepareSettings held = settings;
+    held.test_sources = {reopened->sources[1].id};
+    held.split.train = 0.85;
+    held.split.val = 0.15;
+    held.split.test = 0;
+    auto h = pipeline::prepare_data(*reopened, *registry, held);
+    TINYLLM_VERIFY_OK(h);
+    QCOMPARE(h->summary["splits"]["test"]["examples"].get<uint64_t>(), uint64_t(1111));
+    QCOMPARE(h->summary["splits"]["train"]["examples"].get<uint64_t>() +
+                 h->summary["splits"]["val"]["examples"].get<uint64_t>(),
+             uint64_t(6646 - 24));
+    held.test_sources = {"no-such-source"};
+    auto bad = pipeline::prepare_data(*reopened, *registry, held);
+    QVERIFY(!bad.ok());
+    QVERIFY(bad.error().message.find("no source 'no-such-source'") != std::string::npos);
     // Positions relative to the training split's corner.
     settings.task = "position";
     auto pos = pipeline::prepare_data(*project, *registry, settings);

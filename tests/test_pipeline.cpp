@@ -77,6 +77,8 @@ class TestPipeline : public QObject {
     QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::pretrain).status),
              int(pipeline::StepStatus::needs_earlier_step));
     QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::finetune).status),
+             int(pipeline::StepStatus::needs_earlier_step));
+    QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::quantize).status),
              int(pipeline::StepStatus::not_available));
 
     auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "q");
@@ -114,6 +116,40 @@ class TestPipeline : public QObject {
     QVERIFY(reopened.ok());
     fake_tokenizer(*reopened, "tokenizer two");
     QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::stale));
+  }
+
+  void finetuneStateFollowsItsInputs() {
+    QTemporaryDir dir;
+    auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "f");
+    auto finetune = [&](const fs::path& root) {
+      auto p = project::open_project(root);
+      if (!p) qFatal("%s", p.error().to_string().c_str());
+      return pipeline::step_state(*p, pipeline::StepId::finetune);
+    };
+    auto state = finetune(prepared.root);
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::needs_earlier_step));
+    QVERIFY2(state.reason.find("tokenizer") != std::string::npos, state.reason.c_str());
+    fake_tokenizer(prepared, "tokenizer one");
+    state = finetune(prepared.root);
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::ready));
+    // A recorded, completed fine-tuning run: done, with its validation accuracy.
+    const fs::path dir_ft = prepared.path("finetune") / "ft1" / "step-00000040";
+    test::write_text(dir_ft / "model.safetensors", "weights");
+    TINYLLM_VERIFY_OK(pipeline::record_checkpoint(
+        prepared.root, "ft1", dir_ft, {{"run_id", "ft1"}, {"init_from", ""}},
+        {events::kCompleted, 40, 40, 0.3, 0.875}, pipeline::kTokenizerModel,
+        pipeline::kFinetuneRuns));
+    state = finetune(prepared.root);
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::done));
+    QVERIFY2(state.reason.find("ft1 fine-tuned (validation accuracy 87.5%)") != std::string::npos,
+             state.reason.c_str());
+    // The fine-tune is not a pre-training run: Pre-train still has no model.
+    QVERIFY(!pipeline::latest_run_id(*project::open_project(prepared.root)));
+    // A new tokenizer makes the fine-tuned model stale.
+    auto reopened = project::open_project(prepared.root);
+    QVERIFY(reopened.ok());
+    fake_tokenizer(*reopened, "tokenizer two");
+    QCOMPARE(int(finetune(prepared.root).status), int(pipeline::StepStatus::stale));
   }
 
   void newStartsGetNewRunsAndTrainedRunsAreKept() {

@@ -58,6 +58,8 @@ settings::Table settings_table(PrepareSettings& s) {
             "the split is a function of the seed");
   t.text("split.group_by", s.split.group_by, {"subject", "series", "row"},
          "what stays together on one side of the split");
+  t.text_list("test_sources", s.test_sources,
+              "sources (ids) held out whole as the test set, e.g. a separate validation file");
   t.text_list("text_files", s.text_files,
               "plain-text files added to the pre-training corpus (train)");
   return t;
@@ -137,6 +139,7 @@ constexpr double kMaxOutputBytes = 4e9;
 // groups and their splits. Everything the later passes read, decided before any of them runs.
 struct Plan {
   std::vector<SeriesStore> stores;
+  std::vector<bool> test_source;  // per store: held out whole as the test set
   size_t nc = 0, nt = 0;
   bool imu = false;
   std::vector<std::string> classes;             // union over sources, sorted
@@ -167,6 +170,17 @@ Result<Plan> plan_sources(const PluginRegistry& registry, const std::vector<Prep
     TINYLLM_TRY_ASSIGN(store, SeriesStore::open(in.store));
     plan.stores.push_back(std::move(store));
   }
+  for (const auto& id : settings.test_sources)
+    if (std::none_of(inputs.begin(), inputs.end(),
+                     [&](const PrepareInput& in) { return in.source_id == id; }))
+      return make_error("prepare settings: test_sources", "the project has no source '" + id + "'");
+  for (const auto& in : inputs)
+    plan.test_source.push_back(std::find(settings.test_sources.begin(), settings.test_sources.end(),
+                                         in.source_id) != settings.test_sources.end());
+  if (!plan.test_source.empty() &&
+      std::all_of(plan.test_source.begin(), plan.test_source.end(), [](bool t) { return t; }))
+    return make_error("prepare settings: test_sources",
+                      "every source is held out as test: nothing is left to train on");
   const Schema& schema = plan.schema();
   const size_t nc = plan.nc = schema.channels.size(), nt = plan.nt = schema.targets.size();
   for (size_t i = 1; i < plan.stores.size(); ++i) {
@@ -252,6 +266,7 @@ void plan_splits(Plan& plan, const std::vector<PrepareInput>& inputs,
   std::map<std::string, size_t> group_index;
   plan.ref_group.resize(plan.refs.size());
   for (size_t i = 0; i < plan.refs.size(); ++i) {
+    if (plan.test_source[plan.refs[i].store]) continue;  // all test (row_split), in no group
     const auto& ref_info = plan.stores[plan.refs[i].store].series()[plan.refs[i].series];
     std::string key = group_key(plan.group_by, inputs[plan.refs[i].store].source_id, ref_info.id,
                                 ref_info.subject, ref_info.session);
@@ -317,6 +332,7 @@ Result<Series> load_series(const Plan& plan, const SeriesRef& r) {
 
 Split row_split(const Plan& plan, const std::vector<PrepareInput>& inputs,
                 const SplitSettings& split, size_t ref, const Series& s, size_t row) {
+  if (plan.test_source[plan.refs[ref].store]) return Split::test;
   if (plan.group_by == "row")
     return split_for_row(split.seed, inputs[plan.refs[ref].store].source_id + "/" + s.id, row,
                          split);

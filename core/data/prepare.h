@@ -44,6 +44,9 @@ struct PrepareSettings {
   int levels = 25;                 // letters on the scale of the "levels" style
   double level_span = 2.5;         // the scale spans +- this many standard deviations
   SplitSettings split;
+  // Sources held out whole as the test set (e.g. UJIIndoorLoc's validation file): their windows
+  // are all test, and the split fractions apply to the other sources.
+  std::vector<std::string> test_sources;
   std::vector<std::string> text_files;  // plain text added to the pre-training corpus (train)
 };
 

@@ -53,8 +53,8 @@ struct RunOutcome {
   std::string reason;  // events::kCompleted, kEarlyStop or kInterrupted
   int64_t step = 0;    // steps done
   int64_t steps = 0;   // steps planned
-  std::optional<double> best_val_loss;
-  std::optional<double> best_val_accuracy;  // fine-tuning
+  std::optional<double> best_val_loss = std::nullopt;
+  std::optional<double> best_val_accuracy = std::nullopt;  // fine-tuning
 };
 
 // Records the run's checkpoint artifact in project.json: its latest checkpoint folder, the
