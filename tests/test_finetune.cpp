@@ -279,11 +279,11 @@ class TestFinetune : public QObject {
     const json check = json::parse(r.out.toStdString());
     QVERIFY(check["ok"].get<bool>());
     QVERIFY(check["max_tokens"].get<int>() <= 256);
-    r = run_cli({"finetune", "--project", project, "--from", "scratch", "--steps", "120",
-                 "--n_layer", "2", "--n_embd", "64", "--n_head", "2", "--eval_every", "40",
-                 "--threads", "2"});
+    r = run_cli({"finetune", "--project", project, "--from", "scratch", "--steps", "200",
+                 "--n_layer", "2", "--n_embd", "64", "--n_head", "2", "--lr", "3e-3",
+                 "--eval_every", "50", "--threads", "2"});
     QVERIFY2(r.code == 0, qPrintable(r.err + r.out.right(2000)));
-    QVERIFY(r.out.contains("val  step 40  accuracy"));
+    QVERIFY(r.out.contains("val  step 50  accuracy"));
     r = run_cli({"eval", "--project", project, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     const json report = json::parse(r.out.toStdString());

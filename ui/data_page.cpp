@@ -94,7 +94,13 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   lv->addWidget(bring_hint);
   sources_ = new QListWidget;
   sources_->setAccessibleName(tr("Imported sources"));
+  sources_->setToolTip(
+      tr("Tick a source to hold it out whole as the test set (for example a dataset's separate "
+         "validation file); the split fractions then apply to the other sources."));
   lv->addWidget(sources_, 1);
+  auto* held_note = new QLabel(tr("Ticked sources are held out whole as the test set."));
+  held_note->setWordWrap(true);
+  lv->addWidget(held_note);
   import_ = new QPushButton(tr("&Import recordings..."));
   lv->addWidget(import_);
 
@@ -239,6 +245,11 @@ void DataPage::prepare() {
   set(QStringLiteral("window_s=") + QString::number(window_->value()));
   set(QStringLiteral("stride_s=") + QString::number(window_->value() / 2));
   set(QStringLiteral("split.seed=") + QString::number(seed_->value()));
+  json held = json::array();
+  for (int i = 0; i < sources_->count(); ++i)
+    if (sources_->item(i)->checkState() == Qt::Checked)
+      held.push_back(sources_->item(i)->data(Qt::UserRole).toString().toStdString());
+  set(QStringLiteral("test_sources=") + QString::fromStdString(held.dump()));
   prepare_->setEnabled(false);
   prepare_state_->setText(tr("Preparing..."));
   session_.set_running(Step::data, true);
@@ -250,13 +261,23 @@ void DataPage::refresh() {
   const json sources = info.value("sources", json::array());
   const int keep = std::max(0, sources_->currentRow());
   sources_->clear();
+  const json saved_prepare = session_.is_open()
+                                 ? session_.project().processing.value("prepare", json::object())
+                                 : json::object();
+  const json held = saved_prepare.value("test_sources", json::array());
   for (const auto& s : sources) {
     const json stats = s.value("stats", json::object());
-    sources_->addItem(tr("%1 — %2 recordings, %3 rows (%4)")
-                          .arg(QString::fromStdString(s.value("id", "")))
-                          .arg(stats.value("series", 0))
-                          .arg(stats.value("rows", 0))
-                          .arg(QString::fromStdString(s.value("importer", ""))));
+    const std::string id = s.value("id", "");
+    auto* item = new QListWidgetItem(tr("%1 — %2 recordings, %3 rows (%4)")
+                                         .arg(QString::fromStdString(id))
+                                         .arg(stats.value("series", 0))
+                                         .arg(stats.value("rows", 0))
+                                         .arg(QString::fromStdString(s.value("importer", ""))));
+    item->setData(Qt::UserRole, QString::fromStdString(id));
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    const bool is_held = std::find(held.begin(), held.end(), json(id)) != held.end();
+    item->setCheckState(is_held ? Qt::Checked : Qt::Unchecked);
+    sources_->addItem(item);
   }
   const bool have = !sources.empty();
   prepare_->setEnabled(have && !job_->running());

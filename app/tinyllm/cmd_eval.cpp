@@ -401,7 +401,10 @@ int run_eval_command(const std::vector<std::string>& argv) {
     if (!predictions) return fail(predictions.error());
     input.model = std::move(*predictions);
   } else {
-    input.model.name = "";
+    // No model: the report is built around the first baseline, whose place is then dropped.
+    input.model.name = input.baselines.front().name;
+    input.model.predicted = input.baselines.front().predicted;
+    input.model.scores = input.baselines.front().scores;
   }
   input.runs = earlier_runs(*project, name);
   if (request->folds) {
@@ -414,7 +417,14 @@ int run_eval_command(const std::vector<std::string>& argv) {
   if (!run_id.empty())
     (*report)["train_seconds"] =
         run_train_seconds(project->path(pipeline::kFinetuneRuns.folder) / run_id);
-  if (request->baselines_only) report->erase("model");
+  if (request->baselines_only) {
+    report->erase("model");
+    report->erase("mistakes");
+    if (report->contains("folds"))
+      for (auto& f : (*report)["folds"])
+        f.erase("model");
+    if (report->contains("folds_summary")) (*report)["folds_summary"].erase("model");
+  }
   const std::string html = eval::render_report_html(*report, *test);
   if (auto st = eval::write_report(report_dir, "report", *report, html); !st)
     return fail(st.error());

@@ -312,7 +312,7 @@ void metrics_table(std::ostringstream& html, const json& report) {
          << "</td><td>" << fmt("%.3f", num(m, "macro_f1")) << "</td><td>"
          << fmt("%.0f", num(m, "unparseable")) << "</td></tr>";
   };
-  row(report["model"]);
+  if (report.contains("model")) row(report["model"]);
   for (const auto& b : report["baselines"])
     row(b);
   html << "</table>";
@@ -391,7 +391,7 @@ void folds_section(std::ostringstream& html, const json& report) {
     for (const auto& s : f["test_subjects"])
       subjects += (subjects.empty() ? "" : ", ") + s.get<std::string>();
     html << "<tr><td>" << text(f, "fold") << "</td><td class=\"t\">" << esc(subjects) << "</td><td>"
-         << pct(num(f["model"], "accuracy")) << "</td>";
+         << (f.contains("model") ? pct(num(f["model"], "accuracy")) : "–") << "</td>";
     for (const auto& name : names)
       html << "<td>"
            << (f["baselines"].contains(name) ? pct(num(f["baselines"][name], "accuracy")) : "–")
@@ -427,8 +427,12 @@ std::string render_report_html(const json& report, const std::vector<EvalExample
     html << "<tr><th class=\"t\">" << key << "</th><td>" << esc(text(report, key)) << "</td></tr>";
   html << "<tr><th class=\"t\">examples</th><td>" << esc(text(report, "examples"))
        << "</td></tr></table>";
-  const json& model = report["model"];
-  html << "<p>Model: " << fmt("%.0f", num(model, "params")) << " parameters; prompt tokens mean "
+  // A baselines-only report (tinyllm eval --baselines-only) has no model.
+  static const json kNoModel = json::object();
+  const bool has_model = report.contains("model");
+  const json& model = has_model ? report["model"] : kNoModel;
+  if (has_model)
+    html << "<p>Model: " << fmt("%.0f", num(model, "params")) << " parameters; prompt tokens mean "
        << fmt("%.0f", num(model["prompt_tokens"], "mean")) << ", p95 "
        << fmt("%.0f", num(model["prompt_tokens"], "p95")) << "; latency mean "
        << fmt("%.1f ms", num(model["latency_ms"], "mean")) << ", p95 "
@@ -439,14 +443,17 @@ std::string render_report_html(const json& report, const std::vector<EvalExample
     html << "<h2>Model and baselines</h2>";
     metrics_table(html, report);
     std::vector<std::pair<std::string, std::pair<double, double>>> bars;
-    bars.push_back({text(model, "name"), {num(model, "accuracy"), num(model, "macro_f1")}});
+    if (has_model)
+      bars.push_back({text(model, "name"), {num(model, "accuracy"), num(model, "macro_f1")}});
     for (const auto& b : report["baselines"])
       bars.push_back({text(b, "name"), {num(b, "accuracy"), num(b, "macro_f1")}});
     html << bar_chart(bars);
     std::vector<std::string> classes = report.value("classes", std::vector<std::string>());
-    html << "<h2>Confusion matrix (rows: true, columns: predicted)</h2>"
-         << confusion_heatmap(classes, model["confusion"]) << "<h2>Per class</h2>";
-    per_class_table(html, model);
+    if (has_model) {
+      html << "<h2>Confusion matrix (rows: true, columns: predicted)</h2>"
+           << confusion_heatmap(classes, model["confusion"]) << "<h2>Per class</h2>";
+      per_class_table(html, model);
+    }
   }
   if (report.contains("folds") && report.contains("folds_summary")) folds_section(html, report);
   if (report.contains("runs")) runs_section(html, report["runs"]);
