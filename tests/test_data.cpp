@@ -527,7 +527,12 @@ class TestData : public QObject {
     const std::string first = r->first_task_example;
     QVERIFY2(first.find("Which zone was this WiFi fingerprint recorded in?") != std::string::npos,
              first.c_str());
-    QVERIFY(first.find("\n### Input:\nWAP") != std::string::npos);
+    // Levels (default): an access point's code (its column, AA..) then its level letter.
+    const size_t input_at = first.find("\n### Input:\n") + 12;
+    QVERIFY(input_at > 12 && first[input_at] >= 'A' && first[input_at] <= 'T');
+    QVERIFY(first[input_at + 1] >= 'A' && first[input_at + 1] <= 'Z');
+    QVERIFY(first[input_at + 2] >= 'a' && first[input_at + 2] <= 'y');
+    QCOMPARE(first[input_at + 3], ' ');
     // UJIIndoorLoc ships its validation file apart: held out whole as the test set, the
     // training file split into train and val only.
     auto reopened = project::open_project(root);

@@ -433,10 +433,10 @@ std::string render_report_html(const json& report, const std::vector<EvalExample
   const json& model = has_model ? report["model"] : kNoModel;
   if (has_model)
     html << "<p>Model: " << fmt("%.0f", num(model, "params")) << " parameters; prompt tokens mean "
-       << fmt("%.0f", num(model["prompt_tokens"], "mean")) << ", p95 "
-       << fmt("%.0f", num(model["prompt_tokens"], "p95")) << "; latency mean "
-       << fmt("%.1f ms", num(model["latency_ms"], "mean")) << ", p95 "
-       << fmt("%.1f ms", num(model["latency_ms"], "p95")) << ".</p>";
+         << fmt("%.0f", num(model["prompt_tokens"], "mean")) << ", p95 "
+         << fmt("%.0f", num(model["prompt_tokens"], "p95")) << "; latency mean "
+         << fmt("%.1f ms", num(model["latency_ms"], "mean")) << ", p95 "
+         << fmt("%.1f ms", num(model["latency_ms"], "p95")) << ".</p>";
   if (position) {
     position_section(html, report["position"]);
   } else {

@@ -167,7 +167,7 @@ Result<fs::path> finetune_checkpoint(const project::Project& project, const std:
 }
 
 std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch) {
-  return {{"steps", "600"},       {"batch_size", "16"},     {"lr", from_scratch ? "1e-3" : "5e-4"},
+  return {{"steps", "600"},       {"batch_size", "16"},     {"lr", from_scratch ? "2e-3" : "1e-3"},
           {"warmup_steps", "30"}, {"eval_every", "50"},     {"checkpoint_every", "50"},
           {"patience", "4"},      {"weight_decay", "0.05"}, {"log_every", "10"}};
 }

@@ -75,6 +75,8 @@ void set_levels(TextFormat& format, int levels, double span, const std::vector<d
                 const std::vector<double>& stdev);
 // The letter of `value` on channel c: 'a' + the level, clamped to the scale.
 char level_letter(const TextFormat& format, size_t channel, double value);
+// The levels style's name for access point (column) c: AA, AB, ..., ZZ, BAA, ...
+std::string access_point_code(size_t channel);
 
 // Digits after the point a unit is written with by default (mg: 0, g: 2, m/s^2: 1, ...).
 int default_decimals(std::string_view unit);
@@ -103,7 +105,7 @@ struct Window {
 
 // Writes the numbers: per-channel lists ("ax: 12 15 ...", as in the paper), compact
 // per-timestep rows ("12 -3 981;15 -2 979;...") or levels (one letter per reading, a word per time
-// step: "mlk mmj ..."; RSSI: "WAP012 k WAP044 h ...").
+// step: "mlk mmj ..."; RSSI: the access point's code and its level, "ALk BRh ...").
 class TextStyle {
  public:
   virtual ~TextStyle() = default;

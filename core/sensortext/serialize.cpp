@@ -71,6 +71,16 @@ void set_levels(TextFormat& format, int levels, double span, const std::vector<d
     format.level_step.push_back(2.0 * span * sd / double(format.levels - 1));
 }
 
+std::string access_point_code(size_t channel) {
+  std::string code;
+  size_t n = channel;
+  do {
+    code.insert(code.begin(), char('A' + n % 26));
+    n /= 26;
+  } while (code.size() < 2 || n > 0);
+  return code;
+}
+
 char level_letter(const TextFormat& format, size_t channel, double value) {
   const double half = double(format.levels - 1) / 2.0;
   const double step = format.level_step[channel] > 0 ? format.level_step[channel] : 1.0;
@@ -171,10 +181,11 @@ class LevelsStyle : public TextStyle {
   std::string write(const Window& w, const TextFormat& f) const override {
     std::string out;
     if (w.schema->kind == SensorKind::rssi) {
+      // An access point as a short upper-case code (its column: AA, AB, ...), which the tokenizer
+      // learns as one token; its name (WAP012) would be four or more, digits being split.
       for (auto [v, c] : heard_aps(w, f)) {
         if (!out.empty()) out += ' ';
-        out += w.schema->channels[c].name;
-        out += ' ';
+        out += access_point_code(c);
         out += level_letter(f, c, v);
       }
       return out;
@@ -227,8 +238,11 @@ std::string describe_sensors(const Schema& schema, const TextFormat& format) {
     level_scale += char('a' + format.levels - 1);
   }
   if (schema.kind == SensorKind::rssi)
-    return "WiFi RSSI fingerprint (strongest access points first, " +
-           (level_scale.empty() ? std::string("dBm") : "RSSI as " + level_scale) + ")";
+    return level_scale.empty()
+               ? std::string("WiFi RSSI fingerprint (strongest access points first, dBm)")
+               : "WiFi RSSI fingerprint (strongest access points first, each a code AA, AB, ... "
+                 "for the access point's column followed by its RSSI as " +
+                     level_scale + ")";
   // Group channels by unit: "accelerometer (ax, ay, az in mg) and gyroscope (gx, gy, gz in rad/s)".
   std::string out;
   size_t start = 0;

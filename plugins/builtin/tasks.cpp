@@ -37,11 +37,10 @@ class ZoneTask : public data::TaskTemplate {
   std::string id() const override { return "zone"; }
   std::string description() const override { return "name the zone a WiFi fingerprint is from"; }
   bool supports(const data::Schema& s) const override { return s.kind == data::SensorKind::rssi; }
-  std::string instruction(const data::Schema&, const std::vector<std::string>& classes,
-                          const data::TextFormat&, double) const override {
-    return "Which zone was this WiFi fingerprint recorded in? The input lists the strongest "
-           "access points with their RSSI in dBm. Answer with one of: " +
-           join(classes) + ".";
+  std::string instruction(const data::Schema& schema, const std::vector<std::string>& classes,
+                          const data::TextFormat& format, double) const override {
+    return "Which zone was this WiFi fingerprint recorded in? The input: " +
+           data::describe_sensors(schema, format) + ". Answer with one of: " + join(classes) + ".";
   }
   std::optional<std::string> response(const data::Window& w,
                                       const data::TextFormat&) const override {
@@ -59,11 +58,11 @@ class PositionTask : public data::TaskTemplate {
   bool supports(const data::Schema& s) const override {
     return s.kind == data::SensorKind::rssi && s.targets.size() == 2;
   }
-  std::string instruction(const data::Schema&, const std::vector<std::string>&,
-                          const data::TextFormat&, double) const override {
+  std::string instruction(const data::Schema& schema, const std::vector<std::string>&,
+                          const data::TextFormat& format, double) const override {
     return "Estimate where this WiFi fingerprint was recorded, in metres from the corner of the "
-           "site. The input lists the strongest access points with their RSSI in dBm. Answer as "
-           "x=<metres> y=<metres>.";
+           "site. The input: " +
+           data::describe_sensors(schema, format) + ". Answer as x=<metres> y=<metres>.";
   }
   std::optional<std::string> response(const data::Window& w,
                                       const data::TextFormat& f) const override {
