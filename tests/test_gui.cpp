@@ -1,7 +1,8 @@
 // The workbench window, driven through its real widgets on the offscreen platform: the start
 // screen, the demo project, the import dialog on the magic-wand folder and on a broken file, the
 // plots, preparing text, pausing and stopping training (checked on the worker process itself),
-// switching projects while training, and that every text says what is true.
+// switching projects while training, fine-tuning a tiny model and its evaluation (confusion
+// matrix, baselines, mistakes with their readings), and that every text says what is true.
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -13,6 +14,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -24,6 +26,7 @@
 
 #include "appearance.h"
 #include "data_page.h"
+#include "finetune_page.h"
 #include "import_dialog.h"
 #include "job_runner.h"
 #include "main_window.h"
@@ -56,6 +59,12 @@ void make_demo_with_tokenizer(const QString& folder) {
     QVERIFY(p.waitForFinished(300000));
     QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
   }
+}
+
+// A JSON file's document (null when it cannot be read).
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in, nullptr, false);
 }
 
 // The highest "step" the worker recorded in any run's events file of a project.
@@ -141,7 +150,8 @@ class TestGui : public QObject {
              qPrintable(window.step_hint()->text()));
     QCOMPARE(window.step_rail()->count(), 5);
     QVERIFY(window.step_rail()->item(0)->text().contains("ready"));
-    QVERIFY(window.step_rail()->item(2)->text().contains("not available"));
+    QVERIFY(window.step_rail()->item(2)->text().contains("needs an earlier step"));
+    QVERIFY(window.step_rail()->item(3)->text().contains("not available"));
     // The first recording is plotted: 6 axes (accelerometer + gyroscope) x its rows.
     auto* picker = window.data_page()->recording_picker();
     QVERIFY(picker->count() >= 6);  // one recording per person, cut at gaps
@@ -329,6 +339,119 @@ class TestGui : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(finished_again.count() == 1, 120000);
   }
 
+  // The Fine-tune page: the task, the context check (a context too short refuses Start), a tiny
+  // fine-tune from scratch with live validation accuracy, then the evaluation it runs by itself:
+  // the confusion matrix, the model beside the three baselines, the per-class table, and a
+  // mistake's window on the recording's plot.
+  void finetuneTinyModelThenEvaluation() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    QVERIFY(copy_demo(folder));
+    const fs::path root = folder.toStdString();
+    const auto prepared = read_json(root / "data/prepared/prepared.json");
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    QVERIFY(page->isVisible());
+    QVERIFY2(window.step_rail()->item(2)->text().contains("ready"),
+             qPrintable(window.step_rail()->item(2)->text()));
+    // The task and its answer set, as step 1 prepared them.
+    for (const auto& c : prepared["classes"])
+      QVERIFY2(page->task_label()->text().contains(QString::fromStdString(c.get<std::string>())),
+               qPrintable(page->task_label()->text()));
+    // Nothing pre-trained here: the page starts from scratch and says why.
+    QVERIFY(!page->from_pretrained()->isEnabled());
+    QVERIFY(page->from_pretrained()->text().contains("none yet"));
+    QVERIFY(page->from_scratch()->isChecked());
+    page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
+    // The check runs by itself; every demo example fits the tiny preset's 256 tokens.
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().has_value(), 30000);
+    QVERIFY2(*page->context_fits(), qPrintable(page->context_label()->text()));
+    QVERIFY2(page->context_label()->text().contains("of the model's 256"),
+             qPrintable(page->context_label()->text()));
+    QVERIFY(page->start_button()->isEnabled());
+    // A context too short for the examples: the numbers, the ways out, and no Start.
+    page->extra_settings()->setText("--n_ctx 64");
+    emit page->extra_settings()->editingFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().has_value() && !*page->context_fits(), 30000);
+    QVERIFY2(page->context_label()->text().contains("do not fit") &&
+                 page->context_label()->text().contains("context of 64 tokens"),
+             qPrintable(page->context_label()->text()));
+    QVERIFY(!page->start_button()->isEnabled());
+    // A tiny model (the advanced settings take any training setting) and few steps.
+    page->extra_settings()->setText(
+        "--n_layer 2 --n_embd 64 --n_head 2 --n_ff 128 --eval_every 10");
+    emit page->extra_settings()->editingFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().value_or(false), 30000);
+    page->steps()->setValue(30);
+    QSignalSpy trained(page, &ui::FinetunePage::trainingFinished);
+    QSignalSpy evaluated(page, &ui::FinetunePage::evaluationFinished);
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    QVERIFY(page->training());
+    QVERIFY(!page->start_button()->isEnabled());
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 120000);
+    QVERIFY2(trained.at(0).at(0).toBool(), qPrintable(page->status_label()->text()));
+    // Validation accuracy every 10 steps, in percent.
+    auto accuracy = page->accuracy_plot()->graph(0)->data();
+    QVERIFY2(accuracy->size() >= 3, qPrintable(QString::number(accuracy->size())));
+    for (const auto& point : *accuracy)
+      QVERIFY(point.value >= 0 && point.value <= 100);
+    QVERIFY(page->loss_plot()->graph(0)->dataCount() >= 3);
+    // The evaluation follows by itself.
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 120000);
+    QVERIFY2(evaluated.at(0).at(0).toBool(), qPrintable(page->summary_label()->text()));
+    QCOMPARE(page->shown_run(), QString("ft1"));
+    const auto report = read_json(root / "reports/ft1-test/report.json");
+    const size_t n = report["classes"].size();
+    QCOMPARE(n, prepared["classes"].size());
+    // The confusion matrix: classes x classes cells that hold every test example once.
+    QCPColorMap* map = page->confusion_map();
+    QVERIFY(map);
+    QCOMPARE(size_t(map->data()->keySize()), n);
+    QCOMPARE(size_t(map->data()->valueSize()), n);
+    double cells = 0;
+    for (int k = 0; k < map->data()->keySize(); ++k)
+      for (int v = 0; v < map->data()->valueSize(); ++v)
+        cells += map->data()->cell(k, v);
+    QCOMPARE(int(cells), report["examples"].get<int>());
+    // Row "true", column "predicted": the diagonal holds the right answers.
+    double diagonal = 0;
+    for (int i = 0; i < int(n); ++i)
+      diagonal += map->data()->cell(i, i);
+    QCOMPARE(diagonal / cells, report["model"]["accuracy"].get<double>());
+    // The model beside the three baselines, with the model's numbers on its bars.
+    QCOMPARE(page->comparison_names().size(), 4);
+    QCOMPARE(page->comparison_names().front(), QString("model"));
+    QVERIFY(page->comparison_names().join(' ').contains("k-NN"));
+    auto* model_bars = qobject_cast<QCPBars*>(page->comparison_plot()->plottable(0));
+    QVERIFY(model_bars);
+    QCOMPARE(model_bars->data()->size(), 1);
+    QCOMPARE(model_bars->data()->at(0)->value, 100 * report["model"]["accuracy"].get<double>());
+    QCOMPARE(page->per_class()->rowCount(), int(n));
+    QVERIFY(page->summary_label()->text().contains("test examples"));
+    // A mistake shows its recording with the window the model read outlined.
+    QVERIFY(!report["mistakes"].empty());
+    QCOMPARE(page->mistakes()->count(), int(report["mistakes"].size()));
+    page->tabs()->setCurrentIndex(2);
+    page->mistakes()->setCurrentRow(0);
+    QVERIFY(page->mistake_trace()->point_count() > 0);
+    int outlined = 0;
+    for (int i = 0; i < page->mistake_trace()->plot()->itemCount(); ++i)
+      outlined += page->mistake_trace()->plot()->item(i)->property("mistake_window").toBool();
+    QVERIFY(outlined >= 1);
+    const auto& first = report["mistakes"][0];
+    QVERIFY2(page->mistake_label()->text().contains(
+                 QString::fromStdString(first["series"].get<std::string>())),
+             qPrintable(page->mistake_label()->text()));
+    QVERIFY(page->open_report_button()->isEnabled());
+    // The rail marks the step done; the run is listed with its test accuracy.
+    QTRY_VERIFY2_WITH_TIMEOUT(window.step_rail()->item(2)->text().contains("done"),
+                              qPrintable(window.step_rail()->item(2)->text()), 5000);
+    QVERIFY(page->runs()->item(0)->text().contains("test"));
+  }
+
   // A running job belongs to its project: opening another asks, stops the job (checkpoint
   // first), and the other project's page shows nothing of the first.
   void switchingProjectWhileTrainingAsksAndStopsTheJob() {
@@ -403,6 +526,38 @@ class TestGui : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!window.session().is_open(), 120000);
     QVERIFY(window.start_page()->isVisible());
     QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(workers[0]), 10000);
+  }
+
+  // Closing the project while fine-tuning asks first, then stops the worker (checkpoint first).
+  void closingProjectWhileFinetuningAsksFirst() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    QVERIFY(copy_demo(folder));
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    page->extra_settings()->setText("--n_layer 2 --n_embd 64 --n_head 2 --n_ff 128");
+    emit page->extra_settings()->editingFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().value_or(false), 30000);
+    page->steps()->setValue(2000);
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    std::vector<pid_t> workers;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (workers = test::child_processes(pid_t(page->train_job()->process_id()), "tinyllm-train"))
+                .size() == 1,
+        60000);
+    QTRY_VERIFY_WITH_TIMEOUT(page->loss_plot()->graph(0)->dataCount() >= 1, 60000);
+    QString asked;
+    answer_next_message_box(QMessageBox::Yes, &asked);
+    window.close_project();
+    QVERIFY2(asked.contains("Stop it"), qPrintable(asked));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.session().is_open(), 120000);
+    QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(workers[0]), 10000);
+    // Stopped, not finished: no evaluation started, and the run can be resumed.
+    QVERIFY(!page->busy());
+    QVERIFY(QFileInfo::exists(folder + "/finetune/ft1/latest.json"));
   }
 
   // Texts and numbers on the Pre-train page agree with what is true.

@@ -19,8 +19,12 @@
 #include <QStyleHints>
 #include <QVBoxLayout>
 
+#include <memory>
+#include <vector>
+
 #include "appearance.h"
 #include "data_page.h"
+#include "finetune_page.h"
 #include "job_runner.h"
 #include "pretrain_page.h"
 #include "project/project.h"
@@ -104,7 +108,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   pages_->addWidget(data_page_);
   pretrain_page_ = new PretrainPage(*session_);
   pages_->addWidget(pretrain_page_);
-  for (int i = 2; i < kStepCount; ++i)
+  finetune_page_ = new FinetunePage(*session_);
+  pages_->addWidget(finetune_page_);
+  for (int i = 3; i < kStepCount; ++i)
     pages_->addWidget(unavailable_page(step_title(Step(i)), session_->requirement(Step(i))));
   h->addWidget(pages_, 1);
   top_->addWidget(project_view_);
@@ -123,6 +129,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   connect(data_page_, &DataPage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(pretrain_page_, &PretrainPage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(finetune_page_, &FinetunePage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(start_, &StartPage::openRequested, this, [this](QString folder) {
     if (folder.isEmpty())
@@ -261,7 +269,7 @@ void MainWindow::new_project() {
 }
 
 void MainWindow::leave_project(const QString& question, std::function<void()> then) {
-  if (!session_->is_open() || !pretrain_page_->busy()) {
+  if (!session_->is_open() || !jobs_running()) {
     then();
     return;
   }
@@ -270,14 +278,32 @@ void MainWindow::leave_project(const QString& question, std::function<void()> th
       tr("%1 A checkpoint is written first, and Resume continues from it later.").arg(question));
   if (answer != QMessageBox::Yes) return;
   statusBar()->showMessage(tr("Stopping the running job: writing a checkpoint..."));
-  connect(
-      pretrain_page_, &PretrainPage::allJobsFinished, this,
-      [this, then] {
-        statusBar()->clearMessage();
-        then();
-      },
-      Qt::SingleShotConnection);
-  pretrain_page_->stop_all();
+  stop_jobs([this, then] {
+    statusBar()->clearMessage();
+    then();
+  });
+}
+
+bool MainWindow::jobs_running() const {
+  return pretrain_page_->busy() || finetune_page_->busy();
+}
+
+void MainWindow::stop_jobs(std::function<void()> then) {
+  // Each page says when its jobs have ended; `then` runs once, when no page has one left.
+  auto pending = std::make_shared<std::function<void()>>(std::move(then));
+  auto connections = std::make_shared<std::vector<QMetaObject::Connection>>();
+  auto check = [this, pending, connections] {
+    if (!*pending || jobs_running()) return;
+    for (const auto& c : *connections)
+      disconnect(c);
+    auto run = std::move(*pending);
+    *pending = nullptr;
+    run();
+  };
+  connections->push_back(connect(pretrain_page_, &PretrainPage::allJobsFinished, this, check));
+  connections->push_back(connect(finetune_page_, &FinetunePage::allJobsFinished, this, check));
+  if (pretrain_page_->busy()) pretrain_page_->stop_all();
+  if (finetune_page_->busy()) finetune_page_->stop_all();
 }
 
 void MainWindow::close_project() {
@@ -288,7 +314,7 @@ void MainWindow::close_project() {
 }
 
 bool MainWindow::open_project(const QString& folder) {
-  if (session_->is_open() && pretrain_page_->busy()) {
+  if (session_->is_open() && jobs_running()) {
     if (QFileInfo(folder) == QFileInfo(session_->folder())) return true;  // already open
     leave_project(tr("Stop it and open %1?").arg(folder), [this, folder] { open_project(folder); });
     return false;
@@ -348,6 +374,19 @@ void MainWindow::refresh_hint() {
       hint = tr("Next: pick a model size and press Start.");
     else
       hint = tr("A run is saved: Resume continues it, Start begins a new one.");
+  } else if (step == Step::finetune) {
+    if (st == StepState::blocked)
+      hint = session_->requirement(step);
+    else if (st == StepState::running)
+      hint = tr("Running. Pause or Stop keep what was trained so far.");
+    else if (st == StepState::stale)
+      hint = tr("An input changed since the last run: fine-tune again.");
+    else if (st == StepState::done)
+      hint = tr("Done. Evaluate a run to compare it with the baselines.");
+    else if (!finetune_page_->resumable_run().isEmpty())
+      hint = tr("A run is saved: Resume continues it, Start begins a new one.");
+    else
+      hint = tr("Next: check the settings and press Start.");
   } else {
     hint = session_->requirement(step);
   }
@@ -370,16 +409,14 @@ void MainWindow::refresh_rail() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (pretrain_page_->busy()) {
+  if (jobs_running()) {
     // Closing asks first, then lets the worker write a checkpoint before the window goes.
     const auto answer = QMessageBox::question(
         this, tr("Training is running"),
         tr("Stop training? A checkpoint is written first, and Resume continues from it later."));
     event->ignore();
     if (answer != QMessageBox::Yes) return;
-    connect(pretrain_page_, &PretrainPage::allJobsFinished, this, &QWidget::close,
-            Qt::QueuedConnection);
-    pretrain_page_->stop_all();
+    stop_jobs([this] { QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection); });
     return;
   }
   QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());

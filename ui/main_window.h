@@ -14,6 +14,7 @@ class QStackedWidget;
 namespace tinyllm::ui {
 
 class DataPage;
+class FinetunePage;
 class PretrainPage;
 class ProjectSession;
 class StartPage;
@@ -33,6 +34,7 @@ class MainWindow : public QMainWindow {
   ProjectSession& session() const { return *session_; }
   DataPage* data_page() const { return data_page_; }
   PretrainPage* pretrain_page() const { return pretrain_page_; }
+  FinetunePage* finetune_page() const { return finetune_page_; }
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
   QLabel* step_hint() const { return rail_hint_; }
@@ -53,6 +55,10 @@ class MainWindow : public QMainWindow {
   // Runs `then` once no job of the open project runs: at once when none does, after asking and
   // stopping them when some do; never when the user says no.
   void leave_project(const QString& question, std::function<void()> then);
+  // A job of the open project runs on some page (training, tokenizer, evaluation).
+  bool jobs_running() const;
+  // Stops the jobs of every page (training checkpoints first); `then` runs once none runs.
+  void stop_jobs(std::function<void()> then);
   void new_project();
 
   ProjectSession* session_;
@@ -63,6 +69,7 @@ class MainWindow : public QMainWindow {
   QStackedWidget* pages_;
   DataPage* data_page_;
   PretrainPage* pretrain_page_;
+  FinetunePage* finetune_page_;
   QLabel* rail_hint_;
 };
 
