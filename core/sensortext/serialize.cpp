@@ -240,8 +240,8 @@ std::string describe_sensors(const Schema& schema, const TextFormat& format) {
   if (schema.kind == SensorKind::rssi)
     return level_scale.empty()
                ? std::string("WiFi RSSI fingerprint (strongest access points first, dBm)")
-               : "WiFi RSSI fingerprint (strongest access points first, each a code AA, AB, ... "
-                 "for the access point's column followed by its RSSI as " +
+               : "WiFi RSSI fingerprint (strongest access points first: the access point's "
+                 "code, then its RSSI as " +
                      level_scale + ")";
   // Group channels by unit: "accelerometer (ax, ay, az in mg) and gyroscope (gx, gy, gz in rad/s)".
   std::string out;
