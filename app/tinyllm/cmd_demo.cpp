@@ -22,7 +22,7 @@ int run_demo_command(const std::vector<std::string>& argv) {
         "                   [--steps N] [--finetune-steps N]\n"
         "Creates (or reuses) the demo project in DIR (default ~/TinyLLM/demo-<kind>) and runs\n"
         "every step of the pipeline on it (default: the tiny model, pre-trained for 300 steps\n"
-        "and fine-tuned for 200; a second run continues training).\n");
+        "and fine-tuned for 120; a second run continues training).\n");
     return 0;
   }
   const std::string kind = args->get_or("kind", "imu");
@@ -91,7 +91,7 @@ int run_demo_command(const std::vector<std::string>& argv) {
   std::printf("\n== step 3: fine-tuning ==\n");
   std::fflush(stdout);
   std::vector<std::string> finetune = {
-      "--project", project_dir, "--run", "demo", "--steps", args->get_or("finetune-steps", "200")};
+      "--project", project_dir, "--run", "demo", "--steps", args->get_or("finetune-steps", "120")};
   if (fs::exists(dir / "finetune" / "demo" / "latest.json")) finetune.push_back("--resume");
   if (int rc = run_finetune_command(finetune); rc != 0) return rc;
   std::printf("\n== step 3: evaluation on held-out people ==\n");
