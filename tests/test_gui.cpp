@@ -753,6 +753,33 @@ class TestGui : public QObject {
              qPrintable(note));
   }
 
+  // A page closed while its job runs (the window closing right after opening a project, with
+  // the context check still running) never hears from that job again: the job is killed while
+  // the page is half destroyed, and a slot run then would touch freed members.
+  void pageDestroyedWhileItsJobRunsGetsNoSignal() {
+    // A widget that owns a job, as the pages do; its destructor marks it dead before QWidget
+    // deletes the job (its child).
+    struct Owner : QWidget {
+      bool* dead;
+      ui::JobRunner* job = new ui::JobRunner(this);
+      explicit Owner(bool* d) : dead(d) {}
+      ~Owner() override { *dead = true; }
+    };
+    qputenv("TINYLLM_CLI", "/bin/sleep");
+    bool dead = false;
+    int signals_after_death = 0;
+    {
+      Owner owner(&dead);
+      QObject::connect(owner.job, &ui::JobRunner::finished, &owner,
+                       [&] { signals_after_death += dead ? 1 : 0; });
+      owner.job->start({"30"});
+      QTRY_VERIFY(owner.job->process_id() != 0);
+    }
+    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
+    QVERIFY(dead);
+    QCOMPARE(signals_after_death, 0);
+  }
+
   void corruptProjectOpensWithTheError() {
     QTemporaryDir dir;
     test::write_text(fs::path(dir.path().toStdString()) / "project.json", "{ not json");

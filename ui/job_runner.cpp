@@ -36,6 +36,11 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent) {
 }
 
 JobRunner::~JobRunner() {
+  // Killing the process makes QProcess emit finished() here, inside the destructor. The owner
+  // (a page) is usually half destroyed by now -- QWidget deletes its children after its own
+  // members are gone -- so no signal may reach it.
+  blockSignals(true);
+  process_.disconnect(this);
   if (process_.state() != QProcess::NotRunning) {
     process_.kill();
     process_.waitForFinished(2000);
