@@ -3,30 +3,12 @@
 #include <cmath>
 #include <string>
 
+#include "base/random.h"
+
 namespace tinyllm::worker {
 using nlohmann::json;
 
 namespace {
-
-// splitmix64: a small, fixed PRNG, so draws are the same on every platform.
-class Draw {
- public:
-  explicit Draw(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * double(next() >> 11) * 0x1.0p-53; }
-  double normal() {  // Box-Muller
-    const double u1 = std::max(1e-300, uniform(0, 1)), u2 = uniform(0, 1);
-    return std::sqrt(-2 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-  }
-
- private:
-  uint64_t state_;
-};
 
 std::vector<double> doubles(const json& j) {
   std::vector<double> out;
@@ -99,7 +81,7 @@ std::unique_ptr<TextRecipe> text_recipe(const json& summary,
 }
 
 std::string augmented_input(const TextRecipe& recipe, const eval::EvalExample& e, uint64_t draw) {
-  Draw rng(draw);
+  SplitMix64 rng(draw);
   const size_t nc = recipe.schema.channels.size();
   std::vector<float> values;
   size_t rows = e.window_rows;

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "base/files.h"
+#include "base/random.h"
 
 namespace tinyllm::data {
 namespace fs = std::filesystem;
@@ -26,48 +27,7 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kGravity = 9.80665;
 
-// splitmix64 (Steele, Lea, Flood 2014): tiny, fully specified, passes BigCrush.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  // An independent stream per (seed, id), so that e.g. person 3's recording does not change
-  // when the number of repetitions of person 2 does.
-  static Rng stream(uint64_t seed, uint64_t id) {
-    Rng mixer(seed ^ (id * 0xd1b54a32d192ed03ULL));
-    mixer.next();
-    return Rng(mixer.next());
-  }
-
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  // Uniform integer in [0, n); the modulo bias is below 2^-40 for the small n used here.
-  uint64_t below(uint64_t n) { return next() % n; }
-  // Standard normal by Box-Muller; the second value of each pair is kept for the next call.
-  double normal() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    const double u1 = 1.0 - uniform();  // (0, 1]: log stays finite
-    const double u2 = uniform();
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    spare_ = r * std::sin(2 * kPi * u2);
-    has_spare_ = true;
-    return r * std::cos(2 * kPi * u2);
-  }
-
- private:
-  uint64_t state_;
-  double spare_ = 0;
-  bool has_spare_ = false;
-};
+using Rng = SplitMix64;
 
 // Appends `v` with a fixed number of decimals; "-0.000" is written as "0.000".
 void append_fixed(std::string& out, double v, int decimals) {

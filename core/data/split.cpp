@@ -6,20 +6,15 @@
 #include <set>
 #include <unordered_set>
 
+#include "base/random.h"
+
 namespace tinyllm::data {
 
-uint64_t mix64(uint64_t x) {  // splitmix64 finalizer
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 uint64_t hash_string(const std::string& text, uint64_t seed) {
-  uint64_t h = 0xcbf29ce484222325ULL ^ mix64(seed);
+  uint64_t h = 0xcbf29ce484222325ULL ^ splitmix64(seed);
   for (unsigned char c : text)
     h = (h ^ c) * 0x100000001b3ULL;
-  return mix64(h);
+  return splitmix64(h);
 }
 
 std::vector<Split> assign_splits(const std::vector<GroupInfo>& groups, const SplitSettings& st) {
@@ -169,7 +164,8 @@ std::vector<std::string> SplitAudit::warnings() const {
 Split split_for_row(uint64_t seed, const std::string& series_id, size_t row,
                     const SplitSettings& st) {
   const double total = st.train + st.val + st.test;
-  double u = double(mix64(hash_string(series_id, seed) ^ mix64(row)) >> 11) / double(1ULL << 53);
+  double u =
+      double(splitmix64(hash_string(series_id, seed) ^ splitmix64(row)) >> 11) / double(1ULL << 53);
   u *= total;
   if (u < st.train) return Split::train;
   if (u < st.train + st.val) return Split::val;

@@ -63,7 +63,6 @@ class SplitAudit {
 Split split_for_row(uint64_t seed, const std::string& series_id, size_t row,
                     const SplitSettings& settings);
 
-uint64_t mix64(uint64_t x);
 uint64_t hash_string(const std::string& text, uint64_t seed);
 
 }  // namespace tinyllm::data

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "base/random.h"
+
 namespace tinyllm::train {
 
 namespace {
@@ -25,13 +27,6 @@ class MemoryExamples : public ExampleSource {
   std::vector<TokenExample> examples_;
   std::string description_;
 };
-
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 }  // namespace
 

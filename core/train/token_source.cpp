@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/random.h"
 #include "text/shard.h"
 
 namespace tinyllm::train {
@@ -191,15 +192,9 @@ Status SequenceSampler::read(uint64_t k, int64_t* out) {
       perm_.resize(windows_);
       for (uint64_t i = 0; i < windows_; ++i)
         perm_[i] = i;
-      uint64_t state = seed_ * 0x9E3779B97F4A7C15ull + epoch + 1;
-      auto next = [&state] {
-        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-      };
+      SplitMix64 rng(seed_ * kSplitMixGamma + epoch + 1);
       for (uint64_t i = windows_ - 1; i > 0; --i)
-        std::swap(perm_[i], perm_[next() % (i + 1)]);
+        std::swap(perm_[i], perm_[rng.below(i + 1)]);
       epoch_ = epoch;
     }
     window = perm_[window];
