@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "train/checkpoint.h"
+#include "train/gpt2.h"
 #include "train/task_data.h"
 #include "train/train.h"
 
@@ -240,6 +242,130 @@ class TestFinetune : public QObject {
     const auto b = read_file(root / "part" / "step-00000008" / "model.safetensors");
     QVERIFY(a.ok() && b.ok());
     QVERIFY(*a == *b);
+  }
+
+  // LoRA: the adapted model starts exactly at its base; training moves only the adapters (the
+  // base checkpoint's file and the frozen weights stay as they were); model.safetensors holds
+  // the merged weights, which a plain GPT-2 loads and runs exactly as the adapted model; and the
+  // adapters alone learn the task.
+  void loraTrainsAdaptersAndMergesIntoAPlainCheckpoint() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    const auto task = synthetic_task(96, 30);
+    auto base = finetune_config(root / "base");  // a barely trained starting point
+    base.steps = 4;
+    QVERIFY(finetune(base, task).outcome.ok());
+    const fs::path base_dir = root / "base" / "best";
+    const auto base_bytes = read_file(base_dir / "model.safetensors");
+    QVERIFY(base_bytes.ok());
+
+    // Adapters on a model change nothing until they are trained.
+    auto model = train::Gpt2::create(tiny_model(), torch::kCPU, 1);
+    QVERIFY(model.ok());
+    QVERIFY(train::load_checkpoint(base_dir, *model, nullptr).ok());
+    const auto idx = torch::randint(0, 32, {2, 12}, torch::kInt64);
+    const auto before = model->forward(idx).detach();
+    QVERIFY(model->add_lora({4, 8, 0.0, {"attn.c_attn", "mlp.c_fc"}}, 9).ok());
+    QVERIFY(torch::equal(model->forward(idx), before));
+    QCOMPARE(int(model->lora_parameters().size()), 2 * 2 * 2);  // 2 blocks x 2 matmuls x A, B
+
+    auto lora = finetune_config(root / "lora");
+    lora.init_from = base_dir.string();
+    lora.lora_rank = 4;
+    lora.lora_alpha = 8;
+    lora.steps = 150;
+    lora.eval_every = 50;
+    lora.warmup_steps = 10;
+    lora.lr = 1e-2;
+    auto run = finetune(lora, task);
+    QVERIFY2(run.outcome.ok(), run.outcome.ok() ? "" : run.outcome.error().to_string().c_str());
+    const json start = run.events.front();
+    QCOMPARE(start["lora"]["rank"].get<int>(), 4);
+    QVERIFY(start["trainable_params"].get<int64_t>() < start["params"].get<int64_t>() / 4);
+    qInfo("LoRA: %lld of %lld weights trained, best val accuracy %.2f",
+          static_cast<long long>(start["trainable_params"].get<int64_t>()),
+          static_cast<long long>(start["params"].get<int64_t>()), run.outcome->best_val_accuracy);
+    QVERIFY(run.outcome->best_val_accuracy >= 0.7);  // majority: 1/3
+    QVERIFY(*read_file(base_dir / "model.safetensors") == *base_bytes);
+
+    // The merged checkpoint in a plain model = the base with its trained adapters.
+    const fs::path best = root / "lora" / "best";
+    QVERIFY(fs::exists(best / "lora.safetensors"));
+    auto plain = train::Gpt2::create(tiny_model(), torch::kCPU, 2);
+    QVERIFY(train::load_checkpoint(best, *plain, nullptr).ok());
+    auto adapted = train::Gpt2::create(tiny_model(), torch::kCPU, 3);
+    QVERIFY(train::load_checkpoint(base_dir, *adapted, nullptr).ok());
+    QVERIFY(adapted->add_lora({4, 8, 0.05, lora.lora_targets}, 4).ok());
+    QVERIFY(train::load_checkpoint(best, *adapted, nullptr).ok());
+    torch::NoGradGuard no_grad;  // (also: no adapter dropout)
+    const auto merged_logits = plain->forward(idx), adapted_logits = adapted->forward(idx);
+    QVERIFY(!torch::allclose(merged_logits, before, 1e-3, 1e-3));  // it did learn something
+    QVERIFY(torch::allclose(merged_logits, adapted_logits, 1e-4, 1e-4));
+    QVERIFY(torch::equal(adapted->find("h.0.attn.c_attn.weight")->value,
+                         model->find("h.0.attn.c_attn.weight")->value));  // base frozen
+  }
+
+  void resumedLoraRunContinuesBitForBit() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    const auto task = synthetic_task(40, 12);
+    auto base = finetune_config(root / "base");
+    base.steps = 4;
+    QVERIFY(finetune(base, task).outcome.ok());
+    auto lora_config = [&](const fs::path& out) {
+      auto c = finetune_config(out);
+      c.init_from = (root / "base" / "best").string();
+      c.lora_rank = 2;
+      c.lora_dropout = 0.3;  // masks must be the same after resume too
+      return c;
+    };
+    auto full = lora_config(root / "full");
+    auto uninterrupted = finetune(full, task);
+    QVERIFY2(uninterrupted.outcome.ok(),
+             uninterrupted.outcome.ok() ? "" : uninterrupted.outcome.error().to_string().c_str());
+    auto part = lora_config(root / "part");
+    QVERIFY(finetune(part, task, 3).outcome.ok());
+    part.resume = true;
+    auto second = finetune(part, task);
+    QVERIFY2(second.outcome.ok(),
+             second.outcome.ok() ? "" : second.outcome.error().to_string().c_str());
+    for (const char* file : {"model.safetensors", "lora.safetensors"}) {
+      const auto a = read_file(root / "full" / "step-00000008" / file);
+      const auto b = read_file(root / "part" / "step-00000008" / file);
+      QVERIFY(a.ok() && b.ok());
+      QVERIFY2(*a == *b, file);
+    }
+
+    // A LoRA run whose base was retrained since is not resumed on the new weights.
+    base.steps = 6;
+    base.out_dir = (root / "base").string();
+    QVERIFY(finetune(base, task).outcome.ok());  // rewrites base/best
+    part.steps = 10;
+    auto refused = finetune(part, task);
+    QVERIFY(!refused.outcome.ok());
+    QVERIFY2(refused.outcome.error().message.find("other weights") != std::string::npos,
+             refused.outcome.error().to_string().c_str());
+  }
+
+  void loraNeedsAStartingPointAndRealTargets() {
+    QTemporaryDir dir;
+    const fs::path root(dir.path().toStdString());
+    auto c = finetune_config(root / "run");
+    c.lora_rank = 4;
+    const auto refused = train::finalize(c);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("pre-trained") != std::string::npos,
+             refused.error().to_string().c_str());
+    auto model = train::Gpt2::create(tiny_model(), torch::kCPU, 1);
+    const auto bad = model->add_lora({4, 8, 0.0, {"attn.c_atn"}}, 1);
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().message.find("\"attn.c_atn\" matches no matmul") != std::string::npos,
+             bad.error().to_string().c_str());
+    // One block only.
+    QVERIFY(model->add_lora({4, 8, 0.0, {"h.1.mlp.c_fc"}}, 1).ok());
+    QCOMPARE(int(model->lora_parameters().size()), 2);
+    QCOMPARE(QString::fromStdString(model->lora_parameters()[0].spec.name),
+             QString("h.1.mlp.c_fc.lora_A"));
   }
 
   void refusesAnAnswerSetMismatch() {

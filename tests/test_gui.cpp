@@ -452,6 +452,55 @@ class TestGui : public QObject {
     QVERIFY(page->runs()->item(0)->text().contains("test"));
   }
 
+  // LoRA on the page: offered only with a pre-trained model to adapt; a LoRA run says so in the
+  // run list and leaves its adapters beside the merged weights.
+  void finetuneWithLoraFromThePretrainedModel() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    QVERIFY(copy_demo(folder));
+    {  // a (barely) pre-trained model to adapt
+      QProcess p;
+      p.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm",
+              {"train", "--project", folder, "--steps", "3", "--n_layer", "1", "--n_embd", "32",
+               "--n_head", "1", "--n_ff", "64", "--eval_every", "3"});
+      QVERIFY(p.waitForFinished(120000));
+      QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
+    }
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    QVERIFY(page->from_pretrained()->isChecked());
+    QVERIFY(page->full()->isChecked());
+    QVERIFY(page->lora()->isEnabled());
+    // From scratch there is nothing to adapt.
+    page->lora()->setChecked(true);
+    page->from_scratch()->setChecked(true);
+    QVERIFY(!page->lora()->isEnabled());
+    QVERIFY(page->full()->isChecked());
+    page->from_pretrained()->setChecked(true);
+    QVERIFY(page->lora()->isEnabled());
+    page->lora()->setChecked(true);
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().value_or(false), 30000);
+    page->steps()->setValue(10);
+    QSignalSpy trained(page, &ui::FinetunePage::trainingFinished);
+    QSignalSpy evaluated(page, &ui::FinetunePage::evaluationFinished);
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 120000);
+    QVERIFY2(trained.at(0).at(0).toBool(), qPrintable(page->status_label()->text()));
+    const fs::path run = fs::path(folder.toStdString()) / "finetune" / "ft1";
+    std::ifstream events(run / "events.jsonl");
+    std::string first;
+    std::getline(events, first);
+    const auto start = nlohmann::json::parse(first);
+    QCOMPARE(start["lora"]["rank"].get<int>(), 8);
+    QVERIFY(fs::exists(run / "best" / "lora.safetensors"));
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 120000);
+    QVERIFY2(page->runs()->item(0)->text().contains("LoRA rank 8"),
+             qPrintable(page->runs()->item(0)->text()));
+  }
+
   // A running job belongs to its project: opening another asks, stops the job (checkpoint
   // first), and the other project's page shows nothing of the first.
   void switchingProjectWhileTrainingAsksAndStopsTheJob() {

@@ -122,6 +122,11 @@ class TestSettings : public QObject {
     QCOMPARE(e.threads, 1000);
     QVERIFY(t.apply_assignment("files=a.txt").ok());
     QCOMPARE(e.files, std::vector<std::string>{"a.txt"});
+    // A list as typed on a command line; a JSON array keeps a comma inside an item.
+    QVERIFY(t.apply_assignment("files=a.txt, b.txt,c.txt").ok());
+    QCOMPARE(e.files, (std::vector<std::string>{"a.txt", "b.txt", "c.txt"}));
+    QVERIFY(t.apply_assignment("files=[\"a,b.txt\"]").ok());
+    QCOMPARE(e.files, std::vector<std::string>{"a,b.txt"});
     QVERIFY(!t.apply_assignment("threads").ok());
   }
 

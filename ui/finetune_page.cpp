@@ -192,10 +192,21 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
       explanation(tr("How much does pre-training help? A new model of this size "
                      "learns from the task examples alone.")));
 
-  auto* method = new QLabel(tr("<b>Method:</b> full fine-tuning"));
-  method->setToolTip(tr("Full fine-tuning adjusts every weight of the model."));
-  sv->addWidget(method);
-  sv->addWidget(explanation(tr("Every weight of the model is adjusted to your task.")));
+  sv->addWidget(new QLabel(tr("<b>Method</b>")));
+  full_ = new QRadioButton(tr("&Full fine-tuning (recommended)"));
+  lora_ = new QRadioButton(tr("&LoRA adapters (rank %1)").arg(pipeline::kLoraDefaultRank));
+  auto* method_group = new QButtonGroup(this);
+  method_group->addButton(full_);
+  method_group->addButton(lora_);
+  full_->setChecked(true);
+  sv->addWidget(full_);
+  sv->addWidget(explanation(
+      tr("Every weight is adjusted to your task: the most accurate for the small presets.")));
+  sv->addWidget(lora_);
+  sv->addWidget(explanation(
+      tr("Only small low-rank adapters are trained (a few % of the weights), the pre-trained "
+         "model stays as it was: less memory and a faster step for the large presets. Needs a "
+         "pre-trained model; the result is merged into a plain model for export.")));
 
   auto* form = new QFormLayout;
   steps_ = new QSpinBox;
@@ -389,6 +400,7 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
 
   connect(from_pretrained_, &QRadioButton::toggled, this, [this] {
     preset_->setEnabled(from_scratch_->isChecked());
+    update_buttons();
     run_check();
   });
   connect(preset_, &QComboBox::currentIndexChanged, this, [this] { run_check(); });
@@ -631,6 +643,10 @@ void FinetunePage::update_buttons() {
     w->setEnabled(!running);
   from_pretrained_->setEnabled(!running && !pretrained_.isEmpty());
   preset_->setEnabled(!running && from_scratch_->isChecked());
+  // LoRA adapts a pre-trained model; a model from scratch has nothing to adapt.
+  full_->setEnabled(!running);
+  lora_->setEnabled(!running && !from_scratch_->isChecked());
+  if (from_scratch_->isChecked() && lora_->isChecked()) full_->setChecked(true);
   evaluate_->setEnabled(open && !busy() && !shown_run_.isEmpty());
   open_report_->setEnabled(
       open && !shown_run_.isEmpty() &&
@@ -674,6 +690,7 @@ void FinetunePage::start(bool resume) {
            << preset_->currentData().toString();
     args << QStringLiteral("--steps") << QString::number(steps_->value());
     if (!augment_->isChecked()) args << QStringLiteral("--no-augment");
+    if (lora_->isChecked() && !from_scratch_->isChecked()) args << QStringLiteral("--lora");
     args << extra_->text().split(' ', Qt::SkipEmptyParts);
   }
   current_run_ = run;
@@ -865,10 +882,13 @@ void FinetunePage::list_runs() {
     const auto events = read_events(dir.filePath(run) + QStringLiteral("/events.jsonl"));
     for (const auto& e : events) {
       const std::string kind = e.value(events::kEvent, "");
-      if (kind == events::kStart)
+      if (kind == events::kStart) {
         text = tr("%1: %2, %3")
                    .arg(run, QString::fromStdString(e.value("params_text", "")),
                         e.value("init_from", "").empty() ? tr("from scratch") : tr("pre-trained"));
+        if (e.contains("lora") && e["lora"].is_object())
+          text += tr(", LoRA rank %1").arg(e["lora"].value("rank", 0));
+      }
       // (-1 or null: no validation yet)
       if (kind == events::kDone && number_or(e, "best_val_accuracy", -1) >= 0)
         text += tr(", validation %1").arg(percent(number_or(e, "best_val_accuracy", 0)));

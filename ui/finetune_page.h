@@ -53,6 +53,8 @@ class FinetunePage : public QWidget {
   QComboBox* preset() const { return preset_; }
   QSpinBox* steps() const { return steps_; }
   QCheckBox* augment() const { return augment_; }
+  QRadioButton* full() const { return full_; }
+  QRadioButton* lora() const { return lora_; }
   // More training settings as --KEY VALUE pairs (behind Advanced), e.g. a smaller model.
   QLineEdit* extra_settings() const { return extra_; }
   QLabel* context_label() const { return context_; }
@@ -129,6 +131,8 @@ class FinetunePage : public QWidget {
   QComboBox* preset_;
   QSpinBox* steps_;
   QCheckBox* augment_;
+  QRadioButton* full_;
+  QRadioButton* lora_;
   QLineEdit* extra_;
   QLabel* context_;
   QPushButton* start_;

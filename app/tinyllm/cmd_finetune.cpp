@@ -32,6 +32,9 @@ const char* kFinetuneUsage =
   --preset NAME      the model size when training from scratch (default tiny)
   --steps N          optimizer steps (default 600; early stopping on validation accuracy)
   --no-augment       train on the readings as recorded (augmentation is on by default)
+  --lora             train LoRA adapters (rank 8, --lora_rank R --lora_alpha A --lora_dropout D
+                     --lora_targets attn.c_attn,mlp.c_fc) instead of every weight; needs a
+                     pre-trained start. Checkpoints hold the weights merged (docs/finetune.md)
   --run ID           run name (finetune/<ID>); default: a new run (ft1, ft2, ...)
   --resume           continue the run from its latest checkpoint
   --check            only check that every example fits the model's context, then exit
@@ -56,9 +59,9 @@ int run_finetune_command(const std::vector<std::string>& argv) {
     std::printf("%s", kFinetuneUsage);
     return 0;
   }
-  auto parsed = split_options(argv, {"json", "resume", "check", "no-augment"});
+  auto parsed = split_options(argv, {"json", "resume", "check", "no-augment", "lora"});
   if (!parsed) return fail(parsed.error());
-  bool raw_json = false, check_only = false, resume = false;
+  bool raw_json = false, check_only = false, resume = false, lora = false;
   std::optional<std::string> from;
   WorkerOptions forward;
   for (const auto& [k, v] : *parsed) {
@@ -70,6 +73,8 @@ int run_finetune_command(const std::vector<std::string>& argv) {
       from = v;
     else if (k == "no-augment")
       forward.emplace_back("augment", "false");
+    else if (k == "lora")
+      lora = v == "true";
     else if (k == "resume" && v == "true")
       resume = true, forward.emplace_back(k, v);
     else
@@ -127,7 +132,8 @@ int run_finetune_command(const std::vector<std::string>& argv) {
     if (!check.ok()) return fail(make_error(prepared.string(), check.message()));
     if (!raw_json) std::printf("context check: %s\n", check.message().c_str());
     // The fine-tuning defaults (pipeline/finetune_step.h), under what the user gave.
-    for (const auto& [k, v] : pipeline::finetune_defaults(init.empty()))
+    if (option(forward, "lora_rank")) lora = std::atoi(option(forward, "lora_rank")->c_str()) > 0;
+    for (const auto& [k, v] : pipeline::finetune_defaults(init.empty(), lora))
       if (!option(forward, k)) run_options.emplace_back(k, v);
     run_options.emplace_back("init_from", init);
   }

@@ -190,7 +190,12 @@ void print_human(const json& e) {
       std::printf("task: %.0f train / %.0f val examples, answers %s | from %s\n",
                   num(e, "train_examples"), num(e, "val_examples"), e["classes"].dump().c_str(),
                   e.value("init_from", "").empty() ? "scratch" : e.value("init_from", "").c_str());
-    else
+    if (e.contains("lora") && e["lora"].is_object())
+      std::printf("LoRA: rank %d, alpha %g on %d matmuls: %.0f of %.0f weights trained (%.1f%%)\n",
+                  e["lora"].value("rank", 0), num(e["lora"], "alpha"),
+                  e["lora"].value("adapted", 0), num(e, "trainable_params"), num(e, "params"),
+                  100.0 * num(e, "trainable_params") / std::max(1.0, num(e, "params")));
+    else if (e.value("objective", "") != "finetune")
       std::printf("data: %.0f train / %.0f val tokens | %.0f tokens per step (%lld accumulation)\n",
                   num(e, "train_tokens"), num(e, "val_tokens"), num(e, "batch_tokens"),
                   static_cast<long long>(num(e, "grad_accum")));

@@ -166,10 +166,14 @@ Result<fs::path> finetune_checkpoint(const project::Project& project, const std:
   return dir;
 }
 
-std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch) {
-  return {{"steps", "600"},       {"batch_size", "16"},     {"lr", from_scratch ? "2e-3" : "1e-3"},
-          {"warmup_steps", "30"}, {"eval_every", "50"},     {"checkpoint_every", "50"},
-          {"patience", "4"},      {"weight_decay", "0.05"}, {"log_every", "10"}};
+std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch, bool lora) {
+  const char* lr = lora ? "5e-3" : from_scratch ? "2e-3" : "1e-3";
+  std::vector<std::pair<std::string, std::string>> d = {
+      {"steps", "600"},       {"batch_size", "16"},     {"lr", lr},
+      {"warmup_steps", "30"}, {"eval_every", "50"},     {"checkpoint_every", "50"},
+      {"patience", "4"},      {"weight_decay", "0.05"}, {"log_every", "10"}};
+  if (lora) d.emplace_back("lora_rank", std::to_string(kLoraDefaultRank));
+  return d;
 }
 
 StepState finetune_state(const project::Project& p) {

@@ -68,8 +68,10 @@ Result<std::filesystem::path> finetune_checkpoint(const project::Project& projec
 
 // The fine-tuning settings a run starts with unless the user gives them (training settings,
 // docs/events.md): measured on magic wand, the demo and UJIIndoorLoc (docs/text-forms.md).
-// From scratch the model needs a higher learning rate than from a pre-trained one.
-std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch);
+// From scratch the model needs a higher learning rate than from a pre-trained one; LoRA
+// (`lora`: adapters of rank kLoraDefaultRank) a higher one still, as only the small adapters move.
+inline constexpr int kLoraDefaultRank = 8;
+std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch, bool lora);
 
 // The Fine-tune row of the step table.
 StepState finetune_state(const project::Project& project);

@@ -277,7 +277,17 @@ Status Table::apply_override(const std::string& key, const std::string& text, st
     value = json::parse(text, nullptr, false);
     if (value.is_discarded()) {
       if (s->type == Type::text_list) {
-        value = json::array({text});  // one item
+        // "a,b,c" as people type lists on a command line (a JSON array keeps commas in items).
+        value = json::array();
+        size_t start = 0;
+        while (start <= text.size()) {
+          const size_t comma = std::min(text.find(',', start), text.size());
+          const size_t b = text.find_first_not_of(' ', start);
+          const size_t e = text.find_last_not_of(' ', comma == 0 ? 0 : comma - 1);
+          if (b < comma && e != std::string::npos && e >= b)
+            value.push_back(text.substr(b, e - b + 1));
+          start = comma + 1;
+        }
       } else {
         return make_error(key, "expected " +
                                    std::string(s->type == Type::flag      ? "true or false"

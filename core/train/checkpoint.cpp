@@ -42,18 +42,20 @@ std::string step_folder_name(int64_t step) {
 }
 
 json to_json(const TrainState& s) {
-  return json{{"step", s.step},
-              {"tokens_seen", s.tokens_seen},
-              {"adam_steps", s.adam_steps},
-              {"best_val_loss", s.best_val_loss},
-              {"evals_since_best", s.evals_since_best},
-              {"val_accuracy", s.val_accuracy},
-              {"best_val_accuracy", s.best_val_accuracy},
-              {"loss_mean", s.loss_mean},
-              {"loss_mean_count", s.loss_mean_count},
-              {"bad_steps", s.bad_steps},
-              {"val_loss", s.val_loss},
-              {"seed", s.seed}};
+  json j{{"step", s.step},
+         {"tokens_seen", s.tokens_seen},
+         {"adam_steps", s.adam_steps},
+         {"best_val_loss", s.best_val_loss},
+         {"evals_since_best", s.evals_since_best},
+         {"val_accuracy", s.val_accuracy},
+         {"best_val_accuracy", s.best_val_accuracy},
+         {"loss_mean", s.loss_mean},
+         {"loss_mean_count", s.loss_mean_count},
+         {"bad_steps", s.bad_steps},
+         {"val_loss", s.val_loss},
+         {"seed", s.seed}};
+  if (!s.base_sha256.empty()) j["base_sha256"] = s.base_sha256;
+  return j;
 }
 
 Result<TrainState> state_from_json(const json& j, const std::string& where) {
@@ -71,6 +73,7 @@ Result<TrainState> state_from_json(const json& j, const std::string& where) {
     s.bad_steps = j.at("bad_steps").get<int64_t>();
     s.val_loss = j.at("val_loss").get<double>();
     s.seed = j.at("seed").get<uint64_t>();
+    s.base_sha256 = j.value("base_sha256", "");
   } catch (const json::exception& e) {
     return make_error(where, std::string("training state: ") + e.what());
   }
@@ -93,7 +96,7 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
   safetensors::SafetensorsWriter weights;
   weights.set_metadata("format", "pt");
   for (const auto& spec : model::gpt2_tensors(model.config())) {
-    keep.push_back(host(model.find(spec.name)->value));
+    keep.push_back(host(model.merged(*model.find(spec.name))));
     weights.add(spec.name, safetensors::StDtype::F32, spec.shape, keep.back().data_ptr<float>());
   }
   TINYLLM_TRY(weights.write(temp / "model.safetensors"));
@@ -102,11 +105,26 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
   TINYLLM_TRY_ASSIGN(weights_sha, sha256_file(temp / "model.safetensors"));
   files["model.safetensors"] = weights_sha;
 
+  if (model.has_lora()) {
+    // The adapters themselves, which resume needs (model.safetensors holds them merged).
+    safetensors::SafetensorsWriter adapters;
+    const auto& lora = model.lora();
+    adapters.set_metadata("rank", std::to_string(lora.rank));
+    adapters.set_metadata("alpha", json(lora.alpha).dump());
+    for (const auto& p : model.lora_parameters()) {
+      keep.push_back(host(p.value));
+      adapters.add(p.spec.name, safetensors::StDtype::F32, p.spec.shape,
+                   keep.back().data_ptr<float>());
+    }
+    TINYLLM_TRY(adapters.write(temp / "lora.safetensors"));
+    TINYLLM_TRY_ASSIGN(adapters_sha, sha256_file(temp / "lora.safetensors"));
+    files["lora.safetensors"] = adapters_sha;
+  }
   if (optimizer) {
     safetensors::SafetensorsWriter moments;
     auto m = host(optimizer->exp_avg()), v = host(optimizer->exp_avg_sq());
     int64_t offset = 0;
-    for (const auto& p : model.parameters()) {  // buffer order
+    for (const auto& p : model.trainable_parameters()) {  // buffer order
       const int64_t n = p.spec.numel();
       moments.add("exp_avg." + p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                   m.data_ptr<float>() + offset);
@@ -211,10 +229,17 @@ Status load_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer) {
                             sha.substr(0, 12) + "...)");
     return {};
   };
-  TINYLLM_TRY(check("model.safetensors"));
-  TINYLLM_TRY_ASSIGN(weights, safetensors::SafetensorsFile::open(dir / "model.safetensors"));
+  // A model with adapters takes them from lora.safetensors: its frozen weights are the base
+  // run's, loaded before the adapters were added (model.safetensors here holds them merged).
+  const std::string file = model.has_lora() ? "lora.safetensors" : "model.safetensors";
+  if (model.has_lora() && !fs::exists(dir / file))
+    return make_error(dir.string(),
+                      "has no LoRA adapters (lora.safetensors): it is not a "
+                      "checkpoint of this LoRA run");
+  TINYLLM_TRY(check(file));
+  TINYLLM_TRY_ASSIGN(weights, safetensors::SafetensorsFile::open(dir / file));
   torch::NoGradGuard no_grad;
-  for (const auto& p : model.parameters()) {
+  for (const auto& p : model.has_lora() ? model.lora_parameters() : model.parameters()) {
     auto buffer = torch::empty(p.spec.shape, torch::kFloat32);
     TINYLLM_TRY(weights.read_expected(p.spec.name, safetensors::StDtype::F32, p.spec.shape,
                                       buffer.data_ptr<float>()));
@@ -224,7 +249,7 @@ Status load_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer) {
   TINYLLM_TRY(check("optimizer.safetensors"));
   TINYLLM_TRY_ASSIGN(moments, safetensors::SafetensorsFile::open(dir / "optimizer.safetensors"));
   int64_t offset = 0;
-  for (const auto& p : model.parameters()) {
+  for (const auto& p : model.trainable_parameters()) {
     const int64_t n = p.spec.numel();
     for (auto [prefix, target] : {std::pair{"exp_avg.", &optimizer->exp_avg()},
                                   std::pair{"exp_avg_sq.", &optimizer->exp_avg_sq()}}) {

@@ -5,6 +5,8 @@
 //                          model.json             our ModelConfig
 //                          train.json             the TrainConfig of the run, verbatim
 //                          optimizer.safetensors  AdamW moments ("exp_avg.<name>", ...)
+//                          lora.safetensors       LoRA runs: the adapters (model.safetensors
+//                                                 holds the weights merged, a plain GPT-2)
 //                          state.json             step, counters, RNG seed, files' SHA-256
 //   <run>/best/            the same, for the lowest validation loss so far
 //   <run>/latest.json      {"checkpoint": "step-00000200", "step": 200}
@@ -43,6 +45,8 @@ struct TrainState {
   double val_accuracy = -1;
   double best_val_accuracy = -1;
   uint64_t seed = 0;
+  // LoRA: the SHA-256 of the frozen base's model.safetensors (resume refuses another base).
+  std::string base_sha256;
 };
 
 nlohmann::json to_json(const TrainState& state);

@@ -95,7 +95,7 @@ const Parameter* Gpt2::find(const std::string& name) const {
 torch::Tensor Gpt2::attention(const torch::Tensor& h, const Block& b, const torch::Tensor& bias,
                               int64_t B, int64_t T) const {
   const int64_t C = config_.n_embd, H = config_.n_head, D = config_.head_dim();
-  auto qkv = torch::addmm(b.qkv_b, h, b.qkv_w)  // (B*T, 3C)
+  auto qkv = linear(h, b.qkv_w, b.qkv_b, b.qkv_lora)  // (B*T, 3C)
                  .view({B, T, 3, H, D})
                  .permute({2, 0, 3, 1, 4});  // (3, B, H, T, D)
   auto q = qkv[0].reshape({B * H, T, D});
@@ -106,7 +106,7 @@ torch::Tensor Gpt2::attention(const torch::Tensor& h, const Block& b, const torc
                .view({B, H, T, D})
                .transpose(1, 2)
                .reshape({B * T, C});
-  return torch::addmm(b.proj_b, y, b.proj_w);  // (B*T, C)
+  return linear(y, b.proj_w, b.proj_b, b.proj_lora);  // (B*T, C)
 }
 
 torch::Tensor Gpt2::forward(const torch::Tensor& idx) const {
@@ -134,11 +134,121 @@ torch::Tensor Gpt2::run(torch::Tensor x, const torch::Tensor& bias, int64_t B, i
     auto h = torch::layer_norm(x, {C}, b.ln1_w, b.ln1_b, eps);
     x = x + attention(h, b, bias, B, T);
     h = torch::layer_norm(x, {C}, b.ln2_w, b.ln2_b, eps);
-    h = torch::gelu(torch::addmm(b.fc_b, h, b.fc_w), "tanh");  // (B*T, F)
-    x = x + torch::addmm(b.out_b, h, b.out_w);
+    h = torch::gelu(linear(h, b.fc_w, b.fc_b, b.fc_lora), "tanh");  // (B*T, F)
+    x = x + linear(h, b.out_w, b.out_b, b.out_lora);
   }
   x = torch::layer_norm(x, {C}, lnf_w_, lnf_b_, eps);
   return torch::mm(x, wte_.t()).view({B, T, config_.n_vocab});  // tied output head, no bias
+}
+
+torch::Tensor Gpt2::linear(const torch::Tensor& x, const torch::Tensor& w,
+                           const torch::Tensor& bias, int adapter) const {
+  auto y = torch::addmm(bias, x, w);
+  if (adapter < 0) return y;
+  const Adapter& a = adapters_[size_t(adapter)];
+  torch::Tensor in = x;
+  if (lora_.dropout > 0 && torch::GradMode::is_enabled()) {
+    const double keep = 1.0 - lora_.dropout;
+    auto mask = torch::empty(x.sizes(), torch::kFloat32).bernoulli_(keep, dropout_gen_);
+    in = x * mask.to(x.device(), x.scalar_type()).div_(keep);
+  }
+  const double scale = lora_.alpha / double(lora_.rank);
+  return torch::addmm(y, torch::mm(in, a.a), a.b, 1.0, scale);
+}
+
+Status Gpt2::add_lora(const LoraSettings& settings, uint64_t seed) {
+  if (has_lora()) return make_error("lora", "the model has adapters already");
+  if (settings.rank <= 0) return make_error("lora_rank", "must be at least 1");
+  // Which matmul weights the targets name, in checkpoint-name order.
+  const auto is_target = [&](const std::string& weight) {
+    const std::string stem = weight.substr(0, weight.size() - std::string(".weight").size());
+    for (const auto& t : settings.targets)
+      if (stem == t ||
+          (stem.size() > t.size() && stem.compare(stem.size() - t.size(), t.size(), t) == 0 &&
+           stem[stem.size() - t.size() - 1] == '.'))
+        return true;
+    return false;
+  };
+  std::vector<const Parameter*> adapted;
+  for (const auto& spec : model::gpt2_tensors(config_)) {
+    const bool matmul = spec.shape.size() == 2 && spec.name.rfind("h.", 0) == 0;
+    if (matmul && is_target(spec.name)) adapted.push_back(find(spec.name));
+  }
+  for (const auto& t : settings.targets) {
+    bool used = false;
+    for (const auto* p : adapted)
+      used = used || p->spec.name.find(t + ".weight") != std::string::npos;
+    if (!used)
+      return make_error("lora_targets", "\"" + t +
+                                            "\" matches no matmul weight of this model (e.g. "
+                                            "attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj, or "
+                                            "h.0.attn.c_attn for one block)");
+  }
+  if (adapted.empty()) return make_error("lora_targets", "no weight to adapt");
+  const int64_t r = settings.rank;
+  int64_t total = 0;
+  for (const auto* p : adapted)
+    total += r * (p->spec.shape[0] + p->spec.shape[1]);
+  try {
+    torch::NoGradGuard no_grad;
+    auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(device());
+    lora_flat_ = torch::zeros({total}, opts);
+    lora_grads_ = torch::zeros({total}, opts);
+    auto gen = at::detail::createCPUGenerator(seed);
+    int64_t offset = 0;
+    auto add = [&](const std::string& name, std::vector<int64_t> shape) {
+      const int64_t n = shape[0] * shape[1];
+      auto view = lora_flat_.narrow(0, offset, n).view(shape);
+      view.requires_grad_(true);
+      view.mutable_grad() = lora_grads_.narrow(0, offset, n).view(shape);
+      offset += n;
+      lora_params_.push_back(
+          {model::TensorSpec{name, "", shape, model::Init::zeros, false, false}, view});
+      return view;
+    };
+    for (const auto* p : adapted) {
+      const std::string stem = p->spec.name.substr(0, p->spec.name.size() - 7);
+      const int64_t in = p->spec.shape[0], out = p->spec.shape[1];
+      auto a = add(stem + ".lora_A", {in, r});
+      auto b = add(stem + ".lora_B", {r, out});
+      // A as PyTorch's default Linear init (uniform +-1/sqrt(in)), B zero.
+      const double bound = 1.0 / std::sqrt(double(in));
+      a.copy_(torch::empty({in, r}, torch::kFloat32).uniform_(-bound, bound, gen));
+      adapters_.push_back({p->spec.name, a, b});
+    }
+  } catch (const c10::Error& e) {
+    return make_error("lora", std::string("cannot add adapters: ") + e.what_without_backtrace());
+  }
+  for (auto& p : params_)
+    p.value.requires_grad_(false);
+  lora_ = settings;
+  // Point each block's matmuls at their adapters.
+  for (size_t i = 0; i < adapters_.size(); ++i) {
+    const std::string& w = adapters_[i].weight;  // h.N.<matmul>.weight
+    const size_t dot = w.find('.', 2);
+    auto& block = blocks_[size_t(std::stoi(w.substr(2, dot - 2)))];
+    const std::string kind = w.substr(dot + 1);
+    int* slot = kind == "attn.c_attn.weight"   ? &block.qkv_lora
+                : kind == "attn.c_proj.weight" ? &block.proj_lora
+                : kind == "mlp.c_fc.weight"    ? &block.fc_lora
+                                               : &block.out_lora;
+    *slot = int(i);
+  }
+  reseed_dropout(seed);
+  return {};
+}
+
+torch::Tensor Gpt2::merged(const Parameter& parameter) const {
+  for (const auto& a : adapters_)
+    if (a.weight == parameter.spec.name) {
+      torch::NoGradGuard no_grad;
+      return parameter.value + (lora_.alpha / double(lora_.rank)) * torch::mm(a.a, a.b);
+    }
+  return parameter.value;
+}
+
+void Gpt2::reseed_dropout(uint64_t seed) {
+  dropout_gen_ = at::detail::createCPUGenerator(seed);
 }
 
 torch::Tensor Gpt2::loss(const torch::Tensor& idx, const torch::Tensor& targets) const {

@@ -76,6 +76,16 @@ settings::Table settings_table(TrainConfig& c) {
   t.flag("augment", c.augment,
          "finetune: vary each training window's readings per batch (gain, offset, time warp; "
          "RSSI: dropped access points, noise)");
+  t.integer("lora_rank", c.lora_rank, Range::between(1, 4096).or_value(0, "full fine-tuning"),
+            "finetune: train low-rank adapters of this rank instead of every weight (needs "
+            "init_from); checkpoints hold the weights merged");
+  t.number("lora_alpha", c.lora_alpha, Range::between(1e-6, 1e6),
+           "finetune: the adapters' update is scaled by lora_alpha / lora_rank");
+  t.number("lora_dropout", c.lora_dropout, Range::between(0, 0.9),
+           "finetune: dropout on the adapters' input while training");
+  t.text_list("lora_targets", c.lora_targets,
+              "finetune: the matmuls that get adapters: attn.c_attn, attn.c_proj, mlp.c_fc, "
+              "mlp.c_proj (every block), or h.N.<matmul> for block N only");
   t.text("data_dir", c.data_dir, {},
          "token shards (train_NNN.bin, val_NNN.bin); default <project>/tokenizer/shards; "
          "synthetic[:TOKENS] for a generated stream");
@@ -191,6 +201,15 @@ Status finalize(TrainConfig& c) {
     return make_error("seq_len", std::to_string(c.seq_len) + " is out of range [1, n_ctx = " +
                                      std::to_string(c.model.n_ctx) + "] (or 0: n_ctx)");
   if (c.seq_len == 0) c.seq_len = c.model.n_ctx;
+  if (c.lora_rank > 0 && c.objective != "finetune")
+    return make_error("lora_rank", "LoRA is for fine-tuning (objective finetune)");
+  if (c.lora_rank > 0 && c.init_from.empty())
+    return make_error("lora_rank",
+                      "LoRA adapts a pre-trained model, and there is none to start from "
+                      "(init_from is empty): pre-train first, or fine-tune every weight "
+                      "(lora_rank 0)");
+  if (c.lora_rank > 0 && c.lora_targets.empty())
+    return make_error("lora_targets", "names no matmul to adapt");
   // Checked here, before the worker writes anything: without CUDA the device count is 0.
   if (c.device == "cuda" && !torch::cuda::is_available())
     return make_error("device",

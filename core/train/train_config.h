@@ -26,6 +26,11 @@ struct TrainConfig {
   std::string init_from;               // finetune: weights to start from; empty: from scratch
   std::string examples_dir;            // finetune: task_*.jsonl; default <project>/data/prepared
   bool augment = true;  // finetune: vary the readings of each training example per batch
+  // finetune: LoRA adapters instead of training every weight (train/gpt2.h LoraSettings)
+  int lora_rank = 0;  // 0: full fine-tuning
+  double lora_alpha = 16;
+  double lora_dropout = 0.05;
+  std::vector<std::string> lora_targets = {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"};
   // model
   std::string preset = "tiny";  // model/config.h presets; "model" keys override its fields
   nlohmann::json model_overrides = nlohmann::json::object();  // model keys set on top of it

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <thread>
 
+#include "base/files.h"
+#include "base/random.h"
 #include "model/config_json.h"
 #include "pipeline/worker_events.h"
 #include "train/checkpoint.h"
@@ -166,9 +168,25 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
   }
   TINYLLM_TRY_ASSIGN(model, Gpt2::create(cfg_.model, device_, cfg_.seed));
   model_.emplace(std::move(model));
-  optimizer_.emplace(model_->flat_params(), model_->decay_count(),
-                     AdamWSettings{cfg_.beta1, cfg_.beta2, cfg_.adam_eps, cfg_.weight_decay});
   state_.seed = cfg_.seed;
+  // LoRA freezes the starting weights, so a resumed LoRA run loads them again (and checks they
+  // are the same) before its adapters; full fine-tuning starts from them only when fresh.
+  const bool lora = task_ && cfg_.lora_rank > 0;
+  std::string base_sha;
+  if (task_ && !cfg_.init_from.empty() && (!cfg_.resume || lora)) {
+    TINYLLM_TRY(load_checkpoint(cfg_.init_from, *model_, nullptr));
+    if (lora) {
+      TINYLLM_TRY_ASSIGN(sha, sha256_file(fs::path(cfg_.init_from) / "model.safetensors"));
+      base_sha = sha;
+    }
+  }
+  if (lora) {
+    TINYLLM_TRY(model_->add_lora(
+        {cfg_.lora_rank, cfg_.lora_alpha, cfg_.lora_dropout, cfg_.lora_targets}, cfg_.seed));
+    state_.base_sha256 = base_sha;
+  }
+  optimizer_.emplace(model_->trainable_params(), model_->trainable_decay_count(),
+                     AdamWSettings{cfg_.beta1, cfg_.beta2, cfg_.adam_eps, cfg_.weight_decay});
 
   out_dir_ = cfg_.out_dir;
   if (cfg_.resume) {
@@ -179,12 +197,15 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
                                           model::to_json(info.model).dump() +
                                           ") differs from this run's (" +
                                           model::to_json(cfg_.model).dump() + ")");
+    if (lora && info.state.base_sha256 != base_sha)
+      return make_error(cfg_.init_from,
+                        "the LoRA run in " + out_dir_.string() +
+                            " adapted other weights than this checkpoint holds now (it was "
+                            "retrained or replaced): start a new fine-tuning run");
     TINYLLM_TRY(load_checkpoint(dir, *model_, &*optimizer_));
     state_ = info.state;
     resumed_from_ = dir.string();
     last_checkpoint_ = dir;
-  } else if (task_ && !cfg_.init_from.empty()) {
-    TINYLLM_TRY(load_checkpoint(cfg_.init_from, *model_, nullptr));
   }
   peak_flops_ = cfg_.peak_flops > 0 ? cfg_.peak_flops : measure_matmul_flops(device_);
   return {};
@@ -196,40 +217,48 @@ json Trainer::start_event() const {
   const double flops_token = model::training_flops_per_token(m, cfg_.seq_len);
   const double est_tps = kAssumedMfu * peak_flops_ * world_ / flops_token;
   const int64_t tokens_left = (cfg_.steps - state_.step) * step_tokens_;
-  return json{{events::kEvent, events::kStart},
-              {"config", to_json(cfg_)},
-              {"params", model::parameter_count(m)},
-              {"params_text", model::format_count(model::parameter_count(m))},
-              {"memory_bytes", mem.total()},
-              {"memory",
-               {{"weights", mem.weights},
-                {"gradients", mem.gradients},
-                {"optimizer", mem.optimizer},
-                {"activations", mem.activations}}},
-              {"flops_per_token", flops_token},
-              {"train_tokens", task_ ? 0 : data_.train->size()},
-              {"val_tokens", task_ ? 0 : data_.val->size()},
-              {"data", task_ ? task_->train->describe() : data_.train->describe()},
-              {"objective", cfg_.objective},
-              {"train_examples", task_ ? task_->train->size() : 0},
-              {"val_examples", task_ && task_->val ? task_->val->size() : 0},
-              {"classes", task_ ? json(task_->classes) : json::array()},
-              {"init_from", cfg_.init_from},
-              {"grad_accum", grad_accum_},
-              {"batch_tokens", step_tokens_},
-              {"world_size", world_},
-              {"device", device_.str()},
-              {"precision", cfg_.precision},
-              {"threads", cfg_.threads},
-              {"peak_flops", peak_flops_},
-              {"estimate",
-               {{"tokens_per_s", est_tps},
-                {"seconds", model::estimate_seconds(tokens_left, est_tps)},
-                {"assumed_mfu", kAssumedMfu}}},
-              {"step", state_.step},
-              {"steps", cfg_.steps},
-              {"resumed_from", resumed_from_},
-              {"out_dir", out_dir_.string()}};
+  return json{
+      {events::kEvent, events::kStart},
+      {"config", to_json(cfg_)},
+      {"params", model::parameter_count(m)},
+      {"params_text", model::format_count(model::parameter_count(m))},
+      {"trainable_params", model_->has_lora() ? model_->lora_count() : model::parameter_count(m)},
+      {"lora", model_->has_lora() ? json{{"rank", cfg_.lora_rank},
+                                         {"alpha", cfg_.lora_alpha},
+                                         {"dropout", cfg_.lora_dropout},
+                                         {"targets", cfg_.lora_targets},
+                                         {"adapted", model_->lora_parameters().size() / 2}}
+                                  : json()},
+      {"memory_bytes", mem.total()},
+      {"memory",
+       {{"weights", mem.weights},
+        {"gradients", mem.gradients},
+        {"optimizer", mem.optimizer},
+        {"activations", mem.activations}}},
+      {"flops_per_token", flops_token},
+      {"train_tokens", task_ ? 0 : data_.train->size()},
+      {"val_tokens", task_ ? 0 : data_.val->size()},
+      {"data", task_ ? task_->train->describe() : data_.train->describe()},
+      {"objective", cfg_.objective},
+      {"train_examples", task_ ? task_->train->size() : 0},
+      {"val_examples", task_ && task_->val ? task_->val->size() : 0},
+      {"classes", task_ ? json(task_->classes) : json::array()},
+      {"init_from", cfg_.init_from},
+      {"grad_accum", grad_accum_},
+      {"batch_tokens", step_tokens_},
+      {"world_size", world_},
+      {"device", device_.str()},
+      {"precision", cfg_.precision},
+      {"threads", cfg_.threads},
+      {"peak_flops", peak_flops_},
+      {"estimate",
+       {{"tokens_per_s", est_tps},
+        {"seconds", model::estimate_seconds(tokens_left, est_tps)},
+        {"assumed_mfu", kAssumedMfu}}},
+      {"step", state_.step},
+      {"steps", cfg_.steps},
+      {"resumed_from", resumed_from_},
+      {"out_dir", out_dir_.string()}};
 }
 
 // Fine-tuning: the task decides the vocabulary, and a pre-trained checkpoint the model.
@@ -339,8 +368,11 @@ Status Trainer::fill_batch(SequenceSampler& sampler, uint64_t first, torch::Tens
 // the NaN/spike guard, and the AdamW update. Returns the step's mean loss.
 Result<double> Trainer::train_step(bool& stop_requested) {
   const double lr = lr_at(state_.step, {cfg_.lr, cfg_.min_lr_ratio, cfg_.warmup_steps, cfg_.steps});
-  auto& grads = model_->flat_grads();
+  auto& grads = model_->trainable_grads();
   grads.zero_();
+  // Adapter dropout masks from (seed, step) alone, so that a resumed run draws the same ones.
+  if (model_->has_lora())
+    model_->reseed_dropout(cfg_.seed ^ (uint64_t(state_.step + 1) * kSplitMixGamma));
   auto loss_sum = torch::zeros({}, torch::TensorOptions().device(device_));
   // This process's share of the step's sequences: rank r takes the r-th contiguous slice.
   const uint64_t first = uint64_t(state_.step) * uint64_t(step_sequences_) +
