@@ -402,14 +402,10 @@ int run_sample(Args& args) {
     if (!p) return fail(p.error());
     if (!run_id) run_id = pipeline::latest_run_id(*p);
     if (!run_id) return fail(make_error(*project, "no trained run yet: run `tinyllm train` first"));
-    const fs::path run = fs::path(*project) / pipeline::kRunsFolder / *run_id;
-    if (fs::exists(run / "best" / "model.safetensors")) {
-      dir = run / "best";
-    } else {
-      auto latest = train::latest_checkpoint(run);
-      if (!latest) return fail(latest.error());
-      dir = *latest;
-    }
+    auto found =
+        pipeline::best_or_latest_checkpoint(fs::path(*project) / pipeline::kRunsFolder / *run_id);
+    if (!found) return fail(found.error());
+    dir = *found;
   } else {
     return fail(make_error("sample", "pass --checkpoint=DIR or --project=DIR"));
   }

@@ -119,22 +119,18 @@ ContextCheck check_context(const text::Tokenizer& tokenizer, const std::vector<T
   return c;
 }
 
-namespace {
-
-fs::path best_or_latest(const fs::path& run_folder) {
+Result<fs::path> best_or_latest_checkpoint(const fs::path& run_folder) {
   std::error_code ec;
   if (fs::exists(run_folder / "best" / "model.safetensors", ec)) return run_folder / "best";
   const fs::path latest = run_folder / "latest.json";
-  auto text = read_file(latest);
-  if (text) {
-    const json j = json::parse(*text, nullptr, false);
-    if (j.is_object() && j.contains("checkpoint") && j["checkpoint"].is_string())
-      return run_folder / j["checkpoint"].get<std::string>();
-  }
-  return {};
+  if (!fs::exists(latest, ec))
+    return make_error(run_folder.string(), "this run has no checkpoint (no best/, no latest.json)");
+  TINYLLM_TRY_ASSIGN(text, read_file(latest));
+  TINYLLM_TRY_ASSIGN(j, settings::parse_json(text, latest.string()));
+  if (!j.is_object() || !j.contains("checkpoint") || !j["checkpoint"].is_string())
+    return make_error(latest.string(), "expected {\"checkpoint\": \"step-...\"}");
+  return run_folder / j["checkpoint"].get<std::string>();
 }
-
-}  // namespace
 
 Result<fs::path> default_init_checkpoint(const project::Project& project) {
   const auto run = latest_run_id(project);
@@ -142,11 +138,7 @@ Result<fs::path> default_init_checkpoint(const project::Project& project) {
     return make_error(project.root.string(),
                       "no pre-trained model yet: pre-train one (step 2), or fine-tune from "
                       "scratch (--from scratch)");
-  const fs::path dir = best_or_latest(project.path(kRunsFolder) / *run);
-  if (dir.empty())
-    return make_error((project.path(kRunsFolder) / *run).string(),
-                      "this run has no checkpoint to start from");
-  return dir;
+  return best_or_latest_checkpoint(project.path(kRunsFolder) / *run);
 }
 
 Result<int> checkpoint_context(const fs::path& checkpoint) {
@@ -160,10 +152,7 @@ Result<int> checkpoint_context(const fs::path& checkpoint) {
 
 Result<fs::path> finetune_checkpoint(const project::Project& project, const std::string& run_id) {
   const fs::path folder = project.path(kFinetuneRuns.folder) / run_id;
-  const fs::path dir = best_or_latest(folder);
-  if (dir.empty())
-    return make_error(folder.string(), "no fine-tuned checkpoint here; run `tinyllm finetune`");
-  return dir;
+  return best_or_latest_checkpoint(folder);
 }
 
 std::vector<std::pair<std::string, std::string>> finetune_defaults(bool from_scratch, bool lora) {

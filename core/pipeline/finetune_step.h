@@ -62,6 +62,10 @@ Result<std::filesystem::path> default_init_checkpoint(const project::Project& pr
 // The model's context (n_ctx) a checkpoint folder was trained with.
 Result<int> checkpoint_context(const std::filesystem::path& checkpoint);
 
+// A run folder's checkpoint to use (evaluate, sample, start from): best/ when it exists, else
+// the one latest.json names.
+Result<std::filesystem::path> best_or_latest_checkpoint(const std::filesystem::path& run_folder);
+
 // The folder to evaluate for a fine-tuning run: best/ when it exists, else the latest.
 Result<std::filesystem::path> finetune_checkpoint(const project::Project& project,
                                                   const std::string& run_id);

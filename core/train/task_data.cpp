@@ -56,18 +56,22 @@ void build_batch(const std::vector<TokenExample>& examples, torch::Tensor& x, to
   }
 }
 
-ExamplePick pick_example(uint64_t sequence, size_t count, uint64_t seed, bool augment) {
-  const uint64_t epoch = sequence / count;
-  const uint64_t k = sequence % count;
-  // A Feistel-free permutation: sort the epoch's keys. Cached per epoch by callers that care; the
-  // example counts here are small (thousands), so recomputing is cheap enough.
-  std::vector<std::pair<uint64_t, uint32_t>> keys(count);
-  for (size_t i = 0; i < count; ++i)
-    keys[i] = {splitmix64(seed ^ splitmix64(epoch * 0x1000003ULL + i)), uint32_t(i)};
-  std::nth_element(keys.begin(), keys.begin() + int64_t(k), keys.end());
+ExamplePick ExampleOrder::pick(uint64_t sequence) {
+  const uint64_t epoch = sequence / count_;
+  if (epoch != epoch_) {
+    // The epoch's order: its examples sorted by a hash of (seed, epoch, index).
+    std::vector<std::pair<uint64_t, uint32_t>> keys(count_);
+    for (size_t i = 0; i < count_; ++i)
+      keys[i] = {splitmix64(seed_ ^ splitmix64(epoch * 0x1000003ULL + i)), uint32_t(i)};
+    std::sort(keys.begin(), keys.end());
+    order_.resize(count_);
+    for (size_t i = 0; i < count_; ++i)
+      order_[i] = keys[i].second;
+    epoch_ = epoch;
+  }
   ExamplePick pick;
-  pick.index = keys[k].second;
-  pick.draw = augment ? (splitmix64(seed + sequence) | 1) : 0;
+  pick.index = order_[sequence % count_];
+  pick.draw = augment_ ? (splitmix64(seed_ + sequence) | 1) : 0;
   return pick;
 }
 

@@ -59,7 +59,22 @@ struct ExamplePick {
   size_t index = 0;
   uint64_t draw = 0;
 };
-ExamplePick pick_example(uint64_t sequence, size_t count, uint64_t seed, bool augment);
+// Each epoch visits every example once in an order that depends only on (seed, epoch), so a
+// sequence's example is a pure function of its number (resume is exact); the order of the
+// current epoch is kept, as sorting it again for every sequence cost O(examples) each.
+class ExampleOrder {
+ public:
+  ExampleOrder(size_t count, uint64_t seed, bool augment)
+      : count_(count), seed_(seed), augment_(augment) {}
+  ExamplePick pick(uint64_t sequence);
+
+ private:
+  size_t count_;
+  uint64_t seed_;
+  bool augment_;
+  uint64_t epoch_ = UINT64_MAX;  // whose order `order_` holds
+  std::vector<uint32_t> order_;
+};
 
 // The answers' trie laid out after a prompt (see the file comment).
 class AnswerTrie {

@@ -89,6 +89,7 @@ class Trainer {
   DataSplit data_;
   const TaskData* task_;  // set when fine-tuning
   std::optional<AnswerTrie> answers_;
+  std::optional<ExampleOrder> example_order_;
   int64_t batch_tokens_seen_ = 0;  // fine-tuning: real (unpadded) tokens of the last step
   const EventSink& sink_;
   const std::atomic<bool>* stop_;
@@ -283,6 +284,7 @@ Status Trainer::setup_task() {
     if (cfg_.seq_len <= 0) cfg_.seq_len = cfg_.model.n_ctx;
   }
   answers_.emplace(task_->answers);
+  example_order_.emplace(task_->train->size(), cfg_.seed, cfg_.augment);
   return {};
 }
 
@@ -292,8 +294,7 @@ Status Trainer::fill_task_batch(uint64_t first, torch::Tensor& x, torch::Tensor&
   std::vector<TokenExample> batch(size_t(cfg_.batch_size));
   batch_tokens_seen_ = 0;
   for (int64_t row = 0; row < cfg_.batch_size; ++row) {
-    const ExamplePick pick =
-        pick_example(first + uint64_t(row), task_->train->size(), cfg_.seed, cfg_.augment);
+    const ExamplePick pick = example_order_->pick(first + uint64_t(row));
     TINYLLM_TRY(task_->train->read(pick.index, pick.draw, batch[size_t(row)]));
     const auto& e = batch[size_t(row)];
     const size_t length = e.prompt.size() + e.response.size();
