@@ -268,6 +268,9 @@ class TestGguf : public QObject {
     QVERIFY(!w.add_tensor("w.odd", TensorType::q8_0, {48, 1}, std::vector<float>(48)).ok());
     QVERIFY(!w.add_tensor(std::string(64, 'n'), TensorType::f32, {1}, {1}).ok());
     QVERIFY(!w.add_tensor("w.count", TensorType::f32, {2, 2}, {1, 2, 3}).ok());
+    std::vector<float> with_nan(32, 1.0f);
+    with_nan[5] = NAN;
+    QVERIFY(!w.add_tensor("w.nan", TensorType::q8_0, {32}, with_nan).ok());
 
     auto bytes = w.bytes();
     VERIFY_OK(bytes);

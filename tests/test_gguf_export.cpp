@@ -131,6 +131,31 @@ size_t check_prompts_from_metadata(const File& f, const fs::path& project) {
   return checked;
 }
 
+// A checkpoint as the trainer writes it (model.json + model.safetensors) with seeded weights, for
+// a one-block model over `tokenizer_bytes`' vocabulary; `data` receives the tensors in order.
+bool write_checkpoint(const fs::path& dir, const std::string& tokenizer_bytes,
+                      std::vector<std::vector<float>>& data) {
+  model::ModelConfig config;
+  config.n_layer = 1;
+  config.n_head = 2;
+  config.n_embd = 32;
+  config.n_ff = 64;
+  config.n_ctx = 32;
+  auto tokenizer = text::Tokenizer::from_bytes(tokenizer_bytes, "tokenizer.model");
+  if (!tokenizer) return false;
+  config.n_vocab = tokenizer->vocab_size();
+  fs::create_directories(dir);
+  if (!write_file_atomic(dir / "model.json", model::to_json(config).dump(2))) return false;
+  safetensors::SafetensorsWriter st;
+  uint32_t seed = 1;
+  const auto specs = model::gpt2_tensors(config);
+  for (const auto& spec : specs)
+    data.push_back(seeded_values(size_t(spec.numel()), seed++, 0.05f));
+  for (size_t i = 0; i < specs.size(); ++i)
+    st.add(specs[i].name, safetensors::StDtype::F32, specs[i].shape, data[i].data());
+  return st.write(dir / "model.safetensors").ok();
+}
+
 }  // namespace
 
 class TestGgufExport : public QObject {
@@ -295,28 +320,9 @@ class TestGgufExport : public QObject {
   }
 
   void cliExportsEveryTypeAndRecordsArtifacts() {
-    // A checkpoint as the trainer writes it (model.json + model.safetensors), with seeded weights.
-    model::ModelConfig config;
-    config.n_layer = 1;
-    config.n_head = 2;
-    config.n_embd = 32;
-    config.n_ff = 64;
-    config.n_ctx = 32;
-    auto tokenizer = text::Tokenizer::from_bytes(tokenizer_bytes_, "tokenizer.model");
-    VERIFY_OK(tokenizer);
-    config.n_vocab = tokenizer->vocab_size();
     const fs::path checkpoint = project_ / "finetune" / "ft1" / "best";
-    fs::create_directories(checkpoint);
-    VERIFY_OK(write_file_atomic(checkpoint / "model.json", model::to_json(config).dump(2)));
     std::vector<std::vector<float>> data;
-    safetensors::SafetensorsWriter st;
-    uint32_t seed = 1;
-    const auto specs = model::gpt2_tensors(config);
-    for (const auto& spec : specs)
-      data.push_back(seeded_values(size_t(spec.numel()), seed++, 0.05f));
-    for (size_t i = 0; i < specs.size(); ++i)
-      st.add(specs[i].name, safetensors::StDtype::F32, specs[i].shape, data[i].data());
-    VERIFY_OK(st.write(checkpoint / "model.safetensors"));
+    QVERIFY(write_checkpoint(checkpoint, tokenizer_bytes_, data));
 
     const QString p = QString::fromStdString(project_.string());
     auto r = run_cli({"export", "--project", p, "--run", "ft1", "--json"});
@@ -370,6 +376,31 @@ class TestGgufExport : public QObject {
     r = run_cli({"export", "--project", p, "--run", "nope"});
     QVERIFY(r.code != 0);
     QVERIFY2(r.err.contains("nope"), qPrintable(r.err));
+  }
+  // RSSI fingerprints (the levels style with access-point codes): the recipe is complete too.
+  void rssiPromptsRebuildFromMetadata() {
+    QTemporaryDir dir;
+    const fs::path project = fs::path(dir.path().toStdString()) / "rssi";
+    const QString p = QString::fromStdString(project.string());
+    for (const QStringList& args : {QStringList{"project", "new", p, "--demo", "rssi"},
+                                    QStringList{"data", "prepare", "--project", p},
+                                    QStringList{"tokenizer", "train", "--project", p, "--quiet"}}) {
+      const auto r = run_cli(args);
+      QVERIFY2(r.code == 0, qPrintable(args.join(' ') + ": " + r.err));
+    }
+    const fs::path checkpoint = project / "elsewhere" / "run7" / "best";
+    std::vector<std::vector<float>> data;
+    QVERIFY(
+        write_checkpoint(checkpoint, *read_file(project / "tokenizer" / "tokenizer.model"), data));
+    // --checkpoint with a trailing slash: the run is still named after the folder above best/.
+    const auto r = run_cli({"export", "--project", p, "--checkpoint",
+                            QString::fromStdString(checkpoint.string()) + "/", "--type", "f32"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    auto f = File::open(project / "exports" / "run7-f32.gguf");
+    VERIFY_OK(f);
+    QCOMPARE(*f->get_string(keys::kTinySensorKind), std::string("rssi"));
+    const size_t prompts = check_prompts_from_metadata(*f, project);
+    QVERIFY2(prompts > 10, qPrintable(QString("%1 prompts rebuilt").arg(prompts)));
   }
 };
 

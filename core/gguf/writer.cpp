@@ -1,6 +1,7 @@
 // GGUF writer (gguf.h): ggml's gguf_write_out order, zero padding to 32 bytes before the data and
 // after every tensor (the last one included, for readers that read the padded blob).
 #include <algorithm>
+#include <cmath>
 
 #include "base/binary.h"
 #include "gguf/gguf.h"
@@ -194,6 +195,11 @@ Status Writer::add_tensor(std::string name, TensorType type, std::vector<uint64_
   if (count != values.size())
     return make_error(name, "dims hold " + std::to_string(count) + " values, got " +
                                 std::to_string(values.size()));
+  if (type == TensorType::q8_0 || type == TensorType::q4_0)
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))  // a block scale cannot hold it (and the cast would be UB)
+        return make_error(name, "value " + std::to_string(i) + " is " + std::to_string(values[i]) +
+                                    ": cannot quantize");
   std::string encoded;
   switch (type) {
     case TensorType::f32:
