@@ -16,5 +16,6 @@ int run_train_command(const std::vector<std::string>& args);
 int run_sample_command(const std::vector<std::string>& args);
 int run_finetune_command(const std::vector<std::string>& args);
 int run_eval_command(const std::vector<std::string>& args);
+int run_export_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

@@ -26,6 +26,8 @@ constexpr Group kGroups[] = {
      "fine-tune the model on the task examples (step 3, tinyllm-train)"},
     {"eval", tinyllm::cli::run_eval_command,
      "evaluate a fine-tuned model beside the baselines; write a report (step 3)"},
+    {"export", tinyllm::cli::run_export_command,
+     "write GGUF files (F32, F16, Q8_0, Q4_0) of a fine-tuned model (step 4)"},
     {"sample", tinyllm::cli::run_sample_command, "generate text from a trained checkpoint"},
     {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
 };
