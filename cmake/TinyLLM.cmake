@@ -18,6 +18,8 @@ function(tinyllm_add_test name)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
+  # Qt Test's own watchdog (300 s per test function by default) gets the whole test's budget:
+  # on a slow machine one long function must not abort a suite that CTest still allows.
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "QT_QPA_PLATFORM=offscreen")
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QTEST_FUNCTION_TIMEOUT=${T_TIMEOUT}000")
 endfunction()

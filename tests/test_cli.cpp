@@ -367,7 +367,7 @@ class TestCli : public QObject {
 
   void demoRunsHeadless() {
     // The README's main job without a display: data, tokenizer, pre-training, a sample,
-    // fine-tuning and evaluation.
+    // fine-tuning, evaluation and export.
     QTemporaryDir dir;
     const QString demo = dir.path() + "/demo";
     auto r = run_cli({"demo", demo, "--kind", "imu", "--steps", "3", "--finetune-steps", "2"});
@@ -383,6 +383,10 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("majority"));
     QVERIFY(r.out.contains("knn (k=1)"));
     QVERIFY(fs::exists(fs::path(demo.toStdString()) / "reports/demo-test/report.html"));
+    // Step 4: the fine-tuned model as GGUF files for the device.
+    QVERIFY(r.out.contains("== step 4: export for the device (GGUF) =="));
+    for (const char* file : {"exports/demo-f32.gguf", "exports/demo-q8_0.gguf"})
+      QVERIFY2(fs::file_size(fs::path(demo.toStdString()) / file) > 1000, file);
     // The tokenizer's numbers for the task prompts, as machine output.
     r = run_cli({"tokenizer", "stats", "--project", demo, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));

@@ -8,6 +8,7 @@
 
 #include "base/binary.h"
 #include "base/files.h"
+#include "data/windows_file.h"
 #include "eval/baselines.h"
 #include "eval/examples.h"
 #include "eval/folds.h"
@@ -56,6 +57,14 @@ void write_split(const fs::path& dir, const std::string& split, const std::vecto
   for (const auto& line : lines)
     text += line.dump() + "\n";
   QVERIFY(write_file_atomic(dir / ("task_" + split + ".jsonl"), text).ok());
+  if (count == windows.size()) {  // as prepare and the fold folders write it
+    data::WindowsFileWriter writer(channels);
+    for (const auto& window : windows)
+      writer.add(window.data(), uint32_t(window.size() / channels));
+    QVERIFY(writer.write(dir / ("task_" + split + ".windows.bin")).ok());
+    return;
+  }
+  // A damaged file (a count that does not match), byte by byte.
   auto w = ByteWriter::create(dir / ("task_" + split + ".windows.bin"));
   QVERIFY(w.ok());
   w->raw("TLWINDW1");

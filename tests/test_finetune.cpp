@@ -368,6 +368,81 @@ class TestFinetune : public QObject {
              QString("h.1.mlp.c_fc.lora_A"));
   }
 
+  // Position answers: decoding held to "x=N y=N<end>" always gives a parseable answer, even from
+  // an untrained model; a tiny model learns a synthetic position task, validated by the mean
+  // error in metres.
+  void positionTaskDecodesOnTheFormAndLearns() {
+    // Tokens: 10..19 digits, 20 "x=", 21 " y=", 22 the end, 23 ".", 24 "-"; 1..8 and 25..31 are
+    // letters no answer uses.
+    std::vector<std::string> texts(32);
+    for (int i = 0; i < 32; ++i)
+      texts[size_t(i)] = std::string(1, char('a' + i % 26));
+    texts[0] = "";
+    for (int d = 0; d < 10; ++d)
+      texts[size_t(10 + d)] = std::string(1, char('0' + d));
+    texts[20] = "x=";
+    texts[21] = " y=";
+    texts[22] = "\n### End";
+    texts[23] = ".";
+    texts[24] = "-";
+    // Where the example was is in its prompt: token 1 + x and token 5 + y among noise.
+    auto example = [](int x, int y, uint32_t& seed) {
+      train::TokenExample e;
+      for (int i = 0; i < 8; ++i)
+        e.prompt.push_back(25 + int32_t(next(seed) % 7));
+      e.prompt[next(seed) % 4] = 1 + x;
+      e.prompt[4 + next(seed) % 4] = 5 + y;
+      e.prompt.push_back(9);  // the response marker
+      e.response = {20, 10 + x, 21, 10 + y, 22};
+      return e;
+    };
+    uint32_t seed = 5;
+    std::vector<train::TokenExample> train_examples, val_examples;
+    std::vector<text::Position> targets;
+    for (int i = 0; i < 96; ++i)
+      train_examples.push_back(example(i % 4, (i / 4) % 4, seed));
+    for (int i = 0; i < 16; ++i) {
+      val_examples.push_back(example(i % 4, i / 4, seed));
+      targets.push_back({double(i % 4), double(i / 4)});
+    }
+    train::TaskData task;
+    task.train = train::memory_examples(train_examples, "positions train");
+    task.val = train::memory_examples(val_examples, "positions val");
+    task.vocab_size = 32;
+    task.form = std::make_shared<text::PositionForm>();
+    task.token_texts = texts;
+    task.val_targets = targets;
+
+    // Untrained: every answer is on the form and parses.
+    auto untrained = train::Gpt2::create(tiny_model(), torch::kCPU, 3);
+    std::vector<std::vector<int32_t>> prompts;
+    for (const auto& e : val_examples)
+      prompts.push_back(e.prompt);
+    for (const auto& d : train::decode_with_form(*untrained, prompts, texts, *task.form, 32, 5)) {
+      QVERIFY2(d.complete, d.text.c_str());
+      QVERIFY2(text::parse_position(d.text), d.text.c_str());
+    }
+
+    QTemporaryDir dir;
+    auto c = finetune_config(fs::path(dir.path().toStdString()) / "run");
+    c.steps = 600;
+    c.lr = 1e-2;
+    c.eval_every = 50;
+    c.warmup_steps = 10;
+    auto run = finetune(c, task);
+    QVERIFY2(run.outcome.ok(), run.outcome.ok() ? "" : run.outcome.error().to_string().c_str());
+    double first = -1;
+    for (const auto& e : run.events)
+      if (e["event"] == "val") {
+        QVERIFY(e.contains("val_error_m") && !e.contains("val_accuracy"));
+        if (first < 0) first = e["val_error_m"].get<double>();
+      }
+    qInfo("validation error %.2f m -> best %.2f m (%lld steps)", first, run.outcome->best_val_error,
+          static_cast<long long>(run.outcome->step));
+    QVERIFY(run.outcome->best_val_error >= 0);
+    QVERIFY(run.outcome->best_val_error < 0.5);  // guessing the middle: ~1.4 m (measured: 0.0)
+  }
+
   void refusesAnAnswerSetMismatch() {
     QTemporaryDir dir;
     auto c = finetune_config(fs::path(dir.path().toStdString()) / "run");
@@ -380,6 +455,57 @@ class TestFinetune : public QObject {
 
   // The demo project through the CLI: a context check that refuses long text forms, then a tiny
   // fine-tune from scratch and an evaluation whose model beats the majority baseline.
+  // A position task through the CLI on real fingerprints (UJIIndoorLoc's validation file): the
+  // fine-tune validates by the error in metres, and the evaluation decodes every answer on the
+  // form "x=.. y=..", reports mean/median/p90 metres beside the baselines, with no answer lost.
+  void positionTaskThroughTheCli() {
+    const fs::path csv =
+        fs::path(TINYLLM_SHARED_DIR) / "datasets" / "ujiindoorloc" / "validationData.csv";
+    if (!fs::exists(csv)) QSKIP("../shared/datasets is missing: the real-data tests need it");
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/uji";
+    auto r = run_cli({"project", "new", project, "--task", "localization"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"data", "import", "--project", project, QString::fromStdString(csv.string())});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"data", "prepare", "--project", project, "--set", "task=position"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"tokenizer", "train", "--project", project, "--quiet"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"finetune", "--project", project, "--from", "scratch", "--steps", "40",
+                 "--n_layer", "1", "--n_embd", "64", "--n_head", "2", "--eval_every", "20",
+                 "--threads", "2", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err + r.out.right(2000)));
+    int validations = 0;
+    for (const auto& line : r.out.split('\n', Qt::SkipEmptyParts)) {
+      const json e = json::parse(line.toStdString(), nullptr, false);
+      if (e.is_object() && e.value("event", "") == "val") {
+        QVERIFY2(e["val_error_m"].is_number(), line.toUtf8().constData());
+        ++validations;
+      }
+    }
+    QCOMPARE(validations, 2);
+    r = run_cli({"eval", "--project", project, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const json report = json::parse(r.out.toStdString());
+    QCOMPARE(report["kind"].get<std::string>(), std::string("position"));
+    const json& model = report["position"]["model"];
+    QCOMPARE(model["unparseable"].get<int>(), 0);
+    QVERIFY(model["mean_m"].get<double>() > 0);
+    QVERIFY(model["median_m"].get<double>() <= model["p90_m"].get<double>());
+    std::vector<std::string> baselines;
+    for (const auto& b : report["position"]["baselines"]) {
+      baselines.push_back(b["name"].get<std::string>());
+      QVERIFY(b["mean_m"].get<double>() > 0);
+    }
+    QVERIFY(baselines.size() >= 2);
+    qInfo("UJI position after 40 steps: model %.1f m, %s %.1f m, %s %.1f m",
+          model["mean_m"].get<double>(), baselines[0].c_str(),
+          report["position"]["baselines"][0]["mean_m"].get<double>(), baselines[1].c_str(),
+          report["position"]["baselines"][1]["mean_m"].get<double>());
+    QVERIFY(fs::exists(fs::path(project.toStdString()) / "reports" / "ft1-test" / "report.html"));
+  }
+
   void demoFinetunesAndBeatsTheMajorityBaseline() {
     QTemporaryDir dir;
     const QString project = dir.path() + "/demo";

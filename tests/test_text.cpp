@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/files.h"
+#include "text/answer_form.h"
 #include "text/prompt_template.h"
 #include "text/shard.h"
 #include "text/tokenizer.h"
@@ -186,6 +187,56 @@ class TestText : public QObject {
     unigram_ = train_ours(training, "unigram", 600, labels);
     QVERIFY(!bpe_.empty());
     QVERIFY(!unigram_.empty());
+  }
+
+  // The position form accepts exactly "x=N y=N\n### End" and every prefix of it; decoding held
+  // to it can always finish, and what it makes parses back to the point.
+  void positionFormAcceptsPrefixesOfTheAnswerOnly() {
+    const text::PositionForm form(4);
+    const std::string end = "\n### End";
+    for (const std::string& ok : std::vector<std::string>{
+             "", " ", "x", "x=", "x=-", "x=1", "x=12.", "x=12.5", "x=12.5 ", "x=12.5 y",
+             "x=12.5 y=", "x=12.5 y=-0.25", "x=12.5 y=-0.25\n", "x=12.5 y=-0.25\n### E"})
+      QVERIFY2(form.viable(ok) && !form.complete(ok), ok.c_str());
+    for (const std::string& done :
+         std::vector<std::string>{"x=12.5 y=-0.25" + end, " x=3 y=4" + end})
+      QVERIFY2(form.viable(done) && form.complete(done), done.c_str());
+    for (const std::string& bad : std::vector<std::string>{
+             "y", "x=a", "x=.5", "x=1..", "x=1.5.", "x=1 z", "x=1 y=2 ", "x=12345", "x=1.23456",
+             "x=1 y=2" + end + " more", "x= 1", "x=1 y=2\n### Ed"})
+      QVERIFY2(!form.viable(bad), bad.c_str());
+    const auto p = text::parse_position(" x=12.5 y=-0.25" + end);
+    QVERIFY(p);
+    QCOMPARE(p->x, 12.5);
+    QCOMPARE(p->y, -0.25);
+    QVERIFY(text::parse_position("x=3 y=4"));
+    for (const char* bad : {"x=3", "x=3 y=", "y=3 x=4", "x=1e y=2", "label"})
+      QVERIFY2(!text::parse_position(bad), bad);
+  }
+
+  // A token's text as decoding sees it: the piece with its space mark as a space, byte pieces
+  // as their byte, control pieces empty.
+  void tokenTextsAreWhatDecodingShows() {
+    auto tokenizer = text::Tokenizer::from_bytes(bpe_, "bpe");
+    QVERIFY(tokenizer.ok());
+    const auto texts = text::token_texts(*tokenizer);
+    QCOMPARE(int(texts.size()), tokenizer->vocab_size());
+    int compared = 0;
+    for (int32_t id = 0; id < tokenizer->vocab_size(); ++id) {
+      const auto type = tokenizer->type(id);
+      if (type == text::PieceType::control || type == text::PieceType::unknown) {
+        QVERIFY(texts[size_t(id)].empty());
+        continue;
+      }
+      if (type == text::PieceType::byte && (id < 3 || texts[size_t(id)][0] & 0x80)) continue;
+      // Decoding "a" then the token shows the token's text after the "a".
+      const int32_t a = tokenizer->encode("a").back();
+      auto decoded = tokenizer->decode(std::vector<int32_t>{a, id});
+      QVERIFY(decoded.ok());
+      QCOMPARE(decoded->substr(decoded->size() - texts[size_t(id)].size()), texts[size_t(id)]);
+      ++compared;
+    }
+    QVERIFY2(compared > tokenizer->vocab_size() / 3, qPrintable(QString::number(compared)));
   }
 
   void encoderMatchesOnMagicWandText() {

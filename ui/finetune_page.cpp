@@ -727,10 +727,24 @@ void FinetunePage::reset_plots() {
   }
 }
 
+void FinetunePage::set_position_run(bool position) {
+  // A position task is validated by its error in metres, not an accuracy.
+  position_run_ = position;
+  accuracy_plot_->yAxis->setLabel(position ? tr("validation error (m)")
+                                           : tr("validation accuracy (%)"));
+  accuracy_plot_->graph(0)->setName(position ? tr("validation error") : tr("validation accuracy"));
+}
+
 void FinetunePage::rescale_plots() {
   loss_plot_->rescaleAxes();
   accuracy_plot_->xAxis->setRange(loss_plot_->xAxis->range());
-  accuracy_plot_->yAxis->setRange(0, 100);
+  if (position_run_) {
+    bool found = false;
+    const auto range = accuracy_plot_->graph(0)->getValueRange(found);
+    accuracy_plot_->yAxis->setRange(0, found ? std::max(1.0, range.upper * 1.1) : 1.0);
+  } else {
+    accuracy_plot_->yAxis->setRange(0, 100);
+  }
   for (auto* p : {loss_plot_, accuracy_plot_})
     p->replot(QCustomPlot::rpQueuedReplot);
 }
@@ -745,6 +759,7 @@ void FinetunePage::on_event(const QString& line) {
     shown_run_ = current_run_;
     run_steps_ = e.value("steps", run_steps_);
     progress_->setRange(0, std::max(1, run_steps_));
+    set_position_run(e.contains("classes") && e["classes"].is_array() && e["classes"].empty());
     const std::string init = e.value("init_from", "");
     status_->setText(tr("Fine-tuning %1 parameters %2 on %3 examples (%4 held out for "
                         "validation).")
@@ -772,6 +787,8 @@ void FinetunePage::on_event(const QString& line) {
   } else if (kind == events::kVal) {
     if (e.contains("val_accuracy") && e["val_accuracy"].is_number())
       accuracy_plot_->graph(0)->addData(e.value("step", 0), 100 * e["val_accuracy"].get<double>());
+    if (e.contains("val_error_m") && e["val_error_m"].is_number())
+      accuracy_plot_->graph(0)->addData(e.value("step", 0), e["val_error_m"].get<double>());
     if (!replaying_) rescale_plots();
   } else if (kind == events::kWarning) {
     emit status(QString::fromStdString(e.value("message", "")));
@@ -787,10 +804,12 @@ void FinetunePage::on_event(const QString& line) {
     const std::string reason = e.value("reason", "");
     if (!replaying_) done_reason_ = reason;
     const int step = e.value("step", 0);
-    const QString best =
+    QString best =
         number_or(e, "best_val_accuracy", -1) >= 0
             ? tr(" Best validation accuracy %1.").arg(percent(number_or(e, "best_val_accuracy", 0)))
             : QString();
+    if (number_or(e, "best_val_error_m", -1) >= 0)
+      best = tr(" Best validation error %1 m.").arg(number_or(e, "best_val_error_m", 0), 0, 'f', 2);
     if (reason == events::kInterrupted)
       status_->setText(tr("Stopped at step %1 of %2. A checkpoint was written; Resume "
                           "continues from it.%3")
@@ -953,6 +972,26 @@ void FinetunePage::show_report(const json& report) {
   const json model = report.value("model", json::object());
   const json baselines = report.value("baselines", json::array());
   const int n = int(classes.size());
+  if (report.contains("position") && report["position"].is_object()) {
+    // Errors in metres, the model beside the baselines (no classes, no confusion matrix).
+    const json& pos = report["position"];
+    auto metres = [](const json& m) {
+      return tr("mean %1 m, median %2 m, p90 %3 m")
+          .arg(number_or(m, "mean_m", 0), 0, 'f', 1)
+          .arg(number_or(m, "median_m", 0), 0, 'f', 1)
+          .arg(number_or(m, "p90_m", 0), 0, 'f', 1);
+    };
+    QString text = tr("<b>%1</b>: %2 on %3 test examples (%4 unparseable).")
+                       .arg(QString::fromStdString(report.value("run_id", "")))
+                       .arg(metres(pos.value("model", json::object())))
+                       .arg(report.value("examples", 0))
+                       .arg(pos.value("model", json::object()).value("unparseable", 0));
+    for (const auto& b : pos.value("baselines", json::array()))
+      text +=
+          tr("<br>Baseline %1: %2.").arg(QString::fromStdString(b.value("name", "")), metres(b));
+    summary_->setText(text);
+    return;
+  }
 
   // In words: the model's score and the best baseline's, and what that means.
   const double accuracy = number_or(model, "accuracy", 0);

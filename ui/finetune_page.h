@@ -110,6 +110,7 @@ class FinetunePage : public QWidget {
   void evaluate(const QString& run);
   void on_eval_finished(int code, const QString& output, const QString& error_tail);
   void reset_plots();
+  void set_position_run(bool position);
   void rescale_plots();
   void list_runs();
   // Replots a past run from its events.jsonl and shows its report when it has one.
@@ -133,6 +134,7 @@ class FinetunePage : public QWidget {
   QCheckBox* augment_;
   QRadioButton* full_;
   QRadioButton* lora_;
+  bool position_run_ = false;  // the shown run answers with positions (error in metres)
   QLineEdit* extra_;
   QLabel* context_;
   QPushButton* start_;

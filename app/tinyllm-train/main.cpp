@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -36,6 +37,7 @@
 #include "project/project.h"
 #include "settings/settings.h"
 #include "test_hooks.h"
+#include "text/answer_form.h"
 #include "text/prompt_template.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
@@ -460,6 +462,64 @@ int run_sample(Args& args) {
 
 // Scores every answer of the task for each example of a split, one example at a time (so the
 // latency is what one classification costs), and writes one prediction per line.
+// Position tasks: each answer decoded on the form "x=N y=N" (text/answer_form.h), parsed, and
+// written with its latency; the done event carries the mean error.
+Status eval_positions(const train::Gpt2& model, const worker::TokenSplit& data,
+                      const text::Tokenizer& tokenizer, AtomicFile& file, int n_ctx,
+                      const std::string& out) {
+  const text::PositionForm form;
+  const auto texts = text::token_texts(tokenizer);
+  constexpr int kMaxAnswerTokens = 32;
+  const size_t n = data.tokens.size();
+  size_t next_report = 0, unparseable = 0, scored = 0;
+  double error_sum = 0;
+  install_signal_handlers();
+  for (size_t i = 0; i < n; ++i) {
+    if (g_stop.load()) return make_error("eval", "stopped");
+    const auto& e = data.tokens[i];
+    const auto& example = data.text.examples[i];
+    if (e.prompt.size() + kMaxAnswerTokens > size_t(n_ctx))
+      return make_error(data.text.file.string() + ":" + std::to_string(example.line),
+                        "the prompt has " + std::to_string(e.prompt.size()) +
+                            " tokens; with an answer it does not fit the context (" +
+                            std::to_string(n_ctx) + ")");
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto decoded =
+        train::decode_with_form(model, {e.prompt}, texts, form, kMaxAnswerTokens, 1);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto p = decoded[0].complete ? text::parse_position(decoded[0].text) : std::nullopt;
+    json line{{"index", i},
+              {"text", decoded[0].text},
+              {"prompt_tokens", e.prompt.size()},
+              {"answer_tokens", decoded[0].ids.size()},
+              {"latency_ms", ms}};
+    if (p) {
+      line["position"] = {p->x, p->y};
+      if (example.target.size() == 2) {
+        error_sum += std::hypot(p->x - example.target[0], p->y - example.target[1]);
+        ++scored;
+      }
+    } else {
+      line["position"] = nullptr;
+      ++unparseable;
+    }
+    TINYLLM_TRY(file.write(line.dump() + "\n"));
+    if (i + 1 >= next_report || i + 1 == n) {
+      print_event({{events::kEvent, "eval_progress"}, {"done", i + 1}, {"total", n}});
+      next_report = i + 1 + std::max<size_t>(1, n / 20);
+    }
+  }
+  TINYLLM_TRY(file.commit());
+  print_event({{events::kEvent, events::kDone},
+               {"reason", events::kCompleted},
+               {"examples", n},
+               {"mean_error_m", scored ? error_sum / double(scored) : 0.0},
+               {"unparseable", unparseable},
+               {"predictions", out}});
+  return {};
+}
+
 int run_eval(Args& args) {
   std::string checkpoint, examples, split = "test", tokenizer_path, out;
   int threads = 0;
@@ -491,8 +551,10 @@ int run_eval(Args& args) {
   std::vector<std::string> classes;
   for (const auto& c : (*summary).value("classes", json::array()))
     if (c.is_string()) classes.push_back(c.get<std::string>());
-  if (classes.empty())
-    return fail(make_error(examples, "the task has no classes (position tasks: not yet)"));
+  const bool position = (*summary).value("task", "") == "position";
+  if (position) classes.clear();  // (the recordings' labels are not its answers)
+  if (!position && classes.empty())
+    return fail(make_error(examples, "the task has no classes and is not a position task"));
   auto data = worker::load_token_split(examples, split, *tokenizer, classes);
   if (!data) return fail(data.error());
   auto info = train::read_checkpoint_info(checkpoint);
@@ -505,6 +567,13 @@ int run_eval(Args& args) {
   auto model = train::Gpt2::create(info->model, torch::Device(torch::kCPU), 0);
   if (!model) return fail(model.error());
   if (auto st = train::load_checkpoint(checkpoint, *model, nullptr); !st) return fail(st.error());
+  auto file = AtomicFile::create(out);
+  if (!file) return fail(file.error());
+  if (position) {
+    if (auto st = eval_positions(*model, *data, *tokenizer, *file, info->model.n_ctx, out); !st)
+      return fail(st.error());
+    return 0;
+  }
   std::vector<std::vector<int32_t>> answers;
   for (const auto& c : classes)
     answers.push_back(tokenizer->encode(prompt::build_response(c)));
@@ -513,8 +582,6 @@ int run_eval(Args& args) {
   for (const auto& a : answers)
     longest_answer = std::max(longest_answer, a.size());
 
-  auto file = AtomicFile::create(out);
-  if (!file) return fail(file.error());
   const size_t n = data->tokens.size();
   size_t correct = 0, next_report = 0;
   install_signal_handlers();

@@ -4,6 +4,7 @@
 
 #include "augment.h"
 #include "eval/examples.h"
+#include "text/answer_form.h"
 #include "text/prompt_template.h"
 
 namespace tinyllm::worker {
@@ -89,13 +90,19 @@ Result<train::TaskData> load_task_data(const fs::path& prepared_dir,
   if (summary.contains("classes") && summary["classes"].is_array())
     for (const auto& c : summary["classes"])
       if (c.is_string()) task.classes.push_back(c.get<std::string>());
-  if (task.classes.empty())
+  // A position task answers with coordinates; its recordings' labels (zones) are not answers.
+  const bool position = summary.value("task", "") == "position";
+  if (position) task.classes.clear();
+  if (!position && task.classes.empty())
     return make_error((prepared_dir / "prepared.json").string(),
-                      "the task has no classes; fine-tuning needs a classification task "
-                      "(position estimation is not supported yet)");
+                      "the task has no classes and is not a position task: nothing to learn");
   for (const auto& c : task.classes)
     task.answers.push_back(tokenizer.encode(prompt::build_response(c)));
   task.vocab_size = tokenizer.vocab_size();
+  if (position) {
+    task.form = std::make_shared<text::PositionForm>();
+    task.token_texts = text::token_texts(tokenizer);
+  }
   TINYLLM_TRY_ASSIGN(train, load_token_split(prepared_dir, "train", tokenizer, task.classes));
   if (train.tokens.empty()) return make_error(train.text.file.string(), "no training examples");
   std::unique_ptr<TextRecipe> recipe;
@@ -117,6 +124,13 @@ Result<train::TaskData> load_task_data(const fs::path& prepared_dir,
   else
     task.train = train::memory_examples(std::move(train.tokens), train.text.file.string());
   TINYLLM_TRY_ASSIGN(val, load_token_split(prepared_dir, "val", tokenizer, task.classes));
+  if (position)
+    for (const auto& e : val.text.examples) {
+      if (e.target.size() != 2)
+        return make_error(val.text.file.filename().string() + ":" + std::to_string(e.line),
+                          "a position example needs \"target\": [x, y]");
+      task.val_targets.push_back({e.target[0], e.target[1]});
+    }
   task.val = train::memory_examples(std::move(val.tokens), val.text.file.string());
   return task;
 }

@@ -1,6 +1,6 @@
 // tinyllm demo: the whole pipeline, headless, on the built-in demo project: data, tokenizer,
-// pre-training, a sample, fine-tuning and the evaluation beside the baselines. Each step runs the
-// same code as its own subcommand and prints what it did.
+// pre-training, a sample, fine-tuning, the evaluation beside the baselines and the GGUF export.
+// Each step runs the same code as its own subcommand and prints what it did.
 #include <cstdio>
 #include <cstdlib>
 
@@ -97,7 +97,13 @@ int run_demo_command(const std::vector<std::string>& argv) {
   std::printf("\n== step 3: evaluation on held-out people ==\n");
   std::fflush(stdout);
   if (int rc = run_eval_command({"--project", project_dir, "--run", "demo"}); rc != 0) return rc;
-  std::printf("\nquantization and deployment come in later versions.\n");
+  std::printf("\n== step 4: export for the device (GGUF) ==\n");
+  std::fflush(stdout);
+  if (int rc =
+          run_export_command({"--project", project_dir, "--run", "demo", "--type", "f32,q8_0"});
+      rc != 0)
+    return rc;
+  std::printf("\nthe on-device runtime and deployment come in later versions.\n");
   return 0;
 }
 

@@ -4,8 +4,8 @@
 // core/eval (no libtorch). With --folds K, the whole evaluation is repeated over K folds of whole
 // people: a fine-tune per fold from the same starting checkpoint, every baseline on the same
 // folds, then the mean and the range.
+#include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +17,7 @@
 #include "base/files.h"
 #include "cli_args.h"
 #include "commands.h"
+#include "data/windows_file.h"
 #include "eval/folds.h"
 #include "eval/report.h"
 #include "model/config_json.h"
@@ -98,16 +99,27 @@ Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t exp
   while (std::getline(in, line)) {
     ++number;
     const json j = json::parse(line, nullptr, false);
-    if (!j.is_object() || !j.contains("predicted") || !j["predicted"].is_number_integer())
-      return make_error(path.filename().string() + ":" + std::to_string(number),
-                        "expected a prediction object");
-    p.predicted.push_back(j["predicted"].get<int>());
-    p.scores.push_back(j.value("scores", std::vector<double>{}));
+    const std::string where = path.filename().string() + ":" + std::to_string(number);
+    if (j.is_object() && j.contains("position")) {  // position tasks: [x, y] or null
+      const json& xy = j["position"];
+      if (xy.is_array() && xy.size() == 2 && xy[0].is_number() && xy[1].is_number())
+        p.positions.push_back(eval::Point{xy[0].get<double>(), xy[1].get<double>()});
+      else if (xy.is_null())
+        p.positions.push_back(std::nullopt);
+      else
+        return make_error(where, "\"position\" must be [x, y] or null");
+    } else if (j.is_object() && j.contains("predicted") && j["predicted"].is_number_integer()) {
+      p.predicted.push_back(j["predicted"].get<int>());
+      p.scores.push_back(j.value("scores", std::vector<double>{}));
+    } else {
+      return make_error(where, "expected a prediction object");
+    }
     p.prompt_tokens.push_back(j.value("prompt_tokens", int64_t(0)));
     p.latency_ms.push_back(j.value("latency_ms", 0.0));
   }
-  if (p.predicted.size() != expected)
-    return make_error(path.string(), std::to_string(p.predicted.size()) + " predictions for " +
+  const size_t count = std::max(p.predicted.size(), p.positions.size());
+  if (count != expected)
+    return make_error(path.string(), std::to_string(count) + " predictions for " +
                                          std::to_string(expected) + " examples");
   return p;
 }
@@ -171,23 +183,31 @@ double run_train_seconds(const fs::path& run_folder) {
   return seconds;
 }
 
+void print_accuracy_rows(const json& report);
+
 void print_table(const json& report) {
   std::printf("\n%s on %s (%lld examples, split by %s)\n", report.value("task", "").c_str(),
               report.value("split", "").c_str(),
               static_cast<long long>(report.value("examples", int64_t(0))),
               report.value("split_by", "").c_str());
-  std::printf("  %-16s %9s %9s\n", "", "accuracy", "macro-F1");
-  auto row = [](const std::string& name, const json& m) {
-    std::printf("  %-16s %8.1f%% %8.1f%%\n", name.c_str(), 100 * m.value("accuracy", 0.0),
-                100 * m.value("macro_f1", 0.0));
-  };
-  if (report.contains("model") && report["model"].contains("accuracy"))
-    row(report.value("run_id", "model"), report["model"]);
-  for (const auto& b : report.value("baselines", json::array()))
-    row(b.value("name", "") + (b.value("name", "") == "knn"
-                                   ? " (k=" + std::to_string(b.value("k", 1)) + ")"
-                                   : std::string()),
-        b);
+  if (report.contains("position")) {
+    // Position: error in metres, the model beside the baselines.
+    std::printf("  %-16s %9s %9s %9s %11s\n", "", "mean", "median", "p90", "unparseable");
+    auto row = [](const std::string& name, const json& m) {
+      auto metres = [&m](const char* key) {
+        return m.contains(key) && m[key].is_number() ? m[key].get<double>() : NAN;
+      };
+      std::printf("  %-16s %7.2f m %7.2f m %7.2f m %11lld\n", name.c_str(), metres("mean_m"),
+                  metres("median_m"), metres("p90_m"),
+                  static_cast<long long>(m.value("unparseable", int64_t(0))));
+    };
+    const json& pos = report["position"];
+    if (report.contains("model")) row(report.value("run_id", "model"), pos["model"]);
+    for (const auto& b : pos.value("baselines", json::array()))
+      row(b.value("name", ""), b);
+  } else {
+    print_accuracy_rows(report);
+  }
   if (report.contains("model") && report["model"].contains("prompt_tokens"))
     std::printf("  model: %.0f prompt tokens per example, %.1f ms per example (p95 %.1f)\n",
                 report["model"]["prompt_tokens"].value("mean", 0.0),
@@ -201,6 +221,21 @@ void print_table(const json& report) {
   }
 }
 
+void print_accuracy_rows(const json& report) {
+  std::printf("  %-16s %9s %9s\n", "", "accuracy", "macro-F1");
+  auto row = [](const std::string& name, const json& m) {
+    std::printf("  %-16s %8.1f%% %8.1f%%\n", name.c_str(), 100 * m.value("accuracy", 0.0),
+                100 * m.value("macro_f1", 0.0));
+  };
+  if (report.contains("model") && report["model"].contains("accuracy"))
+    row(report.value("run_id", "model"), report["model"]);
+  for (const auto& b : report.value("baselines", json::array()))
+    row(b.value("name", "") + (b.value("name", "") == "knn"
+                                   ? " (k=" + std::to_string(b.value("k", 1)) + ")"
+                                   : std::string()),
+        b);
+}
+
 // --- k-fold evaluation over whole people ---
 
 // Writes a prepared folder holding `examples` split into train/val/test (by index lists) with
@@ -212,14 +247,8 @@ Status write_fold_folder(const fs::path& dir, const json& summary,
   fs::create_directories(dir, ec);
   const char* names[3] = {"train", "val", "test"};
   for (int s = 0; s < 3; ++s) {
-    std::string lines, windows = "TLWINDW1";
-    auto put = [&windows](auto value) {
-      uint8_t bytes[sizeof value];
-      std::memcpy(bytes, &value, sizeof value);  // little-endian hosts only (x86-64, aarch64)
-      windows.append(reinterpret_cast<const char*>(bytes), sizeof value);
-    };
-    put(uint32_t(pool.empty() ? 0 : pool.front().channels));
-    put(uint64_t(parts[s].size()));
+    std::string lines;
+    data::WindowsFileWriter windows(uint32_t(pool.empty() ? 0 : pool.front().channels));
     for (size_t i : parts[s]) {
       const auto& e = pool[i];
       json line{{"prompt", e.prompt}, {"response", e.response}, {"label", e.label},
@@ -227,13 +256,10 @@ Status write_fold_folder(const fs::path& dir, const json& summary,
                 {"start", e.start},   {"rows", e.rows}};
       if (e.target) line["target"] = {e.target->x, e.target->y};
       lines += line.dump() + "\n";
-      put(uint32_t(e.window_rows));
-      for (float v : e.window)
-        put(v);
+      windows.add(e.window.data(), uint32_t(e.window_rows));
     }
     TINYLLM_TRY(write_file_atomic(dir / ("task_" + std::string(names[s]) + ".jsonl"), lines));
-    TINYLLM_TRY(
-        write_file_atomic(dir / ("task_" + std::string(names[s]) + ".windows.bin"), windows));
+    TINYLLM_TRY(windows.write(dir / ("task_" + std::string(names[s]) + ".windows.bin")));
   }
   return write_file_atomic(dir / "prepared.json", summary.dump(2) + "\n");
 }
@@ -344,11 +370,17 @@ int run_eval_command(const std::vector<std::string>& argv) {
   const fs::path prepared = project->path(pipeline::kPreparedFolder);
   auto summary = pipeline::read_prepared_summary(prepared);
   if (!summary) return fail(summary.error());
-  const std::vector<std::string> classes = classes_of(*summary);
-  if (classes.empty())
-    return fail(make_error(prepared.string(),
-                           "the task has no classes; position evaluation "
-                           "is not supported yet"));
+  const bool position = summary->value("task", "") == "position";
+  // A position task's answers are coordinates; its recordings' labels are not classes.
+  const std::vector<std::string> classes =
+      position ? std::vector<std::string>{} : classes_of(*summary);
+  if (!position && classes.empty())
+    return fail(
+        make_error(prepared.string(), "the task has no classes and is not a position task"));
+  if (position && request->folds)
+    return fail(make_error("--folds",
+                           "k-fold evaluation is for classification tasks; a position "
+                           "task is evaluated on its test split"));
 
   // Which checkpoint, and the report's name.
   std::string run_id;
@@ -388,10 +420,12 @@ int run_eval_command(const std::vector<std::string>& argv) {
   input.split = request->split;
   input.split_by = summary->value("split_by", "");
   input.classes = classes;
+  input.kind = position ? eval::TaskKind::position : eval::TaskKind::classification;
   input.run_id = run_id;
   input.checkpoint = checkpoint.empty() ? "" : project::stored_path(project->root, checkpoint);
-  auto baselines =
-      eval::classification_baselines(eval::refs_of(*train), eval::refs_of(*test), classes);
+  auto baselines = position ? eval::position_baselines(eval::refs_of(*train), eval::refs_of(*test))
+                            : eval::classification_baselines(eval::refs_of(*train),
+                                                             eval::refs_of(*test), classes);
   if (!baselines) return fail(baselines.error());
   input.baselines = std::move(*baselines);
   if (!request->baselines_only) {
@@ -405,6 +439,7 @@ int run_eval_command(const std::vector<std::string>& argv) {
     input.model.name = input.baselines.front().name;
     input.model.predicted = input.baselines.front().predicted;
     input.model.scores = input.baselines.front().scores;
+    input.model.positions = input.baselines.front().positions;
   }
   input.runs = earlier_runs(*project, name);
   if (request->folds) {

@@ -188,7 +188,8 @@ void print_human(const json& e) {
                 e["world_size"].get<int>());
     if (e.value("objective", "") == "finetune")
       std::printf("task: %.0f train / %.0f val examples, answers %s | from %s\n",
-                  num(e, "train_examples"), num(e, "val_examples"), e["classes"].dump().c_str(),
+                  num(e, "train_examples"), num(e, "val_examples"),
+                  e["classes"].empty() ? "x=<metres> y=<metres>" : e["classes"].dump().c_str(),
                   e.value("init_from", "").empty() ? "scratch" : e.value("init_from", "").c_str());
     if (e.contains("lora") && e["lora"].is_object())
       std::printf("LoRA: rank %d, alpha %g on %d matmuls: %.0f of %.0f weights trained (%.1f%%)\n",
@@ -219,7 +220,12 @@ void print_human(const json& e) {
         num(e, "loss"), num(e, "lr"), num(e, "grad_norm"), num(e, "tokens_per_s"),
         100.0 * num(e, "mfu"), duration_text(num(e, "eta_s")).c_str());
   } else if (type == events::kVal) {
-    if (e.contains("val_accuracy"))
+    if (e.contains("val_error_m"))
+      std::printf("val  step %lld  error %.2f m  (best %.2f m, %lld unparseable)  loss %.4f%s\n",
+                  static_cast<long long>(num(e, "step")), num(e, "val_error_m"),
+                  num(e, "best_val_error_m"), static_cast<long long>(num(e, "unparseable")),
+                  num(e, "val_loss"), e.value("improved", false) ? " *" : "");
+    else if (e.contains("val_accuracy"))
       std::printf("val  step %lld  accuracy %.1f%%  (best %.1f%%)  loss %.4f%s\n",
                   static_cast<long long>(num(e, "step")), 100 * num(e, "val_accuracy"),
                   100 * num(e, "best_val_accuracy"), num(e, "val_loss"),
@@ -251,6 +257,12 @@ void print_human(const json& e) {
       std::printf(", best val loss %.4f", num(e, "best_val_loss"));
     if (e.contains("best_val_accuracy") && e["best_val_accuracy"].is_number())
       std::printf(", best val accuracy %.1f%%", 100 * num(e, "best_val_accuracy"));
+    if (e.contains("best_val_error_m") && e["best_val_error_m"].is_number())
+      std::printf(", best val error %.2f m", num(e, "best_val_error_m"));
+    if (e.contains("mean_error_m") && e["mean_error_m"].is_number())
+      std::printf(": mean error %.2f m on %lld examples (%lld unparseable)", num(e, "mean_error_m"),
+                  static_cast<long long>(num(e, "examples")),
+                  static_cast<long long>(num(e, "unparseable")));
     if (e.contains("accuracy") && e["accuracy"].is_number())
       std::printf(": accuracy %.1f%% on %lld examples", 100 * num(e, "accuracy"),
                   static_cast<long long>(num(e, "examples")));

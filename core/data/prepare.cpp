@@ -8,6 +8,7 @@
 #include "base/files.h"
 #include "data/serialize.h"
 #include "data/store.h"
+#include "data/windows_file.h"
 #include "settings/settings.h"
 
 namespace tinyllm::data {
@@ -399,42 +400,11 @@ Result<Statistics> training_statistics(const Plan& plan, const std::vector<Prepa
   return st;
 }
 
-// Each example's readings, in line order ("TLWINDW1", u32 channels, u64 count, then per example
-// u32 rows and rows x channels float32, all little-endian; NaN: not heard). Kept in memory until
-// the end because the count comes first.
-struct WindowsFile {
-  std::string records;
-  uint64_t count = 0;
-
-  void add(const float* values, uint32_t rows, size_t channels) {
-    append(rows);
-    for (size_t k = 0; k < size_t(rows) * channels; ++k)
-      append(values[k]);
-    ++count;
-  }
-  template <class T>
-  void append(T value) {
-    uint8_t bytes[sizeof(T)];
-    binary_detail::store_le(value, bytes);
-    records.append(reinterpret_cast<const char*>(bytes), sizeof(T));
-  }
-  Status write(const fs::path& path, uint32_t channels) const {
-    WindowsFile header;
-    header.records = "TLWINDW1";
-    header.append(channels);
-    header.append(count);
-    TINYLLM_TRY_ASSIGN(file, AtomicFile::create(path));
-    TINYLLM_TRY(file.write(header.records));
-    TINYLLM_TRY(file.write(records));
-    return file.commit();
-  }
-};
-
 // The output files, written atomically and committed together at the end.
 struct OutputFiles {
-  std::vector<AtomicFile> tasks;      // train, val, test
-  std::vector<AtomicFile> documents;  // train, val
-  WindowsFile windows[3];             // beside each task file
+  std::vector<AtomicFile> tasks;       // train, val, test
+  std::vector<AtomicFile> documents;   // train, val
+  data::WindowsFileWriter windows[3];  // beside each task file
 };
 
 Result<OutputFiles> create_output_files(const fs::path& out_dir) {
@@ -515,7 +485,7 @@ Status write_windows(const Plan& plan, const Statistics& st,
                    {"start", span.start},      {"rows", span.rows}};
       if (nt) line["target"] = w.target;
       TINYLLM_TRY(files.tasks[size_t(si)].write(line.dump() + "\n"));
-      files.windows[si].add(w.values, uint32_t(w.rows), nc);
+      files.windows[si].add(w.values, uint32_t(w.rows));
       ++so.examples;
       ++so.per_class[w.label_text.empty() ? "(position)" : w.label_text];
       so.prompt_chars.push_back(double(ex.prompt.size()));
@@ -626,6 +596,8 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
                            stats.level_spread);
 
   TINYLLM_TRY_ASSIGN(files, create_output_files(out_dir));
+  for (auto& w : files.windows)
+    w.set_channels(uint32_t(plan.nc));
   const std::string instruction =
       plan.task->instruction(plan.schema(), plan.classes, plan.format, plan.rate_hz);
   SplitOutput out[3];
@@ -641,8 +613,8 @@ Result<PrepareResult> prepare_dataset(const PluginRegistry& registry,
 
   result.summary = summarize(plan, stats, inputs, settings, instruction, out, audit);
   for (int si = 0; si < 3; ++si)
-    TINYLLM_TRY(files.windows[si].write(
-        out_dir / (std::string("task_") + kSplitNames[si] + ".windows.bin"), uint32_t(plan.nc)));
+    TINYLLM_TRY(files.windows[si].write(out_dir /
+                                        (std::string("task_") + kSplitNames[si] + ".windows.bin")));
   for (auto& f : files.tasks)
     TINYLLM_TRY(f.commit());
   for (auto& f : files.documents)

@@ -49,6 +49,8 @@ json to_json(const TrainState& s) {
          {"evals_since_best", s.evals_since_best},
          {"val_accuracy", s.val_accuracy},
          {"best_val_accuracy", s.best_val_accuracy},
+         {"val_error", s.val_error},
+         {"best_val_error", s.best_val_error},
          {"loss_mean", s.loss_mean},
          {"loss_mean_count", s.loss_mean_count},
          {"bad_steps", s.bad_steps},
@@ -68,6 +70,8 @@ Result<TrainState> state_from_json(const json& j, const std::string& where) {
     s.evals_since_best = j.at("evals_since_best").get<int64_t>();
     s.val_accuracy = j.value("val_accuracy", -1.0);
     s.best_val_accuracy = j.value("best_val_accuracy", -1.0);
+    s.val_error = j.value("val_error", -1.0);
+    s.best_val_error = j.value("best_val_error", 1e30);
     s.loss_mean = j.at("loss_mean").get<double>();
     s.loss_mean_count = j.at("loss_mean_count").get<int64_t>();
     s.bad_steps = j.at("bad_steps").get<int64_t>();

@@ -44,6 +44,9 @@ struct TrainState {
   // Fine-tuning: the latest and best validation accuracy (-1 before the first).
   double val_accuracy = -1;
   double best_val_accuracy = -1;
+  // Position tasks: the latest and best mean validation error in metres (-1 / 1e30 before).
+  double val_error = -1;
+  double best_val_error = 1e30;
   uint64_t seed = 0;
   // LoRA: the SHA-256 of the frozen base's model.safetensors (resume refuses another base).
   std::string base_sha256;

@@ -154,4 +154,62 @@ torch::Tensor AnswerTrie::score(const Gpt2& model, const std::vector<std::vector
   return out;
 }
 
+std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
+                                            const std::vector<std::vector<int32_t>>& prompts,
+                                            const std::vector<std::string>& token_texts,
+                                            const text::AnswerForm& form, int max_tokens,
+                                            int batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<DecodedAnswer> out(prompts.size());
+  const int64_t n_ctx = model.config().n_ctx;
+  for (size_t first = 0; first < prompts.size(); first += size_t(batch)) {
+    const size_t last = std::min(prompts.size(), first + size_t(batch));
+    for (int step = 0; step < max_tokens; ++step) {
+      // The rows still decoding, each as prompt + answer so far, right-padded: causal attention
+      // keeps the padding out of every real position.
+      std::vector<size_t> active;
+      int64_t longest = 0;
+      for (size_t i = first; i < last; ++i) {
+        const int64_t length = int64_t(prompts[i].size() + out[i].ids.size());
+        if (out[i].complete || length >= n_ctx) continue;
+        active.push_back(i);
+        longest = std::max(longest, length);
+      }
+      if (active.empty()) break;
+      auto idx = torch::zeros({int64_t(active.size()), longest}, torch::kInt64);
+      auto ia = idx.accessor<int64_t, 2>();
+      for (size_t r = 0; r < active.size(); ++r) {
+        int64_t t = 0;
+        for (int32_t id : prompts[active[r]])
+          ia[int64_t(r)][t++] = id;
+        for (int32_t id : out[active[r]].ids)
+          ia[int64_t(r)][t++] = id;
+      }
+      const auto logits = model.forward(idx.to(model.device())).to(torch::kCPU, torch::kFloat32);
+      for (size_t r = 0; r < active.size(); ++r) {
+        DecodedAnswer& answer = out[active[r]];
+        const int64_t at = int64_t(prompts[active[r]].size() + answer.ids.size()) - 1;
+        const auto row = logits[int64_t(r)][at];
+        const float* l = row.data_ptr<float>();
+        // Candidates best first; the first viable one wins (usually within a few).
+        std::vector<int32_t> order(token_texts.size());
+        for (size_t v = 0; v < order.size(); ++v)
+          order[v] = int32_t(v);
+        std::sort(order.begin(), order.end(), [l](int32_t a, int32_t b) { return l[a] > l[b]; });
+        for (int32_t v : order) {
+          const std::string& piece = token_texts[size_t(v)];
+          if (piece.empty()) continue;
+          const std::string text = answer.text + piece;
+          if (!form.viable(text)) continue;
+          answer.text = text;
+          answer.ids.push_back(v);
+          answer.complete = form.complete(text);
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace tinyllm::train

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "text/answer_form.h"
 #include "train/gpt2.h"
 
 namespace tinyllm::train {
@@ -42,12 +43,17 @@ class ExampleSource {
 std::shared_ptr<ExampleSource> memory_examples(std::vector<TokenExample> examples,
                                                std::string description);
 
-// What fine-tuning needs besides the model: the examples and the task's answer set.
+// What fine-tuning needs besides the model: the examples and the task's answer set, or, for a
+// position task (no answer set), the answers' form and where each validation example was.
 struct TaskData {
   std::shared_ptr<ExampleSource> train, val;
   std::vector<std::string> classes;           // answer texts, in class-index order
   std::vector<std::vector<int32_t>> answers;  // tokens of each class's response
   int vocab_size = 0;
+  std::shared_ptr<const text::AnswerForm> form;  // position tasks
+  std::vector<std::string> token_texts;          // text::token_texts of the tokenizer
+  std::vector<text::Position> val_targets;       // position tasks: per validation example
+  bool is_position() const { return form != nullptr; }
 };
 
 // The batch of `examples`: x, y (rows, T) int64 with T the longest example minus one; targets
@@ -93,5 +99,20 @@ class AnswerTrie {
   std::vector<int32_t> depth_;   // per node, 0 for the first answer token
   std::vector<std::vector<int32_t>> answer_nodes_;  // per answer, its nodes from first to last
 };
+
+// Greedy decoding of each prompt's answer held to `form`: at every step the most likely token
+// whose text keeps the answer viable (text::AnswerForm), until the answer is complete or
+// `max_tokens` were made (then it is incomplete). `token_texts` from text::token_texts.
+// Prompts run `batch` at a time.
+struct DecodedAnswer {
+  std::string text;
+  std::vector<int32_t> ids;
+  bool complete = false;
+};
+std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
+                                            const std::vector<std::vector<int32_t>>& prompts,
+                                            const std::vector<std::string>& token_texts,
+                                            const text::AnswerForm& form, int max_tokens,
+                                            int batch);
 
 }  // namespace tinyllm::train

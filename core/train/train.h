@@ -50,6 +50,7 @@ struct TrainOutcome {
   double val_loss = 0;
   double best_val_loss = 0;
   double best_val_accuracy = -1;     // fine-tuning; -1 when never validated
+  double best_val_error = -1;        // position fine-tuning: metres; -1 when never validated
   std::filesystem::path checkpoint;  // the last checkpoint written
 };
 

@@ -27,6 +27,8 @@ namespace {
 constexpr double kAssumedMfu = 0.3;
 // The spike guard starts once it has seen this many good steps.
 constexpr int64_t kSpikeWarmup = 10;
+// A position answer ("x=12.5 y=-3.25" and the end marker) is far shorter than this many tokens.
+constexpr int kMaxPositionTokens = 32;
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -77,6 +79,7 @@ class Trainer {
   Status fill_task_batch(uint64_t first_sequence, torch::Tensor& x, torch::Tensor& y);
   Status setup_task();
   Result<double> evaluate_task();
+  double area_diagonal() const;
   Result<double> train_step(bool& stop_requested);
   Result<double> evaluate();
   Result<bool> pause_requested();
@@ -90,6 +93,7 @@ class Trainer {
   const TaskData* task_;  // set when fine-tuning
   std::optional<AnswerTrie> answers_;
   std::optional<ExampleOrder> example_order_;
+  int64_t val_unparseable_ = 0;    // position tasks: validation answers not of the form
   int64_t batch_tokens_seen_ = 0;  // fine-tuning: real (unpadded) tokens of the last step
   const EventSink& sink_;
   const std::atomic<bool>* stop_;
@@ -268,8 +272,16 @@ Status Trainer::setup_task() {
     return make_error("world_size", "fine-tuning runs in one process (the examples are few)");
   if (!task_->train || task_->train->size() == 0)
     return make_error("examples", "no training examples");
-  if (task_->classes.empty() || task_->answers.size() != task_->classes.size())
+  if (task_->is_position()) {
+    if (task_->token_texts.size() != size_t(task_->vocab_size))
+      return make_error("examples", "the position task has no token texts for its vocabulary");
+    if (task_->val && task_->val_targets.size() != task_->val->size())
+      return make_error("examples",
+                        "the position task's validation targets do not match its "
+                        "examples");
+  } else if (task_->classes.empty() || task_->answers.size() != task_->classes.size()) {
     return make_error("examples", "the task has no answer set");
+  }
   cfg_.model.n_vocab = task_->vocab_size;
   if (!cfg_.init_from.empty() && !cfg_.resume) {
     TINYLLM_TRY_ASSIGN(info, read_checkpoint_info(cfg_.init_from));
@@ -283,7 +295,7 @@ Status Trainer::setup_task() {
     cfg_.seq_len = std::min(cfg_.seq_len, cfg_.model.n_ctx);
     if (cfg_.seq_len <= 0) cfg_.seq_len = cfg_.model.n_ctx;
   }
-  answers_.emplace(task_->answers);
+  if (!task_->is_position()) answers_.emplace(task_->answers);
   example_order_.emplace(task_->train->size(), cfg_.seed, cfg_.augment);
   return {};
 }
@@ -319,9 +331,9 @@ Result<double> Trainer::evaluate_task() {
     state_.val_accuracy = -1;
     return 0.0;
   }
-  double loss_sum = 0;
+  double loss_sum = 0, error_sum = 0;
   int64_t loss_batches = 0;
-  size_t correct = 0;
+  size_t correct = 0, unparseable = 0;
   const size_t n = task_->val->size();
   try {
     for (size_t first = 0; first < n; first += size_t(cfg_.batch_size)) {
@@ -340,6 +352,20 @@ Result<double> Trainer::evaluate_task() {
         loss_sum += model_->loss(x.to(device_), y.to(device_)).item<double>();
       }
       ++loss_batches;
+      if (task_->is_position()) {
+        const auto decoded = decode_with_form(*model_, prompts, task_->token_texts, *task_->form,
+                                              kMaxPositionTokens, cfg_.batch_size);
+        for (size_t k = 0; k < decoded.size(); ++k) {
+          const auto p = text::parse_position(decoded[k].text);
+          if (!p || !decoded[k].complete) {
+            ++unparseable;
+            continue;
+          }
+          const auto& t = task_->val_targets[first + k];
+          error_sum += std::hypot(p->x - t.x, p->y - t.y);
+        }
+        continue;
+      }
       const auto scores = answers_->score(*model_, prompts, cfg_.batch_size);
       const auto best = scores.argmax(1);
       for (size_t k = 0; k < batch.size(); ++k)
@@ -348,8 +374,26 @@ Result<double> Trainer::evaluate_task() {
   } catch (const c10::Error& e) {
     return make_error("validation", e.what_without_backtrace());
   }
+  if (task_->is_position()) {
+    // An unparseable answer counts as far off as the validation area is wide, so that a model
+    // cannot look better by answering less.
+    state_.val_error = (error_sum + double(unparseable) * area_diagonal()) / double(n);
+    val_unparseable_ = int64_t(unparseable);
+    return loss_sum / double(std::max<int64_t>(1, loss_batches));
+  }
   state_.val_accuracy = double(correct) / double(n);
   return loss_sum / double(std::max<int64_t>(1, loss_batches));
+}
+
+// The diagonal of the box around the validation positions: how wrong an unparseable answer is.
+double Trainer::area_diagonal() const {
+  if (task_->val_targets.empty()) return 0;
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (const auto& t : task_->val_targets) {
+    x0 = std::min(x0, t.x), x1 = std::max(x1, t.x);
+    y0 = std::min(y0, t.y), y1 = std::max(y1, t.y);
+  }
+  return std::hypot(x1 - x0, y1 - y0);
 }
 
 // Sequences [first, first + batch_size) of the sampler into x, y: (batch_size, seq_len) int64.
@@ -616,7 +660,13 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
     if (cfg_.eval_every > 0 && (state_.step % cfg_.eval_every == 0 || last)) {
       TINYLLM_TRY_ASSIGN(val, evaluate());
       state_.val_loss = val;
-      if (task_) {
+      if (task_ && task_->is_position()) {
+        // The mean error in metres decides; the loss breaks ties.
+        const double err = state_.val_error;
+        improved = err < state_.best_val_error - cfg_.min_delta ||
+                   (err <= state_.best_val_error && val < state_.best_val_loss);
+        if (improved) state_.best_val_error = std::min(state_.best_val_error, err);
+      } else if (task_) {
         // Accuracy decides; the loss breaks ties (it keeps improving after accuracy saturates).
         const double acc = state_.val_accuracy;
         improved = acc > state_.best_val_accuracy + cfg_.min_delta ||
@@ -637,7 +687,11 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
                  {"val_loss", val},
                  {"best_val_loss", state_.best_val_loss},
                  {"improved", improved}};
-      if (task_) {
+      if (task_ && task_->is_position()) {
+        event["val_error_m"] = state_.val_error;
+        event["best_val_error_m"] = state_.best_val_error;
+        event["unparseable"] = val_unparseable_;
+      } else if (task_) {
         event["val_accuracy"] = state_.val_accuracy;
         event["best_val_accuracy"] = state_.best_val_accuracy;
       }
@@ -674,6 +728,7 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
   out.val_loss = state_.val_loss;
   out.best_val_loss = state_.best_val_loss;
   out.best_val_accuracy = task_ ? state_.best_val_accuracy : -1;
+  out.best_val_error = state_.best_val_error < 1e29 ? state_.best_val_error : -1;
   out.checkpoint = last_checkpoint_;
   emit({{events::kEvent, events::kDone},
         {"reason", out.reason},
@@ -682,8 +737,13 @@ Result<TrainOutcome> Trainer::run(const Rendezvous& rendezvous) {
         {"val_loss", out.val_loss},
         {"best_val_loss", out.best_val_loss < 1e29 ? json(out.best_val_loss) : json()},
         {"tokens", state_.tokens_seen},
-        {"val_accuracy", task_ ? json(state_.val_accuracy) : json()},
-        {"best_val_accuracy", task_ ? json(state_.best_val_accuracy) : json()},
+        {"val_accuracy", task_ && !task_->is_position() ? json(state_.val_accuracy) : json()},
+        {"best_val_accuracy",
+         task_ && !task_->is_position() ? json(state_.best_val_accuracy) : json()},
+        {"val_error_m", task_ && task_->is_position() ? json(state_.val_error) : json()},
+        {"best_val_error_m", task_ && task_->is_position() && state_.best_val_error < 1e29
+                                 ? json(state_.best_val_error)
+                                 : json()},
         {"checkpoint", out.checkpoint.string()},
         {"elapsed_s", seconds_since(start_)}});
   return out;
