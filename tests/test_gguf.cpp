@@ -12,18 +12,10 @@
 #include "gguf/gguf.h"
 #include "gguf/keys.h"
 #include "gguf/quant.h"
+#include "test_verify.h"
 
 using namespace tinyllm;
 using namespace tinyllm::gguf;
-
-#define VERIFY_OK(expr)                                                                 \
-  do {                                                                                  \
-    const auto& verify_ok_ = (expr);                                                    \
-    QVERIFY2(verify_ok_.ok(),                                                           \
-             verify_ok_.ok()                                                            \
-                 ? ""                                                                   \
-                 : qPrintable(QString::fromStdString(verify_ok_.error().to_string()))); \
-  } while (0)
 
 namespace {
 
@@ -262,8 +254,8 @@ class TestGguf : public QObject {
     const TensorType types[] = {TensorType::f32, TensorType::f16, TensorType::q8_0,
                                 TensorType::q4_0};
     for (const TensorType t : types)
-      VERIFY_OK(w.add_tensor(std::string("w.") + to_string(t), t, {64, 3}, values));
-    VERIFY_OK(w.add_tensor("w.vec", TensorType::f32, {5}, {1, 2, 3, 4, 5}));
+      TINYLLM_VERIFY_OK(w.add_tensor(std::string("w.") + to_string(t), t, {64, 3}, values));
+    TINYLLM_VERIFY_OK(w.add_tensor("w.vec", TensorType::f32, {5}, {1, 2, 3, 4, 5}));
     QVERIFY(!w.add_tensor("w.F32", TensorType::f32, {2}, {1, 2}).ok());  // duplicate
     QVERIFY(!w.add_tensor("w.odd", TensorType::q8_0, {48, 1}, std::vector<float>(48)).ok());
     QVERIFY(!w.add_tensor(std::string(64, 'n'), TensorType::f32, {1}, {1}).ok());
@@ -273,9 +265,9 @@ class TestGguf : public QObject {
     QVERIFY(!w.add_tensor("w.nan", TensorType::q8_0, {32}, with_nan).ok());
 
     auto bytes = w.bytes();
-    VERIFY_OK(bytes);
+    TINYLLM_VERIFY_OK(bytes);
     auto f = File::parse(*bytes, "rt.gguf");
-    VERIFY_OK(f);
+    TINYLLM_VERIFY_OK(f);
     QCOMPARE(f->version(), 3u);
     QCOMPARE(f->data_offset() % 32, uint64_t(0));
     QCOMPARE(f->file_size() % 32, uint64_t(0));  // the last tensor is padded too
@@ -307,7 +299,7 @@ class TestGguf : public QObject {
       QCOMPARE(info->offset, expected_offset);
       expected_offset += (info->bytes + 31) / 32 * 32;
       auto back = f->dequantize(*info);
-      VERIFY_OK(back);
+      TINYLLM_VERIFY_OK(back);
       const auto reference =
           t == TensorType::f32
               ? values
@@ -322,7 +314,7 @@ class TestGguf : public QObject {
   void readerRejectsEachKindOfDamage() {
     const std::string good = small_file();
     auto parsed = File::parse(good, "good.gguf");
-    VERIFY_OK(parsed);
+    TINYLLM_VERIFY_OK(parsed);
     const File& f = *parsed;
     const auto entry = [&](const char* key) { return f.find(key)->offset; };
     const auto info = [&](const char* name) { return f.find_tensor(name)->info_offset; };
@@ -377,8 +369,8 @@ class TestGguf : public QObject {
     {
       Writer w;
       w.set_u32(keys::kAlignment, 64);
-      VERIFY_OK(w.add_tensor("a", TensorType::f32, {2}, {1, 2}));
-      VERIFY_OK(w.add_tensor("b", TensorType::f32, {2}, {3, 4}));
+      TINYLLM_VERIFY_OK(w.add_tensor("a", TensorType::f32, {2}, {1, 2}));
+      TINYLLM_VERIFY_OK(w.add_tensor("b", TensorType::f32, {2}, {3, 4}));
       auto bytes = w.bytes().value();
       auto bad = File::parse(bytes, "bad.gguf");
       QVERIFY(!bad.ok());
@@ -390,7 +382,7 @@ class TestGguf : public QObject {
   void readerRejectsEveryTruncation() {
     const std::string good = small_file();
     auto f = File::parse(good, "good.gguf");
-    VERIFY_OK(f);
+    TINYLLM_VERIFY_OK(f);
     const TensorInfo& last = f->tensors().back();
     const uint64_t data_end = f->data_offset() + last.offset + last.bytes;
     for (uint64_t size = 0; size < good.size(); ++size) {
@@ -400,7 +392,7 @@ class TestGguf : public QObject {
         QVERIFY2(cut.error().to_string().find("cut.gguf @0x") == 0,
                  cut.error().to_string().c_str());
       } else {
-        VERIFY_OK(cut);  // only the last tensor's padding is missing
+        TINYLLM_VERIFY_OK(cut);  // only the last tensor's padding is missing
       }
     }
   }

@@ -20,21 +20,13 @@
 #include "model/names.h"
 #include "safetensors/safetensors.h"
 #include "sensortext/sensor_text.h"
+#include "test_verify.h"
 #include "text/tokenizer.h"
 
 using namespace tinyllm;
 using namespace tinyllm::gguf;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-#define VERIFY_OK(expr)                                                                 \
-  do {                                                                                  \
-    const auto& verify_ok_ = (expr);                                                    \
-    QVERIFY2(verify_ok_.ok(),                                                           \
-             verify_ok_.ok()                                                            \
-                 ? ""                                                                   \
-                 : qPrintable(QString::fromStdString(verify_ok_.error().to_string()))); \
-  } while (0)
 
 namespace {
 
@@ -175,7 +167,7 @@ class TestGgufExport : public QObject {
       QVERIFY2(r.code == 0, qPrintable(args.join(' ') + ": " + r.err));
     }
     auto bytes = read_file(project_ / "tokenizer" / "tokenizer.model");
-    VERIFY_OK(bytes);
+    TINYLLM_VERIFY_OK(bytes);
     tokenizer_bytes_ = *bytes;
   }
 
@@ -187,7 +179,7 @@ class TestGgufExport : public QObject {
     config.n_ff = 128;
     config.n_ctx = 48;
     auto tokenizer = text::Tokenizer::from_bytes(tokenizer_bytes_, "tokenizer.model");
-    VERIFY_OK(tokenizer);
+    TINYLLM_VERIFY_OK(tokenizer);
     config.n_vocab = tokenizer->vocab_size() + 3;  // 3 embedding rows without a piece
     std::map<std::string, std::vector<float>> weights;
     uint32_t seed = 100;
@@ -198,7 +190,7 @@ class TestGgufExport : public QObject {
     };
     json prepared;
     auto text = read_file(project_ / "data" / "prepared" / "prepared.json");
-    VERIFY_OK(text);
+    TINYLLM_VERIFY_OK(text);
     prepared = json::parse(*text);
     sensortext::Schema schema;
     for (const auto& name : prepared["channels"])
@@ -207,13 +199,13 @@ class TestGgufExport : public QObject {
 
     for (const TensorType type : {TensorType::f32, TensorType::q4_0}) {
       Writer w;
-      VERIFY_OK(add_gpt2_model(w, config, source, type));
-      VERIFY_OK(add_vocabulary(w, tokenizer_bytes_, "tokenizer.model", config.n_vocab));
-      VERIFY_OK(add_task_metadata(w, prepared, schema));
+      TINYLLM_VERIFY_OK(add_gpt2_model(w, config, source, type));
+      TINYLLM_VERIFY_OK(add_vocabulary(w, tokenizer_bytes_, "tokenizer.model", config.n_vocab));
+      TINYLLM_VERIFY_OK(add_task_metadata(w, prepared, schema));
       auto bytes = w.bytes();
-      VERIFY_OK(bytes);
+      TINYLLM_VERIFY_OK(bytes);
       auto f = File::parse(*bytes, "model.gguf");
-      VERIFY_OK(f);
+      TINYLLM_VERIFY_OK(f);
 
       // §2.1: hyper-parameters with exactly llama.cpp's types.
       QCOMPARE(*f->get_string(keys::kArchitecture), std::string("gpt2"));
@@ -335,7 +327,7 @@ class TestGgufExport : public QObject {
       const fs::path file = project_ / row["path"].get<std::string>();
       QCOMPARE(row["bytes"].get<uint64_t>(), uint64_t(fs::file_size(file)));
       auto f = File::open(file);
-      VERIFY_OK(f);
+      TINYLLM_VERIFY_OK(f);
       bits[row["type"].get<std::string>()] = row["bits_per_weight"].get<double>();
       QVERIFY(f->find_tensor(keys::kOutput));
       QCOMPARE(*f->get_string(keys::kTinySourceSha256),
@@ -397,7 +389,7 @@ class TestGgufExport : public QObject {
                             QString::fromStdString(checkpoint.string()) + "/", "--type", "f32"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     auto f = File::open(project / "exports" / "run7-f32.gguf");
-    VERIFY_OK(f);
+    TINYLLM_VERIFY_OK(f);
     QCOMPARE(*f->get_string(keys::kTinySensorKind), std::string("rssi"));
     const size_t prompts = check_prompts_from_metadata(*f, project);
     QVERIFY2(prompts > 10, qPrintable(QString("%1 prompts rebuilt").arg(prompts)));

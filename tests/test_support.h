@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/importer.h"
+#include "test_verify.h"
 
 namespace tinyllm::test {
 
@@ -33,11 +34,4 @@ std::string imu_csv_with_a_class_of_one_person();
   do {                                                                                      \
     if (tinyllm::test::datasets_dir().empty())                                              \
       QSKIP("../shared/datasets is missing: the real-data tests need the shared datasets"); \
-  } while (0)
-
-// QVERIFY for Result/Status, printing the error.
-#define TINYLLM_VERIFY_OK(expr)                                                               \
-  do {                                                                                        \
-    const auto& tinyllm_r_ = (expr);                                                          \
-    QVERIFY2(tinyllm_r_.ok(), tinyllm_r_.ok() ? "" : tinyllm_r_.error().to_string().c_str()); \
   } while (0)
