@@ -182,6 +182,13 @@ class TestCli : public QObject {
     };
     QVERIFY(!tokens(recorded.out).is_null());
     QCOMPARE(tokens(recorded.out), tokens(given.out));
+    // For people: the sample as readable text, no replacement characters, no raw control codes.
+    auto human = run_cli({"sample", "--checkpoint", best, "--tokens", "80", "--seed", "3"});
+    QVERIFY2(human.code == 0, qPrintable(human.err));
+    const QString shown = human.out.mid(human.out.indexOf("sample @"));
+    QVERIFY2(!shown.isEmpty() && !shown.contains(QChar(0xFFFD)), qPrintable(human.out));
+    for (const QChar c : shown)
+      QVERIFY2(c == '\n' || c.unicode() >= 0x20, qPrintable(shown));
     // A checkpoint away from its project has no recorded tokenizer: a prompt is refused.
     const QString alone = dir.path() + "/alone";
     fs::copy(best.toStdString(), alone.toStdString(), fs::copy_options::recursive);

@@ -15,6 +15,7 @@
 #include "base/files.h"
 #include "text/answer_form.h"
 #include "text/prompt_template.h"
+#include "text/readable.h"
 #include "text/shard.h"
 #include "text/tokenizer.h"
 #include "text/vocab_learning.h"
@@ -237,6 +238,18 @@ class TestText : public QObject {
       ++compared;
     }
     QVERIFY2(compared > tokenizer->vocab_size() / 3, qPrintable(QString::number(compared)));
+  }
+
+  // Readable text: UTF-8 kept, controls as pictures, a newline as ⏎ plus the break, stray bytes
+  // as <0xNN>, never U+FFFD.
+  void readableTextShowsWhatIsThere() {
+    QCOMPARE(text::readable_text("a\tb\nc\x7f"), std::string("a\xE2\x90\x89"
+                                                             "b\xE2\x8F\x8E\nc\xE2\x90\xA1"));
+    QCOMPARE(text::readable_text("caf\xC3\xA9 \xC3"), std::string("caf\xC3\xA9 <0xC3>"));
+    QCOMPARE(text::piece_text("\xE2\x96\x81"
+                              "ab"
+                              "\xE2\x96\x81"),
+             std::string(" ab "));
   }
 
   void encoderMatchesOnMagicWandText() {

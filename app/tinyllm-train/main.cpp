@@ -450,6 +450,7 @@ int run_sample(Args& args) {
                                "the checkpoint's ids do not fit this tokenizer's "
                                "vocabulary: it is not the tokenizer it trained with"));
       event["text"] = *text;
+      if (codec->readable) event["readable"] = codec->readable(out);
     }
     print_event(event);
     ++s.seed;

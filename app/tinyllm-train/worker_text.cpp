@@ -1,5 +1,6 @@
 #include "worker_text.h"
 
+#include "text/readable.h"
 #include "text/tokenizer.h"
 
 namespace tinyllm::worker {
@@ -16,6 +17,9 @@ Result<train::TextCodec> load_codec(const std::filesystem::path& path) {
     auto text = tok.decode(ids);
     if (!text) return std::nullopt;
     return *text;
+  };
+  codec.readable = [tok](const std::vector<int32_t>& ids) {
+    return text::readable_sample(tok, ids);
   };
   // Documents in the shards start with the separator (EOS); a sample starts where they do.
   codec.start_id = tok.eos_id() >= 0 ? tok.eos_id() : (tok.bos_id() >= 0 ? tok.bos_id() : 0);

@@ -235,7 +235,10 @@ void print_human(const json& e) {
                   static_cast<long long>(num(e, "step")), num(e, "val_loss"),
                   num(e, "best_val_loss"), e.value("improved", false) ? " *" : "");
   } else if (type == events::kSample) {
-    if (e.contains("text"))
+    if (e.contains("readable") && e["readable"].is_string())
+      std::printf("sample @%lld: %s\n", static_cast<long long>(num(e, "step")),
+                  e["readable"].get<std::string>().c_str());
+    else if (e.contains("text"))
       std::printf("sample @%lld: %s\n", static_cast<long long>(num(e, "step")),
                   e["text"].get<std::string>().c_str());
     else

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "text/prompt_template.h"
+#include "text/readable.h"
 #include "text/tokenizer.h"
 
 namespace tinyllm::text {
@@ -109,7 +110,6 @@ std::optional<Position> parse_position(std::string_view answer) {
 
 std::vector<std::string> token_texts(const Tokenizer& tokenizer) {
   std::vector<std::string> out(size_t(tokenizer.vocab_size()));
-  static constexpr std::string_view kSpace = "\xe2\x96\x81";  // U+2581
   for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) {
     const std::string& piece = tokenizer.piece(id);
     switch (tokenizer.type(id)) {
@@ -117,19 +117,9 @@ std::vector<std::string> token_texts(const Tokenizer& tokenizer) {
         if (piece.size() == 6) out[size_t(id)] = char(std::strtol(piece.c_str() + 3, nullptr, 16));
         break;
       case PieceType::normal:
-      case PieceType::user_defined: {
-        std::string text;
-        for (size_t i = 0; i < piece.size();) {
-          if (piece.compare(i, kSpace.size(), kSpace) == 0) {
-            text += ' ';
-            i += kSpace.size();
-          } else {
-            text += piece[i++];
-          }
-        }
-        out[size_t(id)] = std::move(text);
+      case PieceType::user_defined:
+        out[size_t(id)] = piece_text(piece);
         break;
-      }
       default:
         break;
     }

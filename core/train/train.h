@@ -35,6 +35,8 @@ using EventSink = std::function<void(const nlohmann::json& event)>;
 struct TextCodec {
   std::function<std::vector<int32_t>(const std::string&)> encode;
   std::function<std::optional<std::string>(const std::vector<int32_t>&)> decode;
+  // The ids' text for people (text/readable.h): byte pieces, newlines and controls visible.
+  std::function<std::string(const std::vector<int32_t>&)> readable;
   int32_t start_id = 0;  // the id a sample starts from when there is no prompt (BOS/separator)
 };
 

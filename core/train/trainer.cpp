@@ -584,6 +584,7 @@ void Trainer::sample() {
              {"tokens", ids}};
   if (codec_ && codec_->decode)
     if (auto text = codec_->decode(ids)) event["text"] = *text;
+  if (codec_ && codec_->readable) event["readable"] = codec_->readable(ids);
   emit(event);
 }
 
