@@ -63,10 +63,11 @@ TINYLLM_AVX2 float dot_f16_avx2(const uint16_t* w, const float* x, size_t n) {
   return sum;
 }
 
-float scale_of(const uint8_t* block) {
+// The block's fp16 scale, converted by the F16C instruction (exact, as fp16_to_fp32).
+TINYLLM_AVX2 inline float scale_of(const uint8_t* block) {
   uint16_t bits;
   std::memcpy(&bits, block, 2);
-  return gguf::fp16_to_fp32(bits);
+  return _cvtsh_ss(bits);
 }
 
 TINYLLM_AVX2 float dot_q8_0_avx2(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
