@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -23,6 +26,7 @@
 #include "infer/engine.h"
 #include "infer/kernels.h"
 #include "infer/session.h"
+#include "infer/thread_pool.h"
 #include "infer/tinyllm.h"
 #include "train/gpt2.h"
 
@@ -264,6 +268,22 @@ class TestInfer : public QObject {
     one.threads = 1;
     three.threads = 3;
     QCOMPARE(runtime_logits(*model, ids, false, one), runtime_logits(*model, ids, false, three));
+  }
+
+  // Every index runs exactly once per job, over many short jobs (spinning and sleeping paths).
+  void threadPoolRunsEveryIndexOnce() {
+    infer::ThreadPool pool(4);
+    for (size_t job = 0; job < 3000; ++job) {
+      const size_t count = job % 37;
+      std::vector<std::atomic<int>> hits(count);
+      pool.parallel_for(count, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
+          hits[i].fetch_add(1);
+      });
+      for (size_t i = 0; i < count; ++i)
+        QCOMPARE(hits[i].load(), 1);
+      if (job % 1000 == 999) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
 
   // F16, Q8_0 and Q4_0 files: against the same weights dequantized to F32 (the kernels' own
