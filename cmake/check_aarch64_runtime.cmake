@@ -18,4 +18,14 @@ execute_process(COMMAND ${CMAKE_COMMAND} --build "${BUILD_DIR}" -j2 RESULT_VARIA
 if(NOT build_rc EQUAL 0)
   message(FATAL_ERROR "building the aarch64-runtime preset failed (${build_rc})")
 endif()
+# The static tinyllm-run starts under qemu (its usage text, exit code 2).
+find_program(TINYLLM_QEMU qemu-aarch64)
+if(TINYLLM_QEMU)
+  execute_process(COMMAND ${TINYLLM_QEMU} "${BUILD_DIR}/bin/tinyllm-run" --help
+    RESULT_VARIABLE run_rc ERROR_VARIABLE run_err)
+  if(NOT run_rc EQUAL 2 OR NOT run_err MATCHES "usage: tinyllm-run")
+    message(FATAL_ERROR "tinyllm-run (aarch64) under qemu: exit ${run_rc}, ${run_err}")
+  endif()
+  message("tinyllm-run (aarch64, static) runs under qemu")
+endif()
 message("aarch64-runtime preset builds")

@@ -1,0 +1,148 @@
+// tinyllm-run: the edge runtime's command line, the first user of tinyllm_infer. Plain C++17,
+// no Qt, no libtorch, no JSON library, so it links static for the Raspberry Pi.
+//
+//   tinyllm-run info|generate|classify|eval|bench --model FILE.gguf [--json] [options]
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "modes.h"
+
+namespace tinyllm::run {
+namespace {
+
+const char* kUsage =
+    R"(usage: tinyllm-run MODE --model FILE.gguf [--json] [options]
+
+modes:
+  info       the model's shape, types, task and answers
+  generate   text after a prompt, up to the end marker
+  classify   the best answer of the task after a prompt, with every answer's score
+  eval       accuracy and confusion matrix over a task_*.jsonl file (--file)
+  bench      prompt and generation tokens/s, load time, peak memory
+
+options:
+  --json               one JSON object on stdout
+  --threads N          worker threads (default: all cores)
+  --kernels K          auto (default) or scalar (the portable reference kernels)
+  --prompt TEXT        a whole prompt (default: read from stdin)
+  --input TEXT         the input part only: the file's prompt template is filled in
+  --file F             eval: the examples (JSON Lines with "prompt" and "label")
+  --predictions F      eval: write one JSON line per example to F
+  --max-tokens N       generate: at most N tokens (default 64)
+  --temperature T      generate: 0 is greedy (default)
+  --top-k K --top-p P --seed S   generate: sampling
+  --prompt-tokens N --gen-tokens N --repeat N   bench (defaults: 128, 64, 3)
+)";
+
+Result<Options> parse(int argc, char** argv) {
+  Options o;
+  if (argc < 2) return make_error("", kUsage);
+  o.mode = argv[1];
+  if (o.mode == "--help" || o.mode == "-h") return make_error("", kUsage);
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&]() -> Result<std::string> {
+      if (i + 1 >= argc) return make_error(arg, "needs a value");
+      return std::string(argv[++i]);
+    };
+    auto number = [&](double lo, double hi) -> Result<double> {
+      TINYLLM_TRY_ASSIGN(text, next());
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(v >= lo && v <= hi))
+        return make_error(arg, "'" + text + "' is not a number in [" + std::to_string(lo) + ", " +
+                                   std::to_string(hi) + "]");
+      return v;
+    };
+    if (arg == "--json") {
+      o.json = true;
+    } else if (arg == "--model") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.model = v;
+    } else if (arg == "--prompt") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.prompt = v, o.has_prompt = true;
+    } else if (arg == "--input") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.input = v, o.has_input = true;
+    } else if (arg == "--file") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.file = v;
+    } else if (arg == "--predictions") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.predictions = v;
+    } else if (arg == "--kernels") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      if (v != "auto" && v != "scalar") return make_error(arg, "is auto or scalar");
+      o.scalar = v == "scalar";
+    } else if (arg == "--threads") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 1024));
+      o.threads = int(v);
+    } else if (arg == "--max-tokens") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 1 << 20));
+      o.max_tokens = size_t(v);
+    } else if (arg == "--temperature") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 100));
+      o.sampling.temperature = float(v);
+    } else if (arg == "--top-k") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 1 << 24));
+      o.sampling.top_k = int(v);
+    } else if (arg == "--top-p") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 1));
+      o.sampling.top_p = float(v);
+    } else if (arg == "--seed") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 9007199254740992.0));
+      o.sampling.seed = uint64_t(v);
+    } else if (arg == "--prompt-tokens") {
+      TINYLLM_TRY_ASSIGN(v, number(1, 1 << 20));
+      o.prompt_tokens = size_t(v);
+    } else if (arg == "--gen-tokens") {
+      TINYLLM_TRY_ASSIGN(v, number(1, 1 << 20));
+      o.gen_tokens = size_t(v);
+    } else if (arg == "--repeat") {
+      TINYLLM_TRY_ASSIGN(v, number(1, 1000));
+      o.repeat = int(v);
+    } else {
+      return make_error(arg, "unknown option (tinyllm-run --help lists them)");
+    }
+  }
+  if (o.mode != "info" && o.mode != "generate" && o.mode != "classify" && o.mode != "eval" &&
+      o.mode != "bench")
+    return make_error(o.mode, "unknown mode (info, generate, classify, eval, bench)");
+  if (o.model.empty()) return make_error(o.mode, "pass --model FILE.gguf");
+  if (o.mode == "eval" && o.file.empty()) return make_error("eval", "pass --file task.jsonl");
+  return o;
+}
+
+}  // namespace
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "tinyllm-run: %s\n", error.to_string().c_str());
+  return 1;
+}
+
+}  // namespace tinyllm::run
+
+int main(int argc, char** argv) {
+  using namespace tinyllm;
+  auto options = run::parse(argc, argv);
+  if (!options) {
+    if (options.error().where.empty()) {  // usage
+      std::fputs(options.error().message.c_str(), stderr);
+      return 2;
+    }
+    return run::fail(options.error());
+  }
+  infer::SessionOptions session;
+  session.threads = options->threads;
+  if (options->scalar) session.kernels = &infer::reference_kernels();
+  auto engine = infer::Engine::load(options->model, session);
+  if (!engine) return run::fail(engine.error());
+  const std::string& mode = options->mode;
+  if (mode == "info") return run::run_info(**engine, *options);
+  if (mode == "generate") return run::run_generate(**engine, *options);
+  if (mode == "classify") return run::run_classify(**engine, *options);
+  if (mode == "eval") return run::run_eval(**engine, *options);
+  return run::run_bench(**engine, *options);
+}

@@ -1,0 +1,245 @@
+#include "modes.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "infer/sampler.h"
+#include "json_lite.h"
+
+namespace tinyllm::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// The prompt: --prompt, --input filled into the template, or all of stdin.
+std::string prompt_of(const infer::Engine& engine, const Options& o) {
+  if (o.has_prompt) return o.prompt;
+  if (o.has_input) return engine.prompt_for_input(o.input);
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+std::string scores_object(const std::vector<std::string>& answers,
+                          const std::vector<double>& scores) {
+  std::string out = "{";
+  for (size_t i = 0; i < scores.size(); ++i)
+    out += (i ? ", " : "") + json_string(answers[i]) + ": " + json_number(scores[i]);
+  return out + "}";
+}
+
+}  // namespace
+
+int run_info(infer::Engine& engine, const Options& o) {
+  const auto& hp = engine.model().hparams();
+  const auto& task = engine.task();
+  if (o.json) {
+    std::string answers = "[";
+    for (size_t i = 0; i < task.answers.size(); ++i)
+      answers += (i ? ", " : "") + json_string(task.answers[i]);
+    answers += "]";
+    std::printf(
+        "{\"model\": %s, \"type\": %s, \"parameters\": %llu, \"file_bytes\": %llu, "
+        "\"n_vocab\": %d, \"n_ctx\": %d, \"n_embd\": %d, \"n_ff\": %d, \"n_layer\": %d, "
+        "\"n_head\": %d, \"task\": %s, \"task_kind\": %s, \"answers\": %s, \"kernels\": %s, "
+        "\"threads\": %d, \"load_ms\": %s}\n",
+        json_string(o.model).c_str(), json_string(engine.model().weight_type()).c_str(),
+        static_cast<unsigned long long>(engine.model().parameter_count()),
+        static_cast<unsigned long long>(engine.model().file().file_size()), hp.n_vocab, hp.n_ctx,
+        hp.n_embd, hp.n_ff, hp.n_layer, hp.n_head, json_string(task.name).c_str(),
+        json_string(task.kind).c_str(), answers.c_str(),
+        json_string(engine.session().kernels().name).c_str(), engine.session().threads(),
+        json_number(engine.load_ms()).c_str());
+    return 0;
+  }
+  std::printf("model      %s\n", o.model.c_str());
+  std::printf("type       %s, %llu parameters, %llu bytes\n", engine.model().weight_type().c_str(),
+              static_cast<unsigned long long>(engine.model().parameter_count()),
+              static_cast<unsigned long long>(engine.model().file().file_size()));
+  std::printf("shape      n_layer %d, n_head %d, n_embd %d, n_ff %d, n_ctx %d, n_vocab %d\n",
+              hp.n_layer, hp.n_head, hp.n_embd, hp.n_ff, hp.n_ctx, hp.n_vocab);
+  std::printf("task       %s (%s)\n", task.name.empty() ? "none" : task.name.c_str(),
+              task.kind.c_str());
+  for (const auto& a : task.answers)
+    std::printf("  answer   %s\n", a.c_str());
+  std::printf("kernels    %s, %d threads; loaded in %.1f ms\n", engine.session().kernels().name,
+              engine.session().threads(), engine.load_ms());
+  return 0;
+}
+
+int run_generate(infer::Engine& engine, const Options& o) {
+  auto g = engine.generate(prompt_of(engine, o), o.sampling, o.max_tokens);
+  if (!g) return fail(g.error());
+  if (o.json) {
+    std::printf(
+        "{\"text\": %s, \"prompt_tokens\": %zu, \"generated_tokens\": %zu, "
+        "\"stopped_at_end\": %s, \"prompt_ms\": %s, \"generate_ms\": %s}\n",
+        json_string(g->text).c_str(), g->prompt_tokens, g->generated_tokens,
+        g->stopped_at_end ? "true" : "false", json_number(g->prompt_ms).c_str(),
+        json_number(g->generate_ms).c_str());
+  } else {
+    std::printf("%s\n", g->text.c_str());
+  }
+  return 0;
+}
+
+int run_classify(infer::Engine& engine, const Options& o) {
+  auto c = engine.classify(prompt_of(engine, o));
+  if (!c) return fail(c.error());
+  if (o.json) {
+    std::printf(
+        "{\"label\": %s, \"index\": %zu, \"scores\": %s, \"prompt_tokens\": %zu, "
+        "\"latency_ms\": %s}\n",
+        json_string(c->label).c_str(), c->best,
+        scores_object(engine.task().answers, c->scores).c_str(), c->prompt_tokens,
+        json_number(c->latency_ms).c_str());
+  } else {
+    std::printf("%s\n", c->label.c_str());
+    for (size_t i = 0; i < c->scores.size(); ++i)
+      std::printf("  %-16s %.4f\n", engine.task().answers[i].c_str(), c->scores[i]);
+    std::printf("%zu prompt tokens, %.1f ms\n", c->prompt_tokens, c->latency_ms);
+  }
+  return 0;
+}
+
+int run_eval(infer::Engine& engine, const Options& o) {
+  const auto& answers = engine.task().answers;
+  std::ifstream in(o.file);
+  if (!in) return fail(make_error(o.file, "cannot read the examples"));
+  std::ofstream predictions;
+  if (!o.predictions.empty()) {
+    predictions.open(o.predictions);
+    if (!predictions) return fail(make_error(o.predictions, "cannot write the predictions"));
+  }
+  const size_t K = answers.size();
+  std::vector<std::vector<size_t>> confusion(K, std::vector<size_t>(K, 0));
+  size_t n = 0, correct = 0, line_no = 0, prompt_tokens = 0;
+  double latency = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = o.file + ":" + std::to_string(line_no);
+    auto fields = parse_flat_object(line);
+    if (!fields)
+      return fail(make_error(where + ": " + fields.error().where, fields.error().message));
+    const auto prompt = fields->find("prompt");
+    const auto label = fields->find("label");
+    if (prompt == fields->end() || label == fields->end())
+      return fail(make_error(where, "an example needs \"prompt\" and \"label\""));
+    const size_t truth =
+        size_t(std::find(answers.begin(), answers.end(), label->second) - answers.begin());
+    if (truth == K)
+      return fail(make_error(where, "label '" + label->second + "' is not an answer of the model"));
+    auto c = engine.classify(prompt->second);
+    if (!c) return fail(make_error(where, c.error().to_string()));
+    ++confusion[truth][c->best];
+    correct += c->best == truth;
+    prompt_tokens += c->prompt_tokens;
+    latency += c->latency_ms;
+    if (predictions.is_open()) {
+      std::string scores = "[";
+      for (size_t i = 0; i < c->scores.size(); ++i)
+        scores += (i ? ", " : "") + json_number(c->scores[i]);
+      predictions << "{\"index\": " << n << ", \"label\": " << truth
+                  << ", \"predicted\": " << c->best << ", \"scores\": " << scores
+                  << "], \"prompt_tokens\": " << c->prompt_tokens
+                  << ", \"latency_ms\": " << json_number(c->latency_ms) << "}\n";
+    }
+    ++n;
+  }
+  if (n == 0) return fail(make_error(o.file, "no examples"));
+  const double accuracy = double(correct) / double(n);
+  if (o.json) {
+    std::string classes = "[", matrix = "[";
+    for (size_t i = 0; i < K; ++i) {
+      classes += (i ? ", " : "") + json_string(answers[i]);
+      matrix += i ? ", [" : "[";
+      for (size_t j = 0; j < K; ++j)
+        matrix += (j ? ", " : "") + std::to_string(confusion[i][j]);
+      matrix += "]";
+    }
+    std::printf(
+        "{\"examples\": %zu, \"correct\": %zu, \"accuracy\": %s, \"classes\": %s], "
+        "\"confusion\": %s], \"mean_prompt_tokens\": %s, \"mean_latency_ms\": %s}\n",
+        n, correct, json_number(accuracy).c_str(), classes.c_str(), matrix.c_str(),
+        json_number(double(prompt_tokens) / double(n)).c_str(),
+        json_number(latency / double(n)).c_str());
+    return 0;
+  }
+  std::printf("accuracy %.4f (%zu of %zu), %.1f prompt tokens and %.2f ms per example\n", accuracy,
+              correct, n, double(prompt_tokens) / double(n), latency / double(n));
+  std::printf("confusion (rows: true, columns: predicted)\n%-16s", "");
+  for (const auto& a : answers)
+    std::printf(" %10.10s", a.c_str());
+  std::printf("\n");
+  for (size_t i = 0; i < K; ++i) {
+    std::printf("%-16.16s", answers[i].c_str());
+    for (size_t j = 0; j < K; ++j)
+      std::printf(" %10zu", confusion[i][j]);
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int run_bench(infer::Engine& engine, const Options& o) {
+  const auto& hp = engine.model().hparams();
+  const size_t n_ctx = size_t(hp.n_ctx);
+  const size_t prompt = std::min(o.prompt_tokens ? o.prompt_tokens : size_t(128), n_ctx - 1);
+  const size_t gen = std::min(o.gen_tokens ? o.gen_tokens : size_t(64), n_ctx - prompt);
+  // Fixed, spread-out token ids: the speed does not depend on the text.
+  std::vector<int32_t> ids(prompt);
+  for (size_t i = 0; i < prompt; ++i)
+    ids[i] = int32_t((i * 7919 + 13) % size_t(hp.n_vocab));
+  infer::Session& s = engine.session();
+  double best_prompt_ms = 1e300, best_gen_ms = 1e300;
+  for (int r = 0; r < o.repeat; ++r) {
+    s.rewind(0);
+    auto start = Clock::now();
+    if (auto st = s.eval(ids); !st) return fail(st.error());
+    best_prompt_ms = std::min(best_prompt_ms, ms_since(start));
+    start = Clock::now();
+    for (size_t i = 0; i < gen; ++i) {
+      const int32_t next = infer::argmax(s.logits().data(), size_t(hp.n_vocab));
+      if (auto st = s.eval(&next, 1); !st) return fail(st.error());
+    }
+    best_gen_ms = std::min(best_gen_ms, ms_since(start));
+  }
+  const double prompt_tps = double(prompt) / (best_prompt_ms / 1000.0);
+  const double gen_tps = double(gen) / (best_gen_ms / 1000.0);
+  if (o.json) {
+    std::printf(
+        "{\"type\": %s, \"parameters\": %llu, \"kernels\": %s, \"threads\": %d, "
+        "\"load_ms\": %s, \"prompt_tokens\": %zu, \"prompt_tokens_per_s\": %s, "
+        "\"gen_tokens\": %zu, \"gen_tokens_per_s\": %s, \"peak_rss_mib\": %s}\n",
+        json_string(engine.model().weight_type()).c_str(),
+        static_cast<unsigned long long>(engine.model().parameter_count()),
+        json_string(s.kernels().name).c_str(), s.threads(), json_number(engine.load_ms()).c_str(),
+        prompt, json_number(prompt_tps).c_str(), gen, json_number(gen_tps).c_str(),
+        json_number(peak_rss_mib()).c_str());
+    return 0;
+  }
+  std::printf("%s, %s kernels, %d threads (best of %d)\n", engine.model().weight_type().c_str(),
+              s.kernels().name, s.threads(), o.repeat);
+  std::printf("load        %.1f ms\n", engine.load_ms());
+  std::printf("prompt      %zu tokens, %.1f tokens/s\n", prompt, prompt_tps);
+  std::printf("generation  %zu tokens, %.1f tokens/s\n", gen, gen_tps);
+  std::printf("peak RSS    %.1f MiB\n", peak_rss_mib());
+  return 0;
+}
+
+}  // namespace tinyllm::run

@@ -1,0 +1,85 @@
+// Portable scalar kernels: the reference every SIMD set is tested against.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "gguf/quant.h"
+#include "infer/kernels.h"
+
+namespace tinyllm::infer {
+namespace {
+
+void quantize_activations_ref(const float* x, size_t n, ActivationBlock* out) {
+  for (size_t b = 0; b < n / kBlock; ++b) {
+    const float* v = x + b * kBlock;
+    float amax = 0;
+    for (size_t j = 0; j < kBlock; ++j)
+      amax = std::max(amax, std::fabs(v[j]));
+    const float d = amax / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    out[b].d = d;
+    for (size_t j = 0; j < kBlock; ++j)
+      out[b].qs[j] = int8_t(std::lround(v[j] * id));
+  }
+}
+
+float dot_f32_ref(const float* w, const float* x, size_t n) {
+  float sum = 0;
+  for (size_t i = 0; i < n; ++i)
+    sum += w[i] * x[i];
+  return sum;
+}
+
+float dot_f16_ref(const uint16_t* w, const float* x, size_t n) {
+  float sum = 0;
+  for (size_t i = 0; i < n; ++i)
+    sum += gguf::fp16_to_fp32(w[i]) * x[i];
+  return sum;
+}
+
+float scale_of(const uint8_t* block) {
+  uint16_t bits;
+  std::memcpy(&bits, block, 2);
+  return gguf::fp16_to_fp32(bits);
+}
+
+float dot_q8_0_ref(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
+  float sum = 0;
+  for (size_t b = 0; b < blocks; ++b, w += gguf::kQ8_0BlockBytes) {
+    const int8_t* qs = reinterpret_cast<const int8_t*>(w + 2);
+    int32_t isum = 0;
+    for (size_t j = 0; j < kBlock; ++j)
+      isum += int32_t(qs[j]) * int32_t(x[b].qs[j]);
+    sum += scale_of(w) * x[b].d * float(isum);
+  }
+  return sum;
+}
+
+float dot_q4_0_ref(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
+  float sum = 0;
+  for (size_t b = 0; b < blocks; ++b, w += gguf::kQ4_0BlockBytes) {
+    const uint8_t* qs = w + 2;
+    int32_t isum = 0;
+    for (size_t j = 0; j < kBlock / 2; ++j) {
+      isum += (int32_t(qs[j] & 15) - 8) * int32_t(x[b].qs[j]);
+      isum += (int32_t(qs[j] >> 4) - 8) * int32_t(x[b].qs[j + kBlock / 2]);
+    }
+    sum += scale_of(w) * x[b].d * float(isum);
+  }
+  return sum;
+}
+
+}  // namespace
+
+const Kernels& reference_kernels() {
+  static const Kernels kernels{
+      "scalar", quantize_activations_ref, dot_f32_ref, dot_f16_ref, dot_q8_0_ref, dot_q4_0_ref};
+  return kernels;
+}
+
+const Kernels& best_kernels() {
+  const Kernels* avx2 = avx2_kernels();
+  return avx2 ? *avx2 : reference_kernels();
+}
+
+}  // namespace tinyllm::infer

@@ -1,0 +1,86 @@
+#include "infer/matmul.h"
+
+#include <algorithm>
+
+#include "gguf/quant.h"
+
+namespace tinyllm::infer {
+namespace {
+
+// Weight rows per tile: 16 rows of a 1024-wide Q8_0 matrix are ~17 KiB, well inside L1/L2 while
+// every token of the prompt passes over them.
+constexpr size_t kRowTile = 16;
+// Below this many multiply-adds a product runs on the calling thread: waking the pool costs more.
+constexpr size_t kMinParallelWork = 1u << 15;
+
+}  // namespace
+
+void Matrix::dequantize_row(size_t r, float* out) const {
+  const uint8_t* row = data + r * row_bytes;
+  switch (type) {
+    case gguf::TensorType::f32:
+      std::copy_n(reinterpret_cast<const float*>(row), cols, out);
+      break;
+    case gguf::TensorType::f16:
+      gguf::dequantize_f16(row, cols, out);
+      break;
+    case gguf::TensorType::q8_0:
+      gguf::dequantize_q8_0(row, cols, out);
+      break;
+    case gguf::TensorType::q4_0:
+      gguf::dequantize_q4_0(row, cols, out);
+      break;
+    default:
+      std::fill_n(out, cols, 0.0f);  // Model::load admits only the four types above
+  }
+}
+
+void matmul(const Matrix& w, const float* bias, const float* x, size_t tokens, float* y,
+            std::vector<ActivationBlock>& scratch, ThreadPool& pool, const Kernels& kernels) {
+  const size_t cols = w.cols, rows = w.rows;
+  const bool quantized = w.type == gguf::TensorType::q8_0 || w.type == gguf::TensorType::q4_0;
+  const size_t blocks = cols / kBlock;
+  if (quantized) {
+    scratch.resize(tokens * blocks);
+    for (size_t t = 0; t < tokens; ++t)
+      kernels.quantize_activations(x + t * cols, cols, scratch.data() + t * blocks);
+  }
+  const ActivationBlock* xq = scratch.data();
+  auto run_tiles = [&](size_t tile_begin, size_t tile_end) {
+    for (size_t tile = tile_begin; tile < tile_end; ++tile) {
+      const size_t r0 = tile * kRowTile, r1 = std::min(rows, r0 + kRowTile);
+      for (size_t t = 0; t < tokens; ++t) {
+        float* out = y + t * rows;
+        const float* xt = x + t * cols;
+        for (size_t r = r0; r < r1; ++r) {
+          const uint8_t* row = w.data + r * w.row_bytes;
+          float v = 0;
+          switch (w.type) {
+            case gguf::TensorType::f32:
+              v = kernels.dot_f32(reinterpret_cast<const float*>(row), xt, cols);
+              break;
+            case gguf::TensorType::f16:
+              v = kernels.dot_f16(reinterpret_cast<const uint16_t*>(row), xt, cols);
+              break;
+            case gguf::TensorType::q8_0:
+              v = kernels.dot_q8_0(row, xq + t * blocks, blocks);
+              break;
+            case gguf::TensorType::q4_0:
+              v = kernels.dot_q4_0(row, xq + t * blocks, blocks);
+              break;
+            default:
+              break;
+          }
+          out[r] = bias ? v + bias[r] : v;
+        }
+      }
+    }
+  };
+  const size_t tiles = (rows + kRowTile - 1) / kRowTile;
+  if (rows * cols * tokens < kMinParallelWork)
+    run_tiles(0, tiles);
+  else
+    pool.parallel_for(tiles, run_tiles);
+}
+
+}  // namespace tinyllm::infer

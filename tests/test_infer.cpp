@@ -1,0 +1,502 @@
+// The edge runtime (core/infer, app/tinyllm-run) against the trainer's libtorch model: logits of
+// a tiny random GPT-2 exported to GGUF, all at once and token by token; quantized types against
+// F32; scalar against AVX2 kernels; constrained classification against brute-force scoring; and
+// `tinyllm-run eval` against `tinyllm eval` on a fine-tuned demo project.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gguf/export.h"
+#include "gguf/quant.h"
+#include "infer/classify.h"
+#include "infer/engine.h"
+#include "infer/kernels.h"
+#include "infer/session.h"
+#include "infer/thread_pool.h"
+#include "infer/tinyllm.h"
+#include "train/gpt2.h"
+
+using namespace tinyllm;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+#define VERIFY_OK(expr)                                                                 \
+  do {                                                                                  \
+    const auto& verify_ok_ = (expr);                                                    \
+    QVERIFY2(verify_ok_.ok(),                                                           \
+             verify_ok_.ok()                                                            \
+                 ? ""                                                                   \
+                 : qPrintable(QString::fromStdString(verify_ok_.error().to_string()))); \
+  } while (0)
+
+namespace {
+
+constexpr double kF32Tolerance = 1e-4;  // runtime vs libtorch, F32 weights
+
+model::ModelConfig tiny_config() {
+  model::ModelConfig c;
+  c.n_layer = 2;
+  c.n_head = 2;
+  c.n_embd = 64;
+  c.n_ff = 256;
+  c.n_ctx = 64;
+  c.n_vocab = 96;
+  return c;
+}
+
+using Weights = std::map<std::string, std::vector<float>>;
+
+// Every parameter from a fixed-seed generator (LayerNorm gains around 1), into the libtorch
+// model and returned by Hugging Face name for the exporter.
+Weights randomize(train::Gpt2& model, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> normal(0.0f, 0.1f);
+  Weights out;
+  torch::NoGradGuard no_grad;
+  for (const auto& p : model.parameters()) {
+    const bool gain = p.spec.name.find("ln_") != std::string::npos &&
+                      p.spec.name.find(".weight") != std::string::npos;
+    std::vector<float> values(size_t(p.spec.numel()));
+    for (auto& v : values)
+      v = (gain ? 1.0f : 0.0f) + normal(gen);
+    p.value.copy_(torch::from_blob(values.data(), p.spec.shape, torch::kFloat32));
+    out[p.spec.name] = values;
+  }
+  return out;
+}
+
+Status write_gguf(const fs::path& path, const model::ModelConfig& config, const Weights& weights,
+                  gguf::TensorType type) {
+  gguf::Writer w;
+  TINYLLM_TRY(gguf::add_gpt2_model(
+      w, config,
+      [&](const std::string& name) -> Result<std::vector<float>> {
+        const auto it = weights.find(name);
+        if (it == weights.end()) return make_error(name, "no such tensor");
+        return it->second;
+      },
+      type));
+  return w.write(path);
+}
+
+// The same file with every tensor dequantized to F32: the quantized kernels must give its
+// logits up to the activations' 8-bit rounding.
+Status write_dequantized(const fs::path& from, const fs::path& to) {
+  TINYLLM_TRY_ASSIGN(f, gguf::File::open(from));
+  gguf::Writer w;
+  for (const auto& kv : f.metadata())
+    w.set(kv.key, kv.value);
+  for (const auto& t : f.tensors()) {
+    TINYLLM_TRY_ASSIGN(values, f.dequantize(t));
+    TINYLLM_TRY(w.add_tensor(t.name, gguf::TensorType::f32, t.ne, values));
+  }
+  return w.write(to);
+}
+
+std::vector<float> torch_logits(const train::Gpt2& model, const std::vector<int32_t>& ids) {
+  torch::NoGradGuard no_grad;
+  auto idx = torch::zeros({1, int64_t(ids.size())}, torch::kInt64);
+  for (size_t i = 0; i < ids.size(); ++i)
+    idx[0][int64_t(i)] = ids[i];
+  auto logits = model.forward(idx).contiguous();
+  const float* p = logits.data_ptr<float>();
+  return std::vector<float>(p, p + logits.numel());
+}
+
+double max_abs_diff(const float* a, const float* b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i)
+    m = std::max(m, std::fabs(double(a[i]) - double(b[i])));
+  return m;
+}
+
+std::vector<int32_t> seeded_tokens(size_t count, int vocab, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::vector<int32_t> ids(count);
+  for (auto& id : ids)
+    id = int32_t(gen() % uint32_t(vocab));
+  return ids;
+}
+
+// Every logit row of `ids` through a fresh session: all at once or one token per eval.
+std::vector<float> runtime_logits(const infer::Model& model, const std::vector<int32_t>& ids,
+                                  bool token_by_token, infer::SessionOptions options = {}) {
+  infer::Session s(model, options);
+  std::vector<float> out;
+  if (!token_by_token) {
+    if (!s.eval(ids, true).ok()) return {};
+    return s.logits();
+  }
+  for (int32_t id : ids) {
+    if (!s.eval(&id, 1).ok()) return {};
+    out.insert(out.end(), s.logits().begin(), s.logits().end());
+  }
+  return out;
+}
+
+struct CliRun {
+  int code = -1;
+  QString out, err;
+};
+
+CliRun run(const QString& program, const QStringList& args, int timeout_ms = 600000) {
+  QProcess p;
+  p.start(QString(TINYLLM_BINARY_DIR) + "/bin/" + program, args);
+  p.waitForFinished(timeout_ms);
+  return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+          QString::fromUtf8(p.readAllStandardOutput()),
+          QString::fromUtf8(p.readAllStandardError())};
+}
+
+}  // namespace
+
+class TestInfer : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+  model::ModelConfig config_ = tiny_config();
+  std::unique_ptr<train::Gpt2> torch_model_;
+  Weights weights_;
+  std::map<gguf::TensorType, fs::path> files_;
+
+ private slots:
+  void initTestCase() {
+    at::set_num_threads(1);
+    auto m = train::Gpt2::create(config_, torch::Device(torch::kCPU), 0);
+    VERIFY_OK(m);
+    torch_model_ = std::make_unique<train::Gpt2>(std::move(*m));
+    weights_ = randomize(*torch_model_, 7);
+    for (auto type : {gguf::TensorType::f32, gguf::TensorType::f16, gguf::TensorType::q8_0,
+                      gguf::TensorType::q4_0}) {
+      const fs::path path = fs::path(dir_.path().toStdString()) /
+                            (std::string("tiny-") + gguf::to_string(type) + ".gguf");
+      VERIFY_OK(write_gguf(path, config_, weights_, type));
+      files_[type] = path;
+    }
+  }
+
+  // The SIMD kernels give the reference kernels' results on random rows (float sums in another
+  // order: within 1e-5 of the sum of |products|).
+  void kernelsScalarAndAvx2Agree() {
+    const infer::Kernels* avx2 = infer::avx2_kernels();
+    if (!avx2) QSKIP("this CPU (or build) has no AVX2 kernels; the scalar ones are tested");
+    const infer::Kernels& ref = infer::reference_kernels();
+    std::mt19937 gen(3);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (size_t n : {32u, 64u, 256u, 1024u}) {
+      std::vector<float> w(n), x(n);
+      for (auto& v : w)
+        v = normal(gen);
+      for (auto& v : x)
+        v = normal(gen);
+      std::string f16, q8, q4;
+      gguf::quantize_f16(w.data(), n, f16);
+      gguf::quantize_q8_0(w.data(), n, q8);
+      gguf::quantize_q4_0(w.data(), n, q4);
+      std::vector<infer::ActivationBlock> xq(n / infer::kBlock);
+      ref.quantize_activations(x.data(), n, xq.data());
+      double magnitude = 0;
+      for (size_t i = 0; i < n; ++i)
+        magnitude += std::fabs(w[i] * x[i]);
+      const double tol = 1e-5 * magnitude;
+      const auto* w16 = reinterpret_cast<const uint16_t*>(f16.data());
+      const auto* w8 = reinterpret_cast<const uint8_t*>(q8.data());
+      const auto* w4 = reinterpret_cast<const uint8_t*>(q4.data());
+      const size_t blocks = n / infer::kBlock;
+      QVERIFY(std::fabs(ref.dot_f32(w.data(), x.data(), n) - avx2->dot_f32(w.data(), x.data(), n)) <
+              tol);
+      QVERIFY(std::fabs(ref.dot_f16(w16, x.data(), n) - avx2->dot_f16(w16, x.data(), n)) < tol);
+      QVERIFY(std::fabs(ref.dot_q8_0(w8, xq.data(), blocks) -
+                        avx2->dot_q8_0(w8, xq.data(), blocks)) < tol);
+      QVERIFY(std::fabs(ref.dot_q4_0(w4, xq.data(), blocks) -
+                        avx2->dot_q4_0(w4, xq.data(), blocks)) < tol);
+      // The integer dot products are the dequantized values' dot products.
+      std::vector<float> w8f(n), w4f(n), xf(n);
+      gguf::dequantize_q8_0(w8, n, w8f.data());
+      gguf::dequantize_q4_0(w4, n, w4f.data());
+      for (size_t i = 0; i < n; ++i)
+        xf[i] = xq[i / infer::kBlock].d * float(xq[i / infer::kBlock].qs[i % infer::kBlock]);
+      QVERIFY(std::fabs(ref.dot_q8_0(w8, xq.data(), blocks) -
+                        ref.dot_f32(w8f.data(), xf.data(), n)) < tol);
+      QVERIFY(std::fabs(ref.dot_q4_0(w4, xq.data(), blocks) -
+                        ref.dot_f32(w4f.data(), xf.data(), n)) < tol);
+    }
+  }
+
+  // F32 weights: the runtime's logits are libtorch's, for a 40-token prompt in one eval
+  // (matrix-matrix) and token by token (KV cache), with the scalar and the best kernels.
+  void f32LogitsMatchLibtorch() {
+    auto model = infer::Model::load(files_[gguf::TensorType::f32]);
+    VERIFY_OK(model);
+    const auto ids = seeded_tokens(40, config_.n_vocab, 11);
+    const auto expected = torch_logits(*torch_model_, ids);
+    QCOMPARE(expected.size(), ids.size() * size_t(config_.n_vocab));
+    for (const infer::Kernels* k : {&infer::reference_kernels(), &infer::best_kernels()}) {
+      infer::SessionOptions options;
+      options.kernels = k;
+      for (bool token_by_token : {false, true}) {
+        const auto got = runtime_logits(*model, ids, token_by_token, options);
+        QCOMPARE(got.size(), expected.size());
+        const double diff = max_abs_diff(got.data(), expected.data(), got.size());
+        qInfo("F32 %s %s: logits[0..2] %.6f %.6f %.6f vs libtorch %.6f %.6f %.6f, maxdiff %.2e",
+              k->name, token_by_token ? "token by token" : "all at once", got[0], got[1], got[2],
+              expected[0], expected[1], expected[2], diff);
+        QVERIFY2(diff < kF32Tolerance, qPrintable(QString("maxdiff %1").arg(diff)));
+      }
+    }
+  }
+
+  // Threads split rows, never a row's sum: any thread count gives the same bits.
+  void threadsDoNotChangeTheResult() {
+    auto model = infer::Model::load(files_[gguf::TensorType::q8_0]);
+    VERIFY_OK(model);
+    const auto ids = seeded_tokens(40, config_.n_vocab, 12);
+    infer::SessionOptions one, three;
+    one.threads = 1;
+    three.threads = 3;
+    QCOMPARE(runtime_logits(*model, ids, false, one), runtime_logits(*model, ids, false, three));
+  }
+
+  // Every index runs exactly once per job, over many short jobs (spinning and sleeping paths).
+  void threadPoolRunsEveryIndexOnce() {
+    infer::ThreadPool pool(4);
+    for (size_t job = 0; job < 3000; ++job) {
+      const size_t count = job % 37;
+      std::vector<std::atomic<int>> hits(count);
+      pool.parallel_for(count, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i)
+          hits[i].fetch_add(1);
+      });
+      for (size_t i = 0; i < count; ++i)
+        QCOMPARE(hits[i].load(), 1);
+      if (job % 1000 == 999) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  // F16, Q8_0 and Q4_0 files: against the same weights dequantized to F32 (the kernels' own
+  // error: F16 none, Q8_0/Q4_0 the activations' 8-bit rounding), and against the original F32
+  // weights (the quantization's error as well). Tolerances as measured, with room.
+  void quantizedLogitsCloseToF32() {
+    auto f32 = infer::Model::load(files_[gguf::TensorType::f32]);
+    VERIFY_OK(f32);
+    const auto ids = seeded_tokens(40, config_.n_vocab, 13);
+    const auto reference = runtime_logits(*f32, ids, false);
+    double spread = 0;
+    for (float v : reference)
+      spread = std::max(spread, std::fabs(double(v)));
+    struct Limits {
+      double kernel, total;
+    };
+    const std::map<gguf::TensorType, Limits> limits = {{gguf::TensorType::f16, {1e-4, 5e-3}},
+                                                       {gguf::TensorType::q8_0, {1e-1, 1.5e-1}},
+                                                       {gguf::TensorType::q4_0, {1e-1, 1.0}}};
+    for (const auto& [type, limit] : limits) {
+      auto model = infer::Model::load(files_[type]);
+      VERIFY_OK(model);
+      const fs::path twin_path = files_[type].string() + ".dequantized.gguf";
+      VERIFY_OK(write_dequantized(files_[type], twin_path));
+      auto twin = infer::Model::load(twin_path);
+      VERIFY_OK(twin);
+      const auto dequantized = runtime_logits(*twin, ids, false);
+      for (bool token_by_token : {false, true}) {
+        const auto got = runtime_logits(*model, ids, token_by_token);
+        QCOMPARE(got.size(), reference.size());
+        const double kernel = max_abs_diff(got.data(), dequantized.data(), got.size());
+        const double total = max_abs_diff(got.data(), reference.data(), got.size());
+        qInfo(
+            "%s %s: maxdiff %.2e against its dequantized weights, %.2e against F32 (largest "
+            "|logit| %.2f)",
+            gguf::to_string(type), token_by_token ? "token by token" : "all at once", kernel, total,
+            spread);
+        QVERIFY2(kernel < limit.kernel, qPrintable(QString("kernel maxdiff %1").arg(kernel)));
+        QVERIFY2(total < limit.total, qPrintable(QString("maxdiff %1").arg(total)));
+      }
+    }
+  }
+
+  // Scoring from the cached prompt equals scoring each prompt + answer from scratch; the best
+  // answer is the brute force's argmax.
+  void classificationMatchesBruteForce() {
+    for (auto type : {gguf::TensorType::f32, gguf::TensorType::q4_0}) {
+      auto model = infer::Model::load(files_[type]);
+      VERIFY_OK(model);
+      const std::vector<std::vector<int32_t>> answers = {{5, 9, 3},     {5, 9, 4},  {7},
+                                                         {11, 2, 2, 8}, {5, 10, 3}, {60, 3}};
+      for (uint32_t seed = 20; seed < 24; ++seed) {
+        const auto prompt = seeded_tokens(30, config_.n_vocab, seed);
+        infer::Session session(*model);
+        auto scores = infer::score_answers(session, prompt, answers);
+        VERIFY_OK(scores);
+        QCOMPARE(scores->size(), answers.size());
+        std::vector<double> brute;
+        for (const auto& answer : answers) {
+          std::vector<int32_t> all = prompt;
+          all.insert(all.end(), answer.begin(), answer.end());
+          infer::Session fresh(*model);
+          VERIFY_OK(fresh.eval(all, true));
+          double sum = 0;
+          const size_t V = size_t(config_.n_vocab);
+          for (size_t i = 0; i < answer.size(); ++i)
+            sum += infer::log_probability(fresh.logits().data() + (prompt.size() - 1 + i) * V, V,
+                                          answer[i]);
+          brute.push_back(sum);
+        }
+        for (size_t a = 0; a < answers.size(); ++a)
+          QVERIFY2(
+              std::fabs((*scores)[a] - brute[a]) < 1e-4,
+              qPrintable(QString("answer %1: %2 vs %3").arg(a).arg((*scores)[a]).arg(brute[a])));
+        const size_t best = infer::best_answer(*scores);
+        QVERIFY(best < answers.size());
+        QCOMPARE(best, infer::best_answer(brute));
+      }
+    }
+  }
+
+  // A broken or foreign file is refused with a message naming it.
+  void loadRefusesFilesThatAreNotModels() {
+    const fs::path bad = fs::path(dir_.path().toStdString()) / "not-a-model.gguf";
+    std::ofstream(bad) << "GGUF but not really";
+    auto m = infer::Model::load(bad);
+    QVERIFY(!m.ok());
+    QVERIFY(m.error().to_string().find("not-a-model.gguf") != std::string::npos);
+    auto e = infer::Engine::load(files_[gguf::TensorType::f32]);  // a bare model: no tokenizer
+    VERIFY_OK(e);
+    auto g = (*e)->generate("hello", {}, 4);
+    QVERIFY(!g.ok());
+    QVERIFY(g.error().to_string().find("tinyllm.tokenizer.model_proto") != std::string::npos);
+    tinyllm_model* c = tinyllm_load(bad.c_str(), 1);
+    QVERIFY(c && tinyllm_load_failed(c));
+    QVERIFY(std::string(tinyllm_last_error(c)).find("not-a-model.gguf") != std::string::npos);
+    tinyllm_free(c);
+  }
+
+  // The whole path on the demo project: a short fine-tune, `tinyllm eval` (libtorch) and
+  // `tinyllm-run eval` (this runtime, F32 export) predict the same answers except near-ties.
+  void cliEvalMatchesTinyllmEval() {
+    const QString project = dir_.path() + "/demo";
+    const fs::path root = project.toStdString();
+    for (const QStringList& args :
+         {QStringList{"project", "new", project, "--demo", "imu"},
+          QStringList{"data", "prepare", "--project", project},
+          QStringList{"tokenizer", "train", "--project", project, "--quiet"},
+          QStringList{"finetune", "--project", project, "--from", "scratch", "--steps", "30",
+                      "--n_layer", "2", "--n_embd", "64", "--n_head", "2", "--lr", "3e-3",
+                      "--eval_every", "30", "--threads", "2"},
+          QStringList{"eval", "--project", project, "--json"},
+          QStringList{"export", "--project", project, "--run", "ft1", "--type", "f32,q8_0"}}) {
+      const auto r = run("tinyllm", args);
+      QVERIFY2(r.code == 0, qPrintable(args.join(' ') + ": " + r.err + r.out.right(1000)));
+    }
+    const fs::path gguf_file = root / "exports" / "ft1-f32.gguf";
+    const fs::path predictions = root / "runtime-predictions.jsonl";
+    const fs::path examples = root / "data" / "prepared" / "task_test.jsonl";
+    auto r =
+        run("tinyllm-run", {"eval", "--model", QString::fromStdString(gguf_file.string()), "--file",
+                            QString::fromStdString(examples.string()), "--predictions",
+                            QString::fromStdString(predictions.string()), "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const json summary = json::parse(r.out.toStdString());
+    std::ifstream theirs(root / "reports" / "ft1-test" / "predictions.jsonl");
+    std::ifstream ours(predictions);
+    size_t n = 0, same = 0, near_ties = 0, correct = 0;
+    double worst_score_diff = 0;
+    for (std::string a, b; std::getline(theirs, a) && std::getline(ours, b); ++n) {
+      const json t = json::parse(a), o = json::parse(b);
+      QCOMPARE(o["label"].get<int>(), t["label"].get<int>());
+      const auto ts = t["scores"].get<std::vector<double>>();
+      const auto os = o["scores"].get<std::vector<double>>();
+      for (size_t i = 0; i < ts.size(); ++i)
+        worst_score_diff = std::max(worst_score_diff, std::fabs(ts[i] - os[i]));
+      correct += o["predicted"] == o["label"];
+      if (o["predicted"] == t["predicted"]) {
+        ++same;
+        continue;
+      }
+      std::vector<double> sorted = ts;
+      std::sort(sorted.rbegin(), sorted.rend());
+      const bool near_tie = sorted.size() > 1 && sorted[0] - sorted[1] < 1e-4;
+      qInfo("example %zu: runtime %d, libtorch %d, top two libtorch scores %.6f %.6f%s", n,
+            o["predicted"].get<int>(), t["predicted"].get<int>(), sorted[0], sorted[1],
+            near_tie ? " (a near-tie)" : "");
+      QVERIFY(near_tie);
+      ++near_ties;
+    }
+    qInfo(
+        "%zu test examples: %zu same predictions, %zu near-ties; largest score difference "
+        "%.2e; accuracy %.3f",
+        n, same, near_ties, worst_score_diff, summary["accuracy"].get<double>());
+    QVERIFY(n > 10);
+    QCOMPARE(summary["examples"].get<size_t>(), n);
+    QCOMPARE(summary["correct"].get<size_t>(), correct);
+    QVERIFY(worst_score_diff < 1e-3);
+
+    // The other modes answer in JSON; Q8_0 classifies with the same labels; the C API agrees.
+    const QString q8 = QString::fromStdString((root / "exports" / "ft1-q8_0.gguf").string());
+    r = run("tinyllm-run", {"info", "--model", q8, "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const json info = json::parse(r.out.toStdString());
+    QCOMPARE(info["type"].get<std::string>(), std::string("Q8_0"));
+    QCOMPARE(info["n_layer"].get<int>(), 2);
+    const auto answers = info["answers"].get<std::vector<std::string>>();
+    QVERIFY(answers.size() >= 2);
+    std::string first_prompt;
+    {
+      std::ifstream in(examples);
+      std::string line;
+      std::getline(in, line);
+      first_prompt = json::parse(line)["prompt"].get<std::string>();
+    }
+    QProcess p;
+    p.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+            {"classify", "--model", q8, "--json"});
+    p.write(QByteArray::fromStdString(first_prompt));
+    p.closeWriteChannel();
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const json c = json::parse(p.readAllStandardOutput().toStdString());
+    QVERIFY(std::find(answers.begin(), answers.end(), c["label"].get<std::string>()) !=
+            answers.end());
+    QCOMPARE(c["scores"].size(), answers.size());
+    tinyllm_model* m = tinyllm_load(q8.toStdString().c_str(), 2);
+    QVERIFY2(!tinyllm_load_failed(m), tinyllm_last_error(m));
+    char label[64];
+    std::vector<float> scores(answers.size());
+    const int best = tinyllm_classify(m, first_prompt.c_str(), label, sizeof label, scores.data(),
+                                      scores.size());
+    QCOMPARE(best, c["index"].get<int>());
+    QCOMPARE(std::string(label), c["label"].get<std::string>());
+    char text[256];
+    QVERIFY(tinyllm_generate(m, first_prompt.c_str(), 8, 0.8f, 20, 0.9f, 5, text, sizeof text) >=
+            0);
+    tinyllm_free(m);
+    r = run("tinyllm-run", {"generate", "--model", q8, "--prompt",
+                            QString::fromStdString(first_prompt), "--max-tokens", "8", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(json::parse(r.out.toStdString())["generated_tokens"].get<int>() <= 8);
+    r = run("tinyllm-run", {"bench", "--model", q8, "--prompt-tokens", "32", "--gen-tokens", "8",
+                            "--repeat", "1", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const json bench = json::parse(r.out.toStdString());
+    QVERIFY(bench["prompt_tokens_per_s"].get<double>() > 0);
+    QVERIFY(bench["peak_rss_mib"].get<double>() > 0);
+    r = run("tinyllm-run", {"eval", "--model", q8});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("--file"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestInfer)
+#include "test_infer.moc"
