@@ -28,20 +28,12 @@
 #include "infer/session.h"
 #include "infer/thread_pool.h"
 #include "infer/tinyllm.h"
+#include "test_verify.h"
 #include "train/gpt2.h"
 
 using namespace tinyllm;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-#define VERIFY_OK(expr)                                                                 \
-  do {                                                                                  \
-    const auto& verify_ok_ = (expr);                                                    \
-    QVERIFY2(verify_ok_.ok(),                                                           \
-             verify_ok_.ok()                                                            \
-                 ? ""                                                                   \
-                 : qPrintable(QString::fromStdString(verify_ok_.error().to_string()))); \
-  } while (0)
 
 namespace {
 
@@ -176,14 +168,14 @@ class TestInfer : public QObject {
   void initTestCase() {
     at::set_num_threads(1);
     auto m = train::Gpt2::create(config_, torch::Device(torch::kCPU), 0);
-    VERIFY_OK(m);
+    TINYLLM_VERIFY_OK(m);
     torch_model_ = std::make_unique<train::Gpt2>(std::move(*m));
     weights_ = randomize(*torch_model_, 7);
     for (auto type : {gguf::TensorType::f32, gguf::TensorType::f16, gguf::TensorType::q8_0,
                       gguf::TensorType::q4_0}) {
       const fs::path path = fs::path(dir_.path().toStdString()) /
                             (std::string("tiny-") + gguf::to_string(type) + ".gguf");
-      VERIFY_OK(write_gguf(path, config_, weights_, type));
+      TINYLLM_VERIFY_OK(write_gguf(path, config_, weights_, type));
       files_[type] = path;
     }
   }
@@ -240,7 +232,7 @@ class TestInfer : public QObject {
   // (matrix-matrix) and token by token (KV cache), with the scalar and the best kernels.
   void f32LogitsMatchLibtorch() {
     auto model = infer::Model::load(files_[gguf::TensorType::f32]);
-    VERIFY_OK(model);
+    TINYLLM_VERIFY_OK(model);
     const auto ids = seeded_tokens(40, config_.n_vocab, 11);
     const auto expected = torch_logits(*torch_model_, ids);
     QCOMPARE(expected.size(), ids.size() * size_t(config_.n_vocab));
@@ -262,7 +254,7 @@ class TestInfer : public QObject {
   // Threads split rows, never a row's sum: any thread count gives the same bits.
   void threadsDoNotChangeTheResult() {
     auto model = infer::Model::load(files_[gguf::TensorType::q8_0]);
-    VERIFY_OK(model);
+    TINYLLM_VERIFY_OK(model);
     const auto ids = seeded_tokens(40, config_.n_vocab, 12);
     infer::SessionOptions one, three;
     one.threads = 1;
@@ -291,7 +283,7 @@ class TestInfer : public QObject {
   // weights (the quantization's error as well). Tolerances as measured, with room.
   void quantizedLogitsCloseToF32() {
     auto f32 = infer::Model::load(files_[gguf::TensorType::f32]);
-    VERIFY_OK(f32);
+    TINYLLM_VERIFY_OK(f32);
     const auto ids = seeded_tokens(40, config_.n_vocab, 13);
     const auto reference = runtime_logits(*f32, ids, false);
     double spread = 0;
@@ -305,11 +297,11 @@ class TestInfer : public QObject {
                                                        {gguf::TensorType::q4_0, {1e-1, 1.0}}};
     for (const auto& [type, limit] : limits) {
       auto model = infer::Model::load(files_[type]);
-      VERIFY_OK(model);
+      TINYLLM_VERIFY_OK(model);
       const fs::path twin_path = files_[type].string() + ".dequantized.gguf";
-      VERIFY_OK(write_dequantized(files_[type], twin_path));
+      TINYLLM_VERIFY_OK(write_dequantized(files_[type], twin_path));
       auto twin = infer::Model::load(twin_path);
-      VERIFY_OK(twin);
+      TINYLLM_VERIFY_OK(twin);
       const auto dequantized = runtime_logits(*twin, ids, false);
       for (bool token_by_token : {false, true}) {
         const auto got = runtime_logits(*model, ids, token_by_token);
@@ -332,21 +324,21 @@ class TestInfer : public QObject {
   void classificationMatchesBruteForce() {
     for (auto type : {gguf::TensorType::f32, gguf::TensorType::q4_0}) {
       auto model = infer::Model::load(files_[type]);
-      VERIFY_OK(model);
+      TINYLLM_VERIFY_OK(model);
       const std::vector<std::vector<int32_t>> answers = {{5, 9, 3},     {5, 9, 4},  {7},
                                                          {11, 2, 2, 8}, {5, 10, 3}, {60, 3}};
       for (uint32_t seed = 20; seed < 24; ++seed) {
         const auto prompt = seeded_tokens(30, config_.n_vocab, seed);
         infer::Session session(*model);
         auto scores = infer::score_answers(session, prompt, answers);
-        VERIFY_OK(scores);
+        TINYLLM_VERIFY_OK(scores);
         QCOMPARE(scores->size(), answers.size());
         std::vector<double> brute;
         for (const auto& answer : answers) {
           std::vector<int32_t> all = prompt;
           all.insert(all.end(), answer.begin(), answer.end());
           infer::Session fresh(*model);
-          VERIFY_OK(fresh.eval(all, true));
+          TINYLLM_VERIFY_OK(fresh.eval(all, true));
           double sum = 0;
           const size_t V = size_t(config_.n_vocab);
           for (size_t i = 0; i < answer.size(); ++i)
@@ -373,7 +365,7 @@ class TestInfer : public QObject {
     QVERIFY(!m.ok());
     QVERIFY(m.error().to_string().find("not-a-model.gguf") != std::string::npos);
     auto e = infer::Engine::load(files_[gguf::TensorType::f32]);  // a bare model: no tokenizer
-    VERIFY_OK(e);
+    TINYLLM_VERIFY_OK(e);
     auto g = (*e)->generate("hello", {}, 4);
     QVERIFY(!g.ok());
     QVERIFY(g.error().to_string().find("tinyllm.tokenizer.model_proto") != std::string::npos);
