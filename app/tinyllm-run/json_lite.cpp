@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "text/readable.h"
+
 namespace tinyllm::run {
 namespace {
 
@@ -81,7 +83,7 @@ class Reader {
             if (low < 0xDC00 || low > 0xDFFF) return error("a bad low surrogate");
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
           }
-          append_utf8(out, code);
+          text::append_utf8(out, char32_t(code));
           break;
         }
         default:
@@ -144,24 +146,6 @@ class Reader {
     }
     return code;
   }
-  static void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-      out += char(c);
-    } else if (c < 0x800) {
-      out += char(0xC0 | (c >> 6));
-      out += char(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += char(0xE0 | (c >> 12));
-      out += char(0x80 | ((c >> 6) & 0x3F));
-      out += char(0x80 | (c & 0x3F));
-    } else {
-      out += char(0xF0 | (c >> 18));
-      out += char(0x80 | ((c >> 12) & 0x3F));
-      out += char(0x80 | ((c >> 6) & 0x3F));
-      out += char(0x80 | (c & 0x3F));
-    }
-  }
-
   std::string_view s_;
   size_t i_ = 0;
 };

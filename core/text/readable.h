@@ -17,6 +17,8 @@ class Tokenizer;
 std::string readable_sample(const Tokenizer& tokenizer, const std::vector<int32_t>& ids);
 // The same for text that has no ids (bytes that are not UTF-8 show as <0xNN>).
 std::string readable_text(std::string_view text);
+// Appends code point `c` to `out` as UTF-8.
+void append_utf8(std::string& out, char32_t c);
 // A piece's text with SentencePiece's space mark "▁" as a space.
 std::string piece_text(std::string_view piece);
 
