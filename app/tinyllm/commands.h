@@ -17,5 +17,8 @@ int run_sample_command(const std::vector<std::string>& args);
 int run_finetune_command(const std::vector<std::string>& args);
 int run_eval_command(const std::vector<std::string>& args);
 int run_export_command(const std::vector<std::string>& args);
+int run_device_command(const std::vector<std::string>& args);
+int run_deploy_command(const std::vector<std::string>& args);
+int run_remote_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

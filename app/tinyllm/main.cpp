@@ -28,6 +28,12 @@ constexpr Group kGroups[] = {
      "evaluate a fine-tuned model beside the baselines; write a report (step 3)"},
     {"export", tinyllm::cli::run_export_command,
      "write GGUF files (F32, F16, Q8_0, Q4_0) of a fine-tuned model (step 4)"},
+    {"device", tinyllm::cli::run_device_command,
+     "add, probe, list and remove the devices a model deploys to (step 5)"},
+    {"deploy", tinyllm::cli::run_deploy_command,
+     "install an export on one or more devices over SSH (step 5)"},
+    {"remote", tinyllm::cli::run_remote_command,
+     "bench, evaluate, try, roll back or uninstall the model on a device (step 5)"},
     {"sample", tinyllm::cli::run_sample_command, "generate text from a trained checkpoint"},
     {"demo", tinyllm::cli::run_demo_command, "run the whole pipeline on the built-in demo project"},
 };

@@ -1,0 +1,173 @@
+// tinyllm device: the project's devices (step 5). `add` connects once (the host key is checked
+// against known_hosts; an unknown one is accepted only with --accept-new-host-key), probes the
+// device and stores the profile in deployments/devices.json; `probe` asks again.
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_args.h"
+#include "cli_output.h"
+#include "cli_ssh.h"
+#include "commands.h"
+#include "deploy/device.h"
+#include "model/config.h"
+#include "project/project.h"
+
+namespace tinyllm::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* kDeviceUsage =
+    R"(usage: tinyllm device add --project P NAME --host H [--port N] [--user U] [--key FILE]
+                          [--dir D] [--arch A] [--runner CMD] [--known-hosts FILE]
+                          [--accept-new-host-key]
+       tinyllm device probe --project P NAME [--json]
+       tinyllm device list --project P [--json]
+       tinyllm device remove --project P NAME
+
+  add       connect once, check the host key, probe the device and keep its profile
+  probe     ask the device again what it is: machine, userland bits, OS, CPU, memory, free disk,
+            board, installed models and their runtime version
+  list      the project's devices and what their last probe said
+  remove    forget a device (nothing on the device is touched; see tinyllm remote uninstall)
+
+  --host H              host name or address
+  --port N              SSH port (default 22)
+  --user U              login (default: yours)
+  --key FILE            private key file; kept where it is (default: ssh-agent, then ~/.ssh/id_*)
+  --dir D               install folder on the device (default ~/tinyllm)
+  --arch A              force the runtime build: aarch64, armhf or x86_64 (default: from the probe)
+  --runner CMD          prefix for running the runtime there (e.g. qemu-aarch64)
+  --known-hosts FILE    host keys (default OpenSSH's ~/.ssh/known_hosts)
+  --accept-new-host-key accept and remember a host key never seen before (check its fingerprint)
+
+Passwords and key passphrases are asked on the terminal when needed and never stored.
+)";
+
+std::string describe(const deploy::ProbeResult& p) {
+  std::string s =
+      p.machine +
+      (p.userland_bits ? " (" + std::to_string(p.userland_bits) + "-bit userland)" : "");
+  if (!p.board.empty()) s += ", " + p.board;
+  return s;
+}
+
+void print_probe(const deploy::DeviceProfile& d) {
+  const auto& p = *d.probe;
+  auto arch = deploy::runtime_arch_for(d);
+  std::vector<std::vector<std::string>> rows = {
+      {"device", d.name + " (" + d.ssh.label() + ")"},
+      {"machine", describe(p)},
+      {"os", p.os},
+      {"cpu", p.cpu + (p.cores ? " x" + std::to_string(p.cores) : "")},
+      {"memory", model::format_bytes(int64_t(p.memory_bytes))},
+      {"free disk", model::format_bytes(int64_t(p.disk_free_bytes)) + " in " + d.install_dir},
+      {"runtime build", arch ? *arch : "none: " + arch.error().message}};
+  for (const auto& m : p.installed)
+    rows.push_back({"installed", m.model + " " + m.current + " (" +
+                                     (m.runtime.empty() ? "runtime does not run" : m.runtime) +
+                                     ")"});
+  for (const auto& row : rows) std::printf("  %-14s %s\n", row[0].c_str(), row[1].c_str());
+}
+
+Result<deploy::ProbeResult> connect_and_probe(const deploy::DeviceProfile& device, bool accept) {
+  TINYLLM_TRY_ASSIGN(session, connect_device(device, accept));
+  return deploy::probe_device(session, device);
+}
+
+int add(const Args& args, const fs::path& root) {
+  if (args.positionals().size() != 2) return fail(make_error("device add", "give one NAME"));
+  deploy::DeviceProfile d;
+  d.name = args.positionals()[1];
+  const auto host = args.get("host");
+  if (!host) return fail(make_error("--host", "required"));
+  d.ssh.host = *host;
+  auto port = args.number_or("port", 22);
+  if (!port) return fail(port.error());
+  d.ssh.port = static_cast<int>(*port);
+  d.ssh.user = args.get_or("user", "");
+  if (const auto key = args.get("key")) d.ssh.key_file = *key;
+  d.ssh.known_hosts = args.get_or("known-hosts", "");
+  d.install_dir = args.get_or("dir", deploy::kDefaultInstallDir);
+  d.arch = args.get_or("arch", "");
+  d.runner = args.get_or("runner", "");
+  // Validate the profile the same way a stored one is read back.
+  auto checked = deploy::device_from_json(deploy::to_json(d), "device " + d.name);
+  if (!checked) return fail(checked.error());
+  auto probe = connect_and_probe(d, args.flag("accept-new-host-key"));
+  if (!probe) return fail(probe.error());
+  d.probe = *probe;
+  if (auto saved = deploy::put_device(root, d); !saved) return fail(saved.error());
+  std::printf("added device %s\n", d.name.c_str());
+  print_probe(d);
+  return 0;
+}
+
+}  // namespace
+
+int run_device_command(const std::vector<std::string>& argv) {
+  if (wants_help(argv) || argv.empty()) {
+    std::printf("%s", kDeviceUsage);
+    return argv.empty() ? 2 : 0;
+  }
+  auto args = Args::parse(
+      argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner", "known-hosts"},
+             {"json", "accept-new-host-key"},
+             {}});
+  if (!args) return fail(args.error());
+  const std::string action = args->positionals().empty() ? "" : args->positionals()[0];
+  const auto root = args->get("project");
+  if (!root) return fail(make_error("--project", "required (see --help)"));
+  if (auto valid = project::validate_project(*root); !valid) return fail(valid.error());
+  if (action == "add") return add(*args, *root);
+  if (action == "list") {
+    auto devices = deploy::load_devices(*root);
+    if (!devices) return fail(devices.error());
+    if (args->flag("json")) {
+      json list = json::array();
+      for (const auto& d : *devices)
+        list.push_back(deploy::to_json(d));
+      print_json(list);
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& d : *devices) {
+      auto arch = deploy::runtime_arch_for(d);
+      rows.push_back({d.name, d.ssh.label(), d.probe ? describe(*d.probe) : "not probed",
+                      arch ? *arch : "-", d.install_dir});
+    }
+    if (rows.empty()) {
+      std::printf("no devices yet: tinyllm device add --project %s NAME --host H\n", root->c_str());
+      return 0;
+    }
+    print_table({"device", "ssh", "machine", "runtime", "install folder"}, rows);
+    return 0;
+  }
+  if (args->positionals().size() != 2)
+    return fail(make_error("device " + action, "give one NAME (see --help)"));
+  const std::string name = args->positionals()[1];
+  if (action == "remove") {
+    if (auto removed = deploy::remove_device(*root, name); !removed) return fail(removed.error());
+    std::printf("removed device %s (nothing on the device was touched)\n", name.c_str());
+    return 0;
+  }
+  if (action == "probe") {
+    auto device = deploy::find_device(*root, name);
+    if (!device) return fail(device.error());
+    auto probe = connect_and_probe(*device, false);
+    if (!probe) return fail(probe.error());
+    device->probe = *probe;
+    if (auto saved = deploy::put_device(*root, *device); !saved) return fail(saved.error());
+    if (args->flag("json"))
+      print_json(deploy::to_json(*probe));
+    else
+      print_probe(*device);
+    return 0;
+  }
+  return fail(make_error("device", "unknown action '" + action + "' (add, probe, list, remove)"));
+}
+
+}  // namespace tinyllm::cli

@@ -1,0 +1,516 @@
+// Step 5 against a real OpenSSH server on loopback (tests/sshd_fixture.h): host keys (unknown,
+// accepted, changed), key, agent and refused logins, the install (checksums on the device, a
+// resumed upload after the server-side session is killed, a damaged upload, a full disk, hostile
+// names), rollback and uninstall, the CLI end to end (device add, deploy to two devices in
+// parallel, remote bench/eval beside the desktop), and the aarch64 runtime run under qemu.
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/files.h"
+#include "deploy/device.h"
+#include "deploy/install.h"
+#include "deploy/project_deploy.h"
+#include "deploy/remote_run.h"
+#include "deploy/runtimes.h"
+#include "deploy/shell.h"
+#include "deploy/ssh.h"
+#include "project/project.h"
+#include "sshd_fixture.h"
+#include "test_support.h"
+#include "test_verify.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace tinyllm;
+using tinyllm::test::run_program;
+using tinyllm::test::SshServer;
+
+namespace {
+
+std::string cli() {
+  return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+class TestDeploy : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  fs::path project_;  // a demo project with a tiny fine-tuned model exported as f32 and q8_0
+  SshServer server_;
+  SshServer second_;
+
+  fs::path root() const { return dir_.path().toStdString(); }
+
+  // A profile for `server` with its own known_hosts file and install folder.
+  deploy::DeviceProfile device(const SshServer& server, const std::string& name) const {
+    deploy::DeviceProfile d;
+    d.name = name;
+    d.ssh.host = "127.0.0.1";
+    d.ssh.port = server.port();
+    d.ssh.user = server.user();
+    d.ssh.key_file = server.client_key().string();
+    d.ssh.known_hosts = (server.dir() / "known_hosts").string();
+    d.install_dir = (server.dir() / ("device-" + deploy::safe_name(name))).string();
+    return d;
+  }
+
+  Result<deploy::SshSession> connect(const deploy::DeviceProfile& d) const {
+    deploy::ConnectOptions o;
+    o.accept_new_host_key = true;
+    return deploy::SshSession::connect(d.ssh, o);
+  }
+
+  // Connects, probes and packages `type`'s export for `d`.
+  deploy::Package package(deploy::DeviceProfile& d, deploy::SshSession& s,
+                          const std::string& type) {
+    auto probe = deploy::probe_device(s, d);
+    if (!probe) qFatal("probe: %s", probe.error().to_string().c_str());
+    d.probe = *probe;
+    auto project = project::open_project(project_);
+    auto choice = deploy::choose_export(*project, type);
+    if (!choice) qFatal("choose_export: %s", choice.error().to_string().c_str());
+    auto p = deploy::package_for(*project, d, *choice);
+    if (!p) qFatal("package_for: %s", p.error().to_string().c_str());
+    return *p;
+  }
+
+  fs::path model_dir(const deploy::DeviceProfile& d) const {
+    return fs::path(d.install_dir) / deploy::safe_name(project::open_project(project_)->name);
+  }
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(dir_.isValid());
+    if (!fs::exists("/usr/sbin/sshd")) QSKIP("openssh-server is not installed");
+    TINYLLM_VERIFY_OK(server_.start());
+    TINYLLM_VERIFY_OK(second_.start());
+    project_ = root() / "demo";
+    const std::string p = project_.string();
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"project", "new", p, "--demo", "imu"},
+          {"data", "prepare", "--project", p},
+          {"tokenizer", "train", "--project", p, "--quiet"},
+          {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
+           "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
+          {"export", "--project", p, "--type", "f32,q8_0"}}) {
+      const auto r = run_program(cli(), args, 300000);
+      QVERIFY2(r.code == 0, (args[0] + ": " + r.err + r.out).c_str());
+    }
+    auto runtime = deploy::find_runtime("x86_64");
+    QVERIFY2(runtime.ok(), runtime.ok() ? "" : runtime.error().to_string().c_str());
+  }
+
+  // An unknown host key is shown with the fingerprint ssh-keygen prints, refused until accepted,
+  // then remembered in known_hosts; a changed key is refused before any login is tried.
+  void hostKeysUnknownAcceptedChanged() {
+    auto d = device(server_, "keys");
+    d.ssh.known_hosts = (server_.dir() / "known_hosts-keys").string();
+    auto info = deploy::SshSession::check_host_key(d.ssh);
+    TINYLLM_VERIFY_OK(info);
+    QCOMPARE(int(info->state), int(deploy::HostKeyState::kUnknown));
+    QCOMPARE(info->fingerprint, server_.host_fingerprint());
+
+    auto refused = deploy::SshSession::connect(d.ssh, {});
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find(info->fingerprint) != std::string::npos,
+             refused.error().message.c_str());
+    QVERIFY(!fs::exists(d.ssh.known_hosts));
+
+    deploy::ConnectOptions wrong;
+    wrong.accept_fingerprint = "SHA256:not-the-one-shown";
+    QVERIFY(!deploy::SshSession::connect(d.ssh, wrong).ok());
+
+    deploy::ConnectOptions accept;
+    accept.accept_fingerprint = info->fingerprint;
+    TINYLLM_VERIFY_OK(deploy::SshSession::connect(d.ssh, accept));
+    QVERIFY(fs::file_size(d.ssh.known_hosts) > 0);
+    TINYLLM_VERIFY_OK(deploy::SshSession::connect(d.ssh, {}));  // known now
+
+    // The second server's key filed under the first server's name: a changed key.
+    auto other = device(second_, "changed");
+    other.ssh.known_hosts = (second_.dir() / "known_hosts-changed").string();
+    const std::string line = read_all(d.ssh.known_hosts);
+    const std::string first_name = "[127.0.0.1]:" + std::to_string(server_.port());
+    const std::string second_name = "[127.0.0.1]:" + std::to_string(second_.port());
+    std::string moved = line;
+    moved.replace(moved.find(first_name), first_name.size(), second_name);
+    test::write_text(other.ssh.known_hosts, moved);
+    const int logins_before = second_.accepted_logins();
+    auto changed = deploy::SshSession::connect(other.ssh, accept);
+    QVERIFY(!changed.ok());
+    QVERIFY2(changed.error().message.find("HOST KEY HAS CHANGED") != std::string::npos,
+             changed.error().message.c_str());
+    QVERIFY(changed.error().message.find(second_.host_fingerprint()) != std::string::npos);
+    QCOMPARE(read_all(other.ssh.known_hosts), moved);    // not "fixed" behind the user's back
+    QCOMPARE(second_.accepted_logins(), logins_before);  // no login was even tried
+  }
+
+  void keyAgentAndRefusedLogins() {
+    auto d = device(server_, "auth");
+    TINYLLM_VERIFY_OK(connect(d));
+
+    auto wrong = d;
+    wrong.ssh.key_file = server_.other_key().string();
+    auto refused = connect(wrong);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("refused the login") != std::string::npos,
+             refused.error().message.c_str());
+    QVERIFY(refused.error().message.find(server_.other_key().string()) != std::string::npos);
+
+    auto missing = d;
+    missing.ssh.key_file = (server_.dir() / "no-such-key").string();
+    auto unreadable = connect(missing);
+    QVERIFY(!unreadable.ok());
+    QVERIFY(unreadable.error().message.find("no-such-key") != std::string::npos);
+
+    auto agent_only = d;
+    agent_only.ssh.key_file.clear();
+    {
+      qunsetenv("SSH_AUTH_SOCK");
+      QVERIFY(!connect(agent_only).ok());  // no agent, no default key: refused
+      test::SshAgent agent;
+      TINYLLM_VERIFY_OK(agent.start(server_.client_key()));
+      TINYLLM_VERIFY_OK(connect(agent_only));
+    }
+
+    auto unreachable = d;
+    unreachable.ssh.port = 1;
+    auto down = connect(unreachable);
+    QVERIFY(!down.ok());
+    QVERIFY(down.error().message.find("cannot reach") != std::string::npos);
+  }
+
+  void probeSaysWhatTheDeviceIs() {
+    auto d = device(server_, "probe");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    auto probe = deploy::probe_device(*s, d);
+    TINYLLM_VERIFY_OK(probe);
+    QCOMPARE(QString::fromStdString(probe->machine), QString("x86_64"));
+    QCOMPARE(probe->userland_bits, 64);
+    QVERIFY(probe->cores >= 1);
+    QVERIFY(probe->memory_bytes > (64ull << 20));
+    QVERIFY(probe->disk_free_bytes > 0);
+    QVERIFY(fs::is_directory(d.install_dir));  // made by the probe
+    QCOMPARE(*deploy::runtime_arch_for(*probe), std::string("x86_64"));
+
+    deploy::ProbeResult pi32 = *probe;
+    pi32.machine = "aarch64";
+    pi32.userland_bits = 32;  // a 64-bit kernel under a 32-bit Raspberry Pi OS
+    QCOMPARE(*deploy::runtime_arch_for(pi32), std::string("armhf"));
+    pi32.userland_bits = 64;
+    QCOMPARE(*deploy::runtime_arch_for(pi32), std::string("aarch64"));
+    pi32.machine = "armv6l";
+    QVERIFY(!deploy::runtime_arch_for(pi32).ok());
+  }
+
+  // Install, reinstall (nothing sent), a second version, rollback and uninstall.
+  void installChecksSwitchesRollsBack() {
+    auto d = device(server_, "install");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto q8 = package(d, *s, "q8_0");
+    auto first = deploy::install(*s, d, q8);
+    TINYLLM_VERIFY_OK(first);
+    const fs::path dir = model_dir(d);
+    QCOMPARE(fs::read_symlink(dir / "current").string(), q8.version);
+    for (const auto& f : q8.files)
+      QCOMPARE(*sha256_file(dir / q8.version / f.name), f.sha256);
+    QVERIFY(!fs::exists(dir / (".incoming-" + q8.version)));
+    QCOMPARE(first->info.value("type", ""), std::string("Q8_0"));
+    QCOMPARE(first->bytes_sent, fs::file_size(q8.files[0].local) +
+                                    fs::file_size(q8.files[1].local) +
+                                    fs::file_size(q8.files[2].local));
+
+    auto again = deploy::install(*s, d, q8);
+    TINYLLM_VERIFY_OK(again);
+    QVERIFY(again->unchanged);
+    QCOMPARE(again->bytes_sent, uint64_t{0});
+
+    const auto f32 = package(d, *s, "f32");
+    QVERIFY(f32.version != q8.version);
+    auto second = deploy::install(*s, d, f32);
+    TINYLLM_VERIFY_OK(second);
+    QCOMPARE(second->previous, q8.version);
+    QCOMPARE(fs::read_symlink(dir / "current").string(), f32.version);
+
+    auto rolled = deploy::rollback(*s, d, project::open_project(project_)->name);
+    TINYLLM_VERIFY_OK(rolled);
+    QCOMPARE(*rolled, q8.version);
+    QCOMPARE(fs::read_symlink(dir / "current").string(), q8.version);
+    const std::string model = project::open_project(project_)->name;
+    QVERIFY(!deploy::uninstall(*s, d, model, q8.version).ok());  // the current one: refused
+    TINYLLM_VERIFY_OK(deploy::uninstall(*s, d, model, f32.version));
+    QVERIFY(!fs::exists(dir / f32.version));
+    QVERIFY(!deploy::rollback(*s, d, model).ok());  // nothing left to roll back to
+    TINYLLM_VERIFY_OK(deploy::uninstall(*s, d, model));
+    QVERIFY(!fs::exists(dir));
+  }
+
+  // The server-side session is killed mid-upload: the error says the connection was lost,
+  // `current` still runs the previous version, and the next deploy resumes where it stopped.
+  void interruptedUploadResumes() {
+    auto d = device(server_, "resume");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto q8 = package(d, *s, "q8_0");
+    TINYLLM_VERIFY_OK(deploy::install(*s, d, q8));
+    const auto f32 = package(d, *s, "f32");
+    uint64_t total = 0;
+    for (const auto& f : f32.files)
+      total += f.bytes;
+    bool killed = false;
+    auto cut = deploy::install(*s, d, f32, [&](const deploy::DeployEvent& e) {
+      if (!killed && e.stage == "upload" && e.done > total / 3) {
+        killed = server_.kill_sessions() > 0;
+      }
+    });
+    QVERIFY(killed);
+    QVERIFY(!cut.ok());
+    QVERIFY2(cut.error().message.find("connection was lost") != std::string::npos,
+             cut.error().message.c_str());
+    const fs::path dir = model_dir(d);
+    QCOMPARE(fs::read_symlink(dir / "current").string(), q8.version);
+    const auto still = run_program((dir / "current" / "tinyllm-run").string(),
+                                   {"info", "--model", (dir / "current" / "model.gguf").string()});
+    QCOMPARE(still.code, 0);
+
+    auto s2 = connect(d);
+    TINYLLM_VERIFY_OK(s2);
+    auto resumed = deploy::install(*s2, d, f32);
+    TINYLLM_VERIFY_OK(resumed);
+    qInfo("resumed: %llu bytes were on the device, %llu sent of %llu",
+          (unsigned long long)resumed->bytes_resumed, (unsigned long long)resumed->bytes_sent,
+          (unsigned long long)total);
+    QVERIFY(resumed->bytes_resumed > 0);
+    QCOMPARE(resumed->bytes_resumed + resumed->bytes_sent, total);
+    QCOMPARE(fs::read_symlink(dir / "current").string(), f32.version);
+    for (const auto& f : f32.files)
+      QCOMPARE(*sha256_file(dir / f32.version / f.name), f.sha256);
+  }
+
+  // A partial upload damaged on the device is caught by the checksum on the device; a full disk
+  // is reported as such; in both cases the previous version stays current and runs.
+  void damagedUploadAndFullDisk() {
+    auto d = device(server_, "damage");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto q8 = package(d, *s, "q8_0");
+    TINYLLM_VERIFY_OK(deploy::install(*s, d, q8));
+    const auto f32 = package(d, *s, "f32");
+    const fs::path incoming = model_dir(d) / (".incoming-" + f32.version);
+    fs::create_directories(incoming);
+    test::write_text(incoming / "model.gguf.part", std::string(1000, 'x'));  // not a prefix
+    auto damaged = deploy::install(*s, d, f32);
+    QVERIFY(!damaged.ok());
+    QVERIFY2(damaged.error().message.find("checksum mismatch") != std::string::npos,
+             damaged.error().message.c_str());
+    QVERIFY(!fs::exists(incoming / "model.gguf.part"));
+    QCOMPARE(fs::read_symlink(model_dir(d) / "current").string(), q8.version);
+
+    // The kernel's own "No space left on device": the upload's target is /dev/full.
+    fs::create_symlink("/dev/full", incoming / "model.gguf.part");
+    auto full = deploy::install(*s, d, f32);
+    QVERIFY(!full.ok());
+    QVERIFY2(full.error().message.find("disk is full") != std::string::npos,
+             full.error().message.c_str());
+    QVERIFY(full.error().message.find("previous version is still installed") != std::string::npos);
+    QCOMPARE(fs::read_symlink(model_dir(d) / "current").string(), q8.version);
+    fs::remove(incoming / "model.gguf.part");
+
+    TINYLLM_VERIFY_OK(deploy::install(*s, d, f32));  // and then it goes through
+    QCOMPARE(fs::read_symlink(model_dir(d) / "current").string(), f32.version);
+  }
+
+  // A runtime that cannot execute there (a forced wrong arch) is caught before the switch.
+  void wrongArchitectureNeverBecomesCurrent() {
+    auto aarch64 = deploy::find_runtime("aarch64");
+    if (!aarch64) QSKIP("no aarch64 runtime in this build");
+    auto d = device(server_, "wrong-arch");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto good = package(d, *s, "q8_0");
+    TINYLLM_VERIFY_OK(deploy::install(*s, d, good));
+    d.arch = "aarch64";  // but no qemu runner: the x86_64 device cannot run it
+    const auto bad = package(d, *s, "q8_0");
+    auto r = deploy::install(*s, d, bad);
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.find("wrong architecture") != std::string::npos,
+             r.error().message.c_str());
+    QCOMPARE(fs::read_symlink(model_dir(d) / "current").string(), good.version);
+  }
+
+  // Names that would break a naive remote command: the install folder, the device and the model
+  // are quoted everywhere; nothing outside the install folder is created.
+  void hostileNamesStayQuoted() {
+    auto d = device(server_, "pi'; touch /tmp/tinyllm-pwned #");
+    const fs::path canary = server_.dir() / "pwned";
+    d.install_dir = (server_.dir() / "dir with 'quotes' $(touch pwned) `touch pwned` ; x").string();
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    auto probe = deploy::probe_device(*s, d);
+    TINYLLM_VERIFY_OK(probe);
+    d.probe = *probe;
+    auto project = project::open_project(project_);
+    auto choice = deploy::choose_export(*project, "q8_0");
+    TINYLLM_VERIFY_OK(choice);
+    auto runtime = deploy::find_runtime("x86_64");
+    auto p = deploy::make_package("demo'; rm -rf ~ #$(touch pwned)", choice->gguf, *runtime,
+                                  "x86_64", choice->test_examples);
+    TINYLLM_VERIFY_OK(p);
+    QVERIFY2(
+        QRegularExpression("^[A-Za-z0-9._-]+$").match(QString::fromStdString(p->model)).hasMatch(),
+        p->model.c_str());
+    auto installed = deploy::install(*s, d, *p);
+    TINYLLM_VERIFY_OK(installed);
+    QVERIFY(fs::is_symlink(fs::path(d.install_dir) / p->model / "current"));
+    auto ran = deploy::run_on_device(*s, d, "demo'; rm -rf ~ #$(touch pwned)",
+                                     {"info", "--model", "model.gguf"});
+    TINYLLM_VERIFY_OK(ran);
+    QVERIFY(!fs::exists(canary));
+    QVERIFY(!fs::exists("/tmp/tinyllm-pwned"));
+    QVERIFY(!fs::exists(fs::path(std::getenv("HOME") ? std::getenv("HOME") : "/") / "pwned"));
+    // The device's name becomes a safe local folder.
+    const QString folder =
+        QString::fromStdString(deploy::device_folder(project_, d.name).filename().string());
+    QVERIFY2(QRegularExpression("^[A-Za-z0-9._-]+$").match(folder).hasMatch(), qPrintable(folder));
+  }
+
+  // The CLI end to end: add two devices, deploy to both in parallel, bench and evaluate on one
+  // beside the desktop, results kept in the project; a second deploy sends nothing.
+  void cliDeployToTwoDevicesBenchAndEval() {
+    const std::string p = project_.string();
+    for (SshServer* server : {&server_, &second_}) {
+      const std::string name = server == &server_ ? "pi-a" : "pi-b";
+      const std::vector<std::string> add = {"device",
+                                            "add",
+                                            "--project",
+                                            p,
+                                            name,
+                                            "--host",
+                                            "127.0.0.1",
+                                            "--port",
+                                            std::to_string(server->port()),
+                                            "--user",
+                                            server->user(),
+                                            "--key",
+                                            server->client_key().string(),
+                                            "--known-hosts",
+                                            (server->dir() / "known_hosts-cli").string(),
+                                            "--dir",
+                                            (server->dir() / "cli").string()};
+      auto r = run_program(cli(), add);
+      QCOMPARE(r.code, 1);  // unknown host key: shown, not accepted
+      QVERIFY2(r.err.find(server->host_fingerprint()) != std::string::npos, r.err.c_str());
+      QVERIFY(r.err.find("--accept-new-host-key") != std::string::npos);
+      auto with_accept = add;
+      with_accept.push_back("--accept-new-host-key");
+      r = run_program(cli(), with_accept);
+      QVERIFY2(r.code == 0, r.err.c_str());
+      QVERIFY(r.out.find("x86_64") != std::string::npos);
+    }
+    auto r = run_program(cli(), {"deploy", "--project", p, "--device", "pi-a,pi-b", "--json"});
+    QVERIFY2(r.code == 0, (r.err + r.out).c_str());
+    std::map<std::string, json> results;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const json e = json::parse(line);
+      if (e["event"] == "result") results[e["device"]] = e;
+    }
+    QCOMPARE(results.size(), size_t{2});
+    for (auto& [name, e] : results) {
+      QVERIFY2(e["ok"].get<bool>(), e.dump().c_str());
+      QVERIFY(e["bytes_sent"].get<uint64_t>() > 0);
+    }
+    QVERIFY(fs::is_symlink(second_.dir() / "cli" / "Demo_gestures" / "current"));
+    auto installs = deploy::installs(project_, "pi-b");
+    TINYLLM_VERIFY_OK(installs);
+    QCOMPARE(installs->size(), size_t{1});
+
+    r = run_program(cli(), {"deploy", "--project", p, "--device", "pi-a", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY(r.out.find("\"unchanged\":true") != std::string::npos);
+    QVERIFY(r.out.find("\"bytes_sent\":0") != std::string::npos);
+
+    r = run_program(cli(), {"remote", "bench", "--project", p, "--device", "pi-a", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    json bench = json::parse(r.out);
+    QVERIFY(bench["result"]["prompt_tokens_per_s"].get<double>() > 0);
+    QVERIFY(bench["desktop"]["gen_tokens_per_s"].get<double>() > 0);
+
+    r = run_program(cli(), {"remote", "eval", "--project", p, "--device", "pi-a", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    json eval = json::parse(r.out);
+    const auto test_lines = test::read_jsonl(project_ / "data/prepared/task_test.jsonl").size();
+    QCOMPARE(eval["result"]["examples"].get<size_t>(), test_lines);
+    QCOMPARE(eval["result"]["correct"], eval["desktop"]["correct"]);  // the same file, same answers
+    QCOMPARE(eval["result"]["confusion"], eval["desktop"]["confusion"]);
+
+    r = run_program(
+        cli(), {"remote", "run", "--project", p, "--device", "pi-a", "--example", "2", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QVERIFY(json::parse(r.out)["result"].contains("label"));
+
+    auto runs = deploy::load_runs(project_);
+    TINYLLM_VERIFY_OK(runs);
+    int device_runs = 0, desktop_runs = 0;
+    for (const auto& run : *runs) {
+      device_runs += run.device == "pi-a";
+      desktop_runs += run.device == deploy::kDesktopDevice;
+    }
+    QCOMPARE(device_runs, 2);
+    QCOMPARE(desktop_runs, 2);
+    r = run_program(cli(), {"remote", "results", "--project", p});
+    QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("desktop") != std::string::npos);
+
+    r = run_program(cli(), {"device", "list", "--project", p});
+    QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("pi-b") != std::string::npos);
+    r = run_program(cli(), {"device", "remove", "--project", p, "pi-b"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(deploy::load_devices(project_)->size(), size_t{1});
+  }
+
+  // A device whose runtime runs through qemu-aarch64: the aarch64 build is the one deployed,
+  // run and measured there, and it answers exactly as the desktop does.
+  void aarch64RuntimeUnderQemu() {
+    auto aarch64 = deploy::find_runtime("aarch64");
+    if (!aarch64) QSKIP("no aarch64 runtime in this build (install g++-aarch64-linux-gnu)");
+    if (run_program("qemu-aarch64", {"--version"}).code != 0) QSKIP("qemu-user is not installed");
+    auto d = device(server_, "qemu-pi");
+    d.arch = "aarch64";
+    d.runner = "qemu-aarch64";
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto q8 = package(d, *s, "q8_0");
+    QCOMPARE(q8.runtime_arch, std::string("aarch64"));
+    auto installed = deploy::install(*s, d, q8);
+    TINYLLM_VERIFY_OK(installed);
+    const auto file = run_program("file", {(model_dir(d) / "current" / "tinyllm-run").string()});
+    if (file.code == 0) QVERIFY2(file.out.find("aarch64") != std::string::npos, file.out.c_str());
+    const std::string model = project::open_project(project_)->name;
+    auto eval = deploy::run_on_device(
+        *s, d, model, {"eval", "--model", "model.gguf", "--file", "task_test.jsonl"});
+    TINYLLM_VERIFY_OK(eval);
+    const auto desktop = run_program(std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+                                     {"eval", "--model", q8.files[1].local.string(), "--file",
+                                      q8.files[2].local.string(), "--json"});
+    QCOMPARE(desktop.code, 0);
+    const json local = json::parse(desktop.out);
+    QCOMPARE(eval->result["correct"], local["correct"]);
+    QCOMPARE(eval->result["confusion"], local["confusion"]);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestDeploy)
+#include "test_deploy.moc"
