@@ -394,6 +394,12 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("== step 4: export for the device (GGUF) =="));
     for (const char* file : {"exports/demo-f32.gguf", "exports/demo-q8_0.gguf"})
       QVERIFY2(fs::file_size(fs::path(demo.toStdString()) / file) > 1000, file);
+    // ...and the edge runtime classifies every test window with the Q8_0 file.
+    const auto test_windows =
+        tinyllm::test::read_jsonl(fs::path(demo.toStdString()) / "data/prepared/task_test.jsonl");
+    QVERIFY2(
+        r.out.contains(QString("tinyllm-run classified %1 test windows").arg(test_windows.size())),
+        qPrintable(r.out.right(600)));
     // The tokenizer's numbers for the task prompts, as machine output.
     r = run_cli({"tokenizer", "stats", "--project", demo, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));

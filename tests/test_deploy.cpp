@@ -481,6 +481,27 @@ class TestDeploy : public QObject {
     QCOMPARE(deploy::load_devices(project_)->size(), size_t{1});
   }
 
+  // `tinyllm demo --device USER@HOST:PORT` goes on from the export to the device: the host
+  // becomes a device of the demo project, the Q8_0 model is installed, benched and evaluated.
+  void demoDeploysToTheDeviceOnItsCommandLine() {
+    const fs::path demo = root() / "demo-device";
+    const std::string spec = server_.user() + "@127.0.0.1:" + std::to_string(server_.port());
+    const auto r =
+        run_program(cli(),
+                    {"demo", demo.string(), "--steps", "3", "--finetune-steps", "2", "--device",
+                     spec, "--key", server_.client_key().string(), "--known-hosts",
+                     (server_.dir() / "known_hosts-demo").string(), "--device-dir",
+                     (server_.dir() / "demo-device").string(), "--accept-new-host-key"},
+                    600000);
+    QVERIFY2(r.code == 0,
+             (r.err + r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0)).c_str());
+    QVERIFY(r.out.find("== step 5: deploy to " + spec) != std::string::npos);
+    QVERIFY(fs::is_symlink(server_.dir() / "demo-device" / "Demo_gestures" / "current"));
+    auto runs = deploy::load_runs(demo);
+    TINYLLM_VERIFY_OK(runs);
+    QCOMPARE(runs->size(), size_t{4});  // bench and eval, each on the device and the desktop
+  }
+
   // A device whose runtime runs through qemu-aarch64: the aarch64 build is the one deployed,
   // run and measured there, and it answers exactly as the desktop does.
   void aarch64RuntimeUnderQemu() {

@@ -1,28 +1,37 @@
 // tinyllm demo: the whole pipeline, headless, on the built-in demo project: data, tokenizer,
-// pre-training, a sample, fine-tuning, the evaluation beside the baselines and the GGUF export.
-// Each step runs the same code as its own subcommand and prints what it did.
+// pre-training, a sample, fine-tuning, the evaluation beside the baselines, the GGUF export, the
+// edge runtime on this computer and, given --device, the deploy with a bench and an evaluation
+// on the device. Each step runs the same code as its own subcommand and prints what it did.
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli_args.h"
 #include "cli_output.h"
+#include "cli_runtime.h"
 #include "commands.h"
+#include "deploy/device.h"
 #include "pipeline/data_step.h"
 
 namespace tinyllm::cli {
 namespace fs = std::filesystem;
 
 int run_demo_command(const std::vector<std::string>& argv) {
-  auto args =
-      Args::parse(argv, {{"kind", "seed", "preset", "steps", "finetune-steps"}, {"fresh"}, {}});
+  auto args = Args::parse(argv, {{"kind", "seed", "preset", "steps", "finetune-steps", "device",
+                                  "key", "known-hosts", "device-dir", "runner", "arch"},
+                                 {"fresh", "accept-new-host-key"},
+                                 {}});
   if (!args) return fail(args.error());
   if (args->help()) {
     std::printf(
         "usage: tinyllm demo [DIR] [--kind imu|rssi] [--seed N] [--fresh] [--preset tiny|small]\n"
         "                   [--steps N] [--finetune-steps N]\n"
+        "                   [--device [USER@]HOST[:PORT] [--key FILE] [--known-hosts FILE]\n"
+        "                    [--device-dir D] [--runner CMD] [--arch A] [--accept-new-host-key]]\n"
         "Creates (or reuses) the demo project in DIR (default ~/TinyLLM/demo-<kind>) and runs\n"
         "every step of the pipeline on it (default: the tiny model, pre-trained for 300 steps\n"
-        "and fine-tuned for 120; a second run continues training).\n");
+        "and fine-tuned for 120; a second run continues training), then classifies the test\n"
+        "windows with the edge runtime. With --device (a device of the project by name, or a\n"
+        "host to add as one) it deploys the Q8_0 model there, benchmarks and evaluates it.\n");
     return 0;
   }
   const std::string kind = args->get_or("kind", "imu");
@@ -103,8 +112,58 @@ int run_demo_command(const std::vector<std::string>& argv) {
           run_export_command({"--project", project_dir, "--run", "demo", "--type", "f32,q8_0"});
       rc != 0)
     return rc;
-  std::printf("\nthe on-device runtime and deployment come in later versions.\n");
-  return 0;
+
+  std::printf("\n== step 4: the edge runtime on this computer (tinyllm-run, Q8_0) ==\n");
+  std::fflush(stdout);
+  auto local =
+      run_local_runtime({"eval", "--model", (dir / "exports" / "demo-q8_0.gguf").string(), "--file",
+                         (dir / "data" / "prepared" / "task_test.jsonl").string(), "--json"});
+  if (!local) return fail(local.error());
+  std::printf(
+      "tinyllm-run classified %d test windows: %.1f%% right, %.1f ms each (%.0f prompt "
+      "tokens)\n",
+      local->value("examples", 0), 100.0 * local->value("accuracy", 0.0),
+      local->value("mean_latency_ms", 0.0), local->value("mean_prompt_tokens", 0.0));
+
+  const auto device = args->get("device");
+  if (!device) {
+    std::printf("\nto put it on a device: tinyllm demo %s --device USER@HOST (step 5)\n",
+                project_dir.c_str());
+    return 0;
+  }
+  std::printf("\n== step 5: deploy to %s ==\n", device->c_str());
+  std::fflush(stdout);
+  std::string name = *device;
+  if (!deploy::find_device(dir, *device).ok()) {
+    // A host given on the command line becomes a device of the project, named after it.
+    std::string user, host = *device, port = "22";
+    if (const auto at = host.find('@'); at != std::string::npos) {
+      user = host.substr(0, at);
+      host = host.substr(at + 1);
+    }
+    if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    name = host;
+    std::vector<std::string> add = {"add",    "--project", project_dir, name,
+                                    "--host", host,        "--port",    port};
+    if (!user.empty()) add.insert(add.end(), {"--user", user});
+    for (const char* option : {"key", "known-hosts", "runner", "arch"})
+      if (const auto value = args->get(option))
+        add.insert(add.end(), {std::string("--") + option, *value});
+    if (const auto d = args->get("device-dir")) add.insert(add.end(), {"--dir", *d});
+    if (args->flag("accept-new-host-key")) add.push_back("--accept-new-host-key");
+    if (int rc = run_device_command(add); rc != 0) return rc;
+  }
+  if (int rc = run_deploy_command({"--project", project_dir, "--device", name, "--type", "q8_0"});
+      rc != 0)
+    return rc;
+  std::printf("\n== step 5: on the device, beside this computer ==\n");
+  std::fflush(stdout);
+  if (int rc = run_remote_command({"bench", "--project", project_dir, "--device", name}); rc != 0)
+    return rc;
+  return run_remote_command({"eval", "--project", project_dir, "--device", name});
 }
 
 }  // namespace tinyllm::cli

@@ -2,9 +2,6 @@
 // in parallel (core/deploy/install.h: versioned folder, checked, resumable, atomic switch);
 // `remote` runs the installed runtime there (bench, eval, run), rolls back or uninstalls, and
 // keeps every result in the project beside the desktop's numbers for the same file.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -18,14 +15,13 @@
 #include "base/files.h"
 #include "cli_args.h"
 #include "cli_output.h"
+#include "cli_runtime.h"
 #include "cli_ssh.h"
 #include "commands.h"
 #include "deploy/project_deploy.h"
 #include "deploy/remote_run.h"
 #include "model/config.h"
 #include "project/project.h"
-
-extern char** environ;
 
 namespace tinyllm::cli {
 namespace fs = std::filesystem;
@@ -66,50 +62,6 @@ const char* kRemoteUsage =
 Results are kept in deployments/<device>/results/<version>/ (the desktop's in
 deployments/desktop/).
 )";
-
-// Runs the native tinyllm-run next to this program and returns its last stdout line as JSON.
-Result<json> run_local_runtime(const std::vector<std::string>& args) {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  const fs::path runtime = (ec ? fs::path(".") : self.parent_path()) / "tinyllm-run";
-  int fds[2];
-  if (::pipe(fds) != 0) return make_error("tinyllm-run", "cannot create a pipe");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  std::vector<std::string> text = {runtime.string()};
-  text.insert(text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : text)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, runtime.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    return make_error(runtime.string(), "cannot start the desktop runtime");
-  }
-  std::string out;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
-    out.append(buffer, static_cast<size_t>(n));
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return make_error(runtime.string(), "the desktop run failed");
-  while (!out.empty() && out.back() == '\n')
-    out.pop_back();
-  const auto newline = out.rfind('\n');
-  json result =
-      json::parse(newline == std::string::npos ? out : out.substr(newline + 1), nullptr, false);
-  if (result.is_discarded()) return make_error(runtime.string(), "printed no JSON");
-  return result;
-}
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;

@@ -70,7 +70,8 @@ void print_probe(const deploy::DeviceProfile& d) {
     rows.push_back({"installed", m.model + " " + m.current + " (" +
                                      (m.runtime.empty() ? "runtime does not run" : m.runtime) +
                                      ")"});
-  for (const auto& row : rows) std::printf("  %-14s %s\n", row[0].c_str(), row[1].c_str());
+  for (const auto& row : rows)
+    std::printf("  %-14s %s\n", row[0].c_str(), row[1].c_str());
 }
 
 Result<deploy::ProbeResult> connect_and_probe(const deploy::DeviceProfile& device, bool accept) {
