@@ -100,6 +100,9 @@ fs::path SshServer::client_key() const {
 fs::path SshServer::other_key() const {
   return dir() / "other_key";
 }
+fs::path SshServer::passphrase_key() const {
+  return dir() / "passphrase_key";
+}
 fs::path SshServer::host_public_key() const {
   return dir() / "host_key.pub";
 }
@@ -136,8 +139,15 @@ Status SshServer::start() {
         run_program("ssh-keygen", {"-q", "-t", "ed25519", "-N", "", "-f", (dir() / name).string()});
     if (r.code != 0) return make_error("ssh-keygen", r.err);
   }
+  const Run encrypted = run_program(
+      "ssh-keygen", {"-q", "-t", "ed25519", "-N", kKeyPassphrase, "-f", passphrase_key().string()});
+  if (encrypted.code != 0) return make_error("ssh-keygen", encrypted.err);
   std::error_code ec;
-  fs::copy_file(dir() / "client_key.pub", dir() / "authorized_keys", ec);
+  {
+    std::ofstream keys(dir() / "authorized_keys");
+    std::ifstream a(dir() / "client_key.pub"), b(dir() / "passphrase_key.pub");
+    keys << a.rdbuf() << b.rdbuf();
+  }
   if (getuid() == 0) fs::create_directories("/run/sshd", ec);
   port_ = free_port();
   std::ofstream config(dir() / "sshd_config");

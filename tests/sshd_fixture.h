@@ -28,8 +28,10 @@ class SshServer {
 
   int port() const { return port_; }
   std::filesystem::path dir() const;
-  std::filesystem::path client_key() const;       // authorized
-  std::filesystem::path other_key() const;        // a valid key that is NOT authorized
+  std::filesystem::path client_key() const;      // authorized
+  std::filesystem::path other_key() const;       // a valid key that is NOT authorized
+  std::filesystem::path passphrase_key() const;  // authorized, encrypted with kKeyPassphrase
+  static constexpr const char* kKeyPassphrase = "correct horse battery";
   std::filesystem::path host_public_key() const;  // ssh-keygen -lf shows its fingerprint
   std::string host_fingerprint() const;           // "SHA256:..."
   std::string user() const;                       // the user the tests run as

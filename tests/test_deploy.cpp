@@ -174,6 +174,26 @@ class TestDeploy : public QObject {
     QVERIFY(!unreadable.ok());
     QVERIFY(unreadable.error().message.find("no-such-key") != std::string::npos);
 
+    // A key with a passphrase: asked for once, never needed again from disk.
+    auto locked = d;
+    locked.ssh.key_file = server_.passphrase_key().string();
+    deploy::ConnectOptions ask;
+    ask.accept_new_host_key = true;
+    int asked = 0;
+    ask.ask = [&](const std::string& prompt) -> std::optional<std::string> {
+      ++asked;
+      if (prompt.find("passphrase_key") == std::string::npos) return std::nullopt;
+      return std::string(SshServer::kKeyPassphrase);
+    };
+    TINYLLM_VERIFY_OK(deploy::SshSession::connect(locked.ssh, ask));
+    QCOMPARE(asked, 1);
+    ask.ask = [](const std::string&) { return std::optional<std::string>("wrong"); };
+    auto bad_passphrase = deploy::SshSession::connect(locked.ssh, ask);
+    QVERIFY(!bad_passphrase.ok());
+    QVERIFY2(bad_passphrase.error().message.find("wrong passphrase") != std::string::npos,
+             bad_passphrase.error().message.c_str());
+    QVERIFY(!connect(locked).ok());  // nothing can ask: a clear error, not a hang
+
     auto agent_only = d;
     agent_only.ssh.key_file.clear();
     {
