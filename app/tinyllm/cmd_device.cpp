@@ -1,6 +1,7 @@
 // tinyllm device: the project's devices (step 5). `add` connects once (the host key is checked
 // against known_hosts; an unknown one is accepted only with --accept-new-host-key), probes the
 // device and stores the profile in deployments/devices.json; `probe` asks again.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -27,12 +28,16 @@ const char* kDeviceUsage =
        tinyllm device probe --project P NAME [--json]
        tinyllm device list --project P [--json]
        tinyllm device remove --project P NAME
+       tinyllm device add-source --project P DEVICE SOURCE --command CMD [--set field=value ...]
+       tinyllm device remove-source --project P DEVICE SOURCE
 
   add       connect once, check the host key, probe the device and keep its profile
   probe     ask the device again what it is: machine, userland bits, OS, CPU, memory, free disk,
             board, installed models and their runtime version
   list      the project's devices and what their last probe said
   remove    forget a device (nothing on the device is touched; see tinyllm remote uninstall)
+  add-source     a sensor on the device for tinyllm record: a command printing CSV (a header,
+                 then a reading per line) and the import mapping for it (--set, as data import)
 
   --host H              host name or address
   --port N              SSH port (default 22)
@@ -114,10 +119,10 @@ int run_device_command(const std::vector<std::string>& argv) {
     std::printf("%s", kDeviceUsage);
     return argv.empty() ? 2 : 0;
   }
-  auto args = Args::parse(
-      argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner", "known-hosts"},
-             {"json", "accept-new-host-key"},
-             {}});
+  auto args = Args::parse(argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner",
+                                  "known-hosts", "command"},
+                                 {"json", "accept-new-host-key"},
+                                 {"set"}});
   if (!args) return fail(args.error());
   const std::string action = args->positionals().empty() ? "" : args->positionals()[0];
   const auto root = args->get("project");
@@ -137,14 +142,41 @@ int run_device_command(const std::vector<std::string>& argv) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& d : *devices) {
       auto arch = deploy::runtime_arch_for(d);
+      std::string sources;
+      for (const auto& s : d.sources)
+        sources += (sources.empty() ? "" : ", ") + s.name;
       rows.push_back({d.name, d.ssh.label(), d.probe ? describe(*d.probe) : "not probed",
-                      arch ? *arch : "-", d.install_dir});
+                      arch ? *arch : "-", d.install_dir, sources.empty() ? "-" : sources});
     }
     if (rows.empty()) {
       std::printf("no devices yet: tinyllm device add --project %s NAME --host H\n", root->c_str());
       return 0;
     }
-    print_table({"device", "ssh", "machine", "runtime", "install folder"}, rows);
+    print_table({"device", "ssh", "machine", "runtime", "install folder", "sensors"}, rows);
+    return 0;
+  }
+  if (action == "add-source" || action == "remove-source") {
+    if (args->positionals().size() != 3)
+      return fail(make_error("device " + action, "give DEVICE and SOURCE (see --help)"));
+    auto device = deploy::find_device(*root, args->positionals()[1]);
+    if (!device) return fail(device.error());
+    const std::string source = args->positionals()[2];
+    auto& list = device->sources;
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const deploy::SensorSource& s) { return s.name == source; }),
+               list.end());
+    if (action == "add-source") {
+      deploy::SensorSource s;
+      s.name = source;
+      s.command = args->get_or("command", "");
+      if (s.command.empty()) return fail(make_error("--command", "required"));
+      if (auto applied = apply_assignments(s.mapping, args->all("set")); !applied)
+        return fail(applied.error());
+      list.push_back(s);
+    }
+    if (auto saved = deploy::put_device(*root, *device); !saved) return fail(saved.error());
+    std::printf("%s source %s of device %s\n", action == "add-source" ? "saved" : "removed",
+                source.c_str(), device->name.c_str());
     return 0;
   }
   if (args->positionals().size() != 2)

@@ -20,5 +20,6 @@ int run_export_command(const std::vector<std::string>& args);
 int run_device_command(const std::vector<std::string>& args);
 int run_deploy_command(const std::vector<std::string>& args);
 int run_remote_command(const std::vector<std::string>& args);
+int run_record_command(const std::vector<std::string>& args);
 
 }  // namespace tinyllm::cli

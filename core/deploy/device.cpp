@@ -144,6 +144,12 @@ json to_json(const ProbeResult& p) {
           {"probed", p.probed}};
 }
 
+const SensorSource* DeviceProfile::find_source(const std::string& source_name) const {
+  for (const auto& s : sources)
+    if (s.name == source_name) return &s;
+  return nullptr;
+}
+
 json to_json(const DeviceProfile& d) {
   json j = {{"name", d.name},
             {"host", d.ssh.host},
@@ -155,6 +161,12 @@ json to_json(const DeviceProfile& d) {
             {"arch", d.arch},
             {"runner", d.runner}};
   if (d.probe) j["probe"] = to_json(*d.probe);
+  if (!d.sources.empty()) {
+    json sources = json::array();
+    for (const auto& s : d.sources)
+      sources.push_back({{"name", s.name}, {"command", s.command}, {"mapping", s.mapping}});
+    j["sources"] = sources;
+  }
   return j;
 }
 
@@ -187,6 +199,16 @@ Result<DeviceProfile> device_from_json(const json& j, const std::string& where) 
         probe.installed.push_back(
             {m.value("model", ""), m.value("current", ""), m.value("runtime", "")});
       d.probe = probe;
+    }
+    for (const auto& s : j.value("sources", json::array())) {
+      SensorSource source;
+      source.name = s.at("name").get<std::string>();
+      source.command = s.at("command").get<std::string>();
+      source.mapping = s.value("mapping", json::object());
+      if (source.name.empty() || source.command.empty())
+        return make_error(where + ": field 'sources'",
+                          "a sensor source needs a name and a command");
+      d.sources.push_back(std::move(source));
     }
   } catch (const json::exception& e) {
     return make_error(where, std::string("bad device profile: ") + e.what());

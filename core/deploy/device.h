@@ -38,6 +38,14 @@ struct ProbeResult {
   std::string probed;  // ISO 8601 UTC
 };
 
+// A sensor on the device: a command that prints readings as CSV (a header, then one row per
+// reading) and the mapping step 1's importers should use for it (may be empty: detected).
+struct SensorSource {
+  std::string name;
+  std::string command;
+  nlohmann::json mapping = nlohmann::json::object();
+};
+
 struct DeviceProfile {
   std::string name;
   SshTarget ssh;
@@ -45,6 +53,8 @@ struct DeviceProfile {
   std::string arch;    // "" = from the probe; else aarch64, armhf or x86_64
   std::string runner;  // a command prefix for the runtime on the device, e.g. "qemu-aarch64"
   std::optional<ProbeResult> probe;
+  std::vector<SensorSource> sources;
+  const SensorSource* find_source(const std::string& source_name) const;
 };
 
 // The runtime build a probe calls for ("aarch64", "armhf", "x86_64"), or an error saying why the

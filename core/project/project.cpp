@@ -39,9 +39,11 @@ json source_to_json(const Source& s) {
   json files = json::array();
   for (const auto& f : s.files)
     files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
-  return {{"id", s.id},     {"importer", s.importer}, {"kind", s.kind},
-          {"files", files}, {"mapping", s.mapping},   {"store", s.store},
-          {"rows", s.rows}, {"series", s.series},     {"imported", s.imported}};
+  json j = {{"id", s.id},     {"importer", s.importer}, {"kind", s.kind},
+            {"files", files}, {"mapping", s.mapping},   {"store", s.store},
+            {"rows", s.rows}, {"series", s.series},     {"imported", s.imported}};
+  if (!s.origin.empty()) j["origin"] = s.origin;
+  return j;
 }
 
 Result<Source> source_from_json(const json& j, const std::string& where) {
@@ -63,6 +65,7 @@ Result<Source> source_from_json(const json& j, const std::string& where) {
   s.series = series;
   s.imported = imported;
   s.mapping = j.value("mapping", json::object());
+  s.origin = j.value("origin", json::object());
   auto files = j.find("files");
   if (files == j.end() || !files->is_array()) return make_error(at, "field 'files' must be a list");
   for (const auto& f : *files) {

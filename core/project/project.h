@@ -77,6 +77,9 @@ struct Source {
   uint64_t rows = 0;
   uint64_t series = 0;
   std::string imported;  // ISO 8601 UTC
+  // Where the files came from when not picked from disk, e.g. a take recorded on a device:
+  // {"device": "pi4", "command": "...", "label": "wave", "connection_lost": false}. May be empty.
+  nlohmann::json origin = nlohmann::json::object();
 };
 
 // Something the project made: a prepared dataset, a tokenizer, a checkpoint, a GGUF file.

@@ -1,0 +1,140 @@
+// tinyllm record: one labelled take from a sensor on a device (core/deploy/record.h), streamed
+// over SSH into the project and imported like any recording. Ctrl-C ends the take and keeps it.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_args.h"
+#include "cli_output.h"
+#include "cli_ssh.h"
+#include "commands.h"
+#include "deploy/record.h"
+
+namespace tinyllm::cli {
+using nlohmann::json;
+
+namespace {
+
+const char* kRecordUsage =
+    R"(usage: tinyllm record --project P --device NAME (--source NAME | --command CMD) --label L
+                      [--person NAME] [--seconds S] [--scans N] [--set field=value ...] [--json]
+
+Runs the sensor command on the device (it prints a CSV header, then one reading per line),
+streams its output into a take labelled L, and imports the take as a new source of the project
+(data/raw/recorded/<device>/). Ctrl-C ends the take and keeps it; so does a dropped connection.
+
+  --source NAME   a sensor source of the device (tinyllm device add-source)
+  --command CMD   or a command given here (run by the device's shell)
+  --label L       the class of everything in this take (a gesture, a zone)
+  --person NAME   who recorded it (splits keep people apart)
+  --seconds S     stop after S seconds (default: until the command ends or Ctrl-C)
+  --scans N       stop after N readings (e.g. N WiFi scans at one zone)
+  --set k=v       mapping for the import, as in tinyllm data import
+)";
+
+// Set by the SIGINT handler; a signal handler can only reach a static.
+volatile std::sig_atomic_t g_stop_take = 0;
+extern "C" void stop_take(int) {
+  g_stop_take = 1;
+}
+
+}  // namespace
+
+int run_record_command(const std::vector<std::string>& argv) {
+  if (wants_help(argv)) {
+    std::printf("%s", kRecordUsage);
+    return 0;
+  }
+  auto args = Args::parse(
+      argv, {{"project", "device", "source", "command", "label", "person", "seconds", "scans"},
+             {"json"},
+             {"set"}});
+  if (!args) return fail(args.error());
+  if (!args->positionals().empty())
+    return fail(make_error(args->positionals()[0], "unexpected argument (see --help)"));
+  const auto root = args->get("project");
+  if (!root) return fail(make_error("--project", "required (see --help)"));
+  const auto name = args->get("device");
+  if (!name) return fail(make_error("--device", "required (see --help)"));
+  auto project = project::open_project(*root);
+  if (!project) return fail(project.error());
+  auto device = deploy::find_device(project->root, *name);
+  if (!device) return fail(device.error());
+
+  deploy::TakeRequest request;
+  json mapping = json::object();
+  if (const auto source = args->get("source")) {
+    const auto* s = device->find_source(*source);
+    if (!s)
+      return fail(make_error("--source", "device " + device->name + " has no source '" + *source +
+                                             "' (tinyllm device list)"));
+    request.command = s->command;
+    mapping = s->mapping;
+  } else if (const auto command = args->get("command")) {
+    request.command = *command;
+  } else {
+    return fail(make_error("record", "give --source NAME or --command CMD"));
+  }
+  if (auto applied = apply_assignments(mapping, args->all("set")); !applied)
+    return fail(applied.error());
+  request.label = args->get_or("label", "");
+  if (request.label.empty()) return fail(make_error("--label", "required: the take's class"));
+  request.person = args->get_or("person", "");
+  auto seconds = args->number_or("seconds", 0);
+  if (!seconds) return fail(seconds.error());
+  request.seconds = *seconds;
+  auto scans = args->number_or("scans", 0);
+  if (!scans) return fail(scans.error());
+  request.max_rows = static_cast<uint64_t>(*scans);
+  const bool as_json = args->flag("json");
+  uint64_t rows = 0;
+  const bool show_progress = !as_json && ::isatty(STDERR_FILENO);
+  request.on_row = [&](const std::vector<double>&) {
+    if (!as_json && ++rows % 100 == 0)
+      std::fprintf(stderr, "\rrecording: %llu rows", (unsigned long long)rows);
+  };
+  g_stop_take = 0;
+  request.stop = [] { return g_stop_take != 0; };
+  auto registry = make_registry();
+  if (!registry) return fail(registry.error());
+  auto session = connect_device(*device);
+  if (!session) return fail(session.error());
+  auto previous = std::signal(SIGINT, stop_take);
+  if (!as_json)
+    std::fprintf(stderr, "recording '%s' from %s (Ctrl-C ends the take)\n", request.label.c_str(),
+                 device->name.c_str());
+  auto recorded =
+      deploy::record_into_project(*project, **registry, *session, *device, request, mapping);
+  std::signal(SIGINT, previous);
+  if (show_progress) std::fprintf(stderr, "\n");
+  if (!recorded) return fail(recorded.error());
+  const auto& take = recorded->take;
+  if (as_json) {
+    print_json({{"source", recorded->source.id},
+                {"file", project::stored_path(project->root, take.file)},
+                {"rows", take.rows},
+                {"seconds", take.seconds},
+                {"ended", deploy::to_string(take.end)},
+                {"connection_lost", take.end == deploy::TakeEnd::kConnectionLost},
+                {"exit_status", take.exit_status},
+                {"detail", take.detail}});
+    return 0;
+  }
+  std::printf("take '%s': %llu rows in %.1f s (%s), imported as %s from %s\n",
+              request.label.c_str(), (unsigned long long)take.rows, take.seconds,
+              deploy::to_string(take.end), recorded->source.id.c_str(),
+              project::stored_path(project->root, take.file).c_str());
+  if (take.end == deploy::TakeEnd::kConnectionLost)
+    std::printf("the connection was lost (%s): everything received before it was kept\n",
+                take.detail.c_str());
+  if (take.end == deploy::TakeEnd::kCommandEnded && take.exit_status != 0)
+    std::printf("the command ended with exit status %d%s%s\n", take.exit_status,
+                take.detail.empty() ? "" : ": ", take.detail.c_str());
+  return 0;
+}
+
+}  // namespace tinyllm::cli
