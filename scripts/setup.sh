@@ -17,6 +17,8 @@ packages=(
   xvfb xauth imagemagick fonts-dejavu-core
   # deploy tests: a real sshd on loopback
   openssh-server openssh-client
+  # the example device scripts (resources/device-scripts) are tested with python3
+  python3
   # edge runtime cross-build and its emulated tests
   g++-aarch64-linux-gnu qemu-user
 )

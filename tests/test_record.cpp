@@ -196,6 +196,50 @@ class TestRecord : public QObject {
     QCOMPARE(test::read_text(project.root / "project.json"), manifest);
   }
 
+  // The example device scripts of docs/record.md, on recorded outputs of the tools they read:
+  // MPU-6050 register dumps (the bytes /dev/i2c-1 returns from register 0x3B) and `iw` scans.
+  void exampleDeviceScriptsOnRecordedOutputs() {
+    const fs::path scripts = fs::path(TINYLLM_SOURCE_DIR) / "resources" / "device-scripts";
+    if (run_program("python3", {"--version"}).code != 0) QSKIP("python3 is not installed");
+    // 60 readings: ax = 1 g, ay = -0.5 g, az ramps; gx = 1 deg/s, gz = -1 deg/s.
+    std::string dump;
+    auto be16 = [&](int v) {
+      dump += char((v >> 8) & 0xff);
+      dump += char(v & 0xff);
+    };
+    for (int i = 0; i < 60; ++i)
+      for (int v : {16384, -8192, 64 * i, 0, 131, 0, -131})
+        be16(v);
+    test::write_text(server_.dir() / "mpu6050.bin", dump);
+    auto imu = new_project("pi-imu", "gesture");
+    auto s = connect();
+    TINYLLM_VERIFY_OK(s);
+    deploy::TakeRequest request;
+    request.command = "python3 " + (scripts / "imu_mpu6050.py").string() + " --replay " +
+                      (server_.dir() / "mpu6050.bin").string() + " --hz 50";
+    request.label = "wave";
+    auto recorded = deploy::record_into_project(imu, *registry_, *s, device(), request);
+    TINYLLM_VERIFY_OK(recorded);
+    QCOMPARE(recorded->take.rows, uint64_t{60});
+    const std::string text = test::read_text(recorded->take.file);
+    QVERIFY2(text.find("time_ms,ax,ay,az,gx,gy,gz,label\n0,1000.0,-500.0,0.0,0.01745,0.0,-0.01745,"
+                       "wave\n20,1000.0,-500.0,3.91,") == 0,
+             text.substr(0, 200).c_str());
+    QCOMPARE(recorded->source.kind, std::string("imu"));
+
+    auto rooms = new_project("pi-wifi", "localization");
+    request.command = "sh " + (scripts / "wifi_scan.sh").string() + " --replay " +
+                      (fs::path(TINYLLM_SOURCE_DIR) / "tests/data/iw_scan.txt").string() + " 5";
+    request.label = "lab";
+    auto scans = deploy::record_into_project(rooms, *registry_, *s, device(), request);
+    TINYLLM_VERIFY_OK(scans);
+    QCOMPARE(scans->take.rows, uint64_t{5});
+    QCOMPARE(
+        scans->take.columns,
+        (std::vector<std::string>{"3c_84_6a_12_9e_01", "3c_84_6a_12_9e_02", "f4_92_bf_77_10_aa"}));
+    QCOMPARE(scans->source.kind, std::string("rssi"));
+  }
+
   // RSSI: N scans at a named zone, repeated per zone, through the CLI and a sensor source.
   void rssiScansPerZoneThroughTheCli() {
     auto project = new_project("rooms", "localization");
