@@ -1,6 +1,7 @@
 #include "data/import.h"
 
 #include <algorithm>
+#include <set>
 
 #include "base/files.h"
 #include "data/store.h"
@@ -46,6 +47,14 @@ class StoreSink : public SeriesSink {
     return int32_t(classes_.size() - 1);
   }
   Status add(Series series) override {
+    // Series are looked up by id later (windows, examples, the Data page): two with one id would
+    // silently mix recordings. Files of the same name in two folders (two sessions of one
+    // person) name their series alike, so a repeated id gets a number.
+    if (!series_ids_.insert(series.id).second) {
+      const std::string base = series.id;
+      for (int n = 2; !series_ids_.insert(series.id).second; ++n)
+        series.id = base + "#" + std::to_string(n);
+    }
     file_rows_ += series.rows();
     for (int32_t label : series.labels)
       file_labelled_rows_ += label != kNoLabel;
@@ -72,6 +81,7 @@ class StoreSink : public SeriesSink {
  private:
   fs::path store_path_;
   CleanOptions cleaning_;
+  std::set<std::string> series_ids_;
 };
 
 void add_unique(std::vector<Guess>& all, const std::vector<Guess>& more) {

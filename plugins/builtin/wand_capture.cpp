@@ -14,7 +14,10 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kLabelRegex = R"(^output_([a-z]+)_)";
-constexpr const char* kSubjectRegex = R"(^output_[a-z]+_(.+)\.[A-Za-z]+$)";
+// The person is a name (letters only): the "negative" captures are numbered instead
+// (output_negative_1.txt, output_negative_ccw_2.txt), and those numbers are recordings, not people;
+// they get no person, so the split keeps each one whole by recording.
+constexpr const char* kSubjectRegex = R"(^output_[a-z]+_([A-Za-z]+)\.[A-Za-z]+$)";
 
 std::string match_group(const std::string& regex, const std::string& text) {
   std::smatch m;
@@ -82,7 +85,9 @@ class WandCaptureImporter : public data::Importer {
                         "' does not say the gesture (output_<gesture>_<person>.txt): the "
                         "gestures are imported without labels; set label.value");
     else
-      d.notes.push_back("label from the file name: '" + label + "', person: '" + subject + "'");
+      d.notes.push_back("label from the file name: '" + label + "', person: " +
+                        (subject.empty() ? std::string("none (the name is not a person's name)")
+                                         : "'" + subject + "'"));
     if (label_source.is_object() && label_source.contains("from_filename") && !label.empty())
       d.guesses.push_back({"label and person from the file name",
                            "the capture files hold only numbers; their names are taken as "
@@ -115,6 +120,8 @@ class WandCaptureImporter : public data::Importer {
     };
     const std::string label = text_of("label"), subject = text_of("subject");
     const int32_t label_id = label.empty() ? data::kNoLabel : sink.intern_label(label);
+    std::string series_prefix = file.stem().string();
+    if (series_prefix.rfind("output_", 0) == 0) series_prefix.erase(0, 7);
 
     TINYLLM_TRY_ASSIGN(reader, data::LineReader::open(file));
     data::Report& report = sink.report();
@@ -140,7 +147,8 @@ class WandCaptureImporter : public data::Importer {
         TINYLLM_TRY(flush());
         char id[32];
         std::snprintf(id, sizeof id, "_%03zu", segment++);
-        current.id = label + "_" + subject + id;
+        // The file name names the series (subject may be empty: a numbered negative capture).
+        current.id = series_prefix + id;
         current.subject = subject;
         in_segment = true;
         continue;
