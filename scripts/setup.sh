@@ -18,7 +18,7 @@ packages=(
   # deploy tests: a real sshd on loopback
   openssh-server openssh-client
   # edge runtime cross-build and its emulated tests
-  g++-aarch64-linux-gnu qemu-user
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
 
 # Optional references for the benchmarks (bench/README.md).
