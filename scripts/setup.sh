@@ -20,7 +20,7 @@ packages=(
   # the example device scripts (resources/device-scripts) are tested with python3
   python3
   # edge runtime cross-build and its emulated tests
-  g++-aarch64-linux-gnu qemu-user
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 )
 
 # Optional references for the benchmarks (bench/README.md).

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/export.h"
+#include "gguf/keys.h"
 #include "gguf/quant.h"
 #include "infer/classify.h"
 #include "infer/engine.h"
@@ -373,6 +374,43 @@ class TestInfer : public QObject {
     QVERIFY(c && tinyllm_load_failed(c));
     QVERIFY(std::string(tinyllm_last_error(c)).find("not-a-model.gguf") != std::string::npos);
     tinyllm_free(c);
+  }
+
+  // A file whose general.alignment of 1 puts F32 data at an address that is not a multiple of 4
+  // is refused by name instead of being read unaligned (which faults on 32-bit ARM). The writer
+  // pads to 32 regardless, so the reader's data section starts up to 31 bytes early; a padding
+  // key of 0..3 bytes makes one of the four files misaligned.
+  void loadRefusesMisalignedTensorData() {
+    auto source = gguf::File::open(files_[gguf::TensorType::f32]);
+    TINYLLM_VERIFY_OK(source);
+    int refused = 0;
+    for (size_t pad = 0; pad < 4; ++pad) {
+      gguf::Writer w;
+      for (const auto& kv : source->metadata())
+        w.set(kv.key, kv.value);
+      w.set_u32(gguf::keys::kAlignment, 1);
+      w.set_string("tinyllm.test.pad", std::string(pad, 'x'));
+      for (const auto& t : source->tensors()) {
+        auto values = source->dequantize(t);
+        TINYLLM_VERIFY_OK(values);
+        TINYLLM_VERIFY_OK(w.add_tensor(t.name, gguf::TensorType::f32, t.ne, *values));
+      }
+      auto bytes = w.bytes();
+      TINYLLM_VERIFY_OK(bytes);
+      auto file = gguf::File::parse(*bytes, "aligned-1.gguf");
+      TINYLLM_VERIFY_OK(file);
+      const bool misaligned = file->data_offset() % alignof(float) != 0;
+      auto model = infer::Model::from_file(std::move(*file));
+      QCOMPARE(model.ok(), !misaligned);
+      if (misaligned) {
+        const std::string message = model.error().to_string();
+        QVERIFY2(message.find("aligned-1.gguf") != std::string::npos &&
+                     message.find("is not aligned to 4 bytes") != std::string::npos,
+                 message.c_str());
+        ++refused;
+      }
+    }
+    QVERIFY(refused > 0);
   }
 
   // The whole path on the demo project: a short fine-tune, `tinyllm eval` (libtorch) and

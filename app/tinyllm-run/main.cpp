@@ -2,17 +2,47 @@
 // no Qt, no libtorch, no JSON library, so it links static for the Raspberry Pi.
 //
 //   tinyllm-run info|generate|classify|eval|bench --model FILE.gguf [--json] [options]
+//   tinyllm-run --version [--json]
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "modes.h"
+#include "version.h"
 
 namespace tinyllm::run {
 namespace {
 
+// The arch this binary was compiled for, from the compiler's predefined macros: deploy compares
+// it with the device's probe. armhf is 32-bit ARM with the hard-float calling convention.
+#if defined(__x86_64__)
+constexpr const char* kArch = "x86_64";
+#elif defined(__aarch64__)
+constexpr const char* kArch = "aarch64";
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+constexpr const char* kArch = "armhf";
+#elif defined(__arm__)
+constexpr const char* kArch = "armel";
+#elif defined(__i386__)
+constexpr const char* kArch = "i386";
+#else
+constexpr const char* kArch = "unknown";
+#endif
+
+// `--version [--json]`: one line, "tinyllm-run VERSION ARCH" or a JSON object.
+int print_version(bool json) {
+  if (json)
+    std::printf("{\"name\":\"tinyllm-run\",\"version\":\"%s\",\"arch\":\"%s\"}\n",
+                TINYLLM_RUN_VERSION, kArch);
+  else
+    std::printf("tinyllm-run %s %s\n", TINYLLM_RUN_VERSION, kArch);
+  return 0;
+}
+
 const char* kUsage =
     R"(usage: tinyllm-run MODE --model FILE.gguf [--json] [options]
+       tinyllm-run --version [--json]
 
 modes:
   info       the model's shape, types, task and answers
@@ -126,6 +156,12 @@ int fail(const Error& error) {
 
 int main(int argc, char** argv) {
   using namespace tinyllm;
+  if (argc >= 2 && std::strcmp(argv[1], "--version") == 0) {
+    if (argc == 2) return run::print_version(false);
+    if (argc == 3 && std::strcmp(argv[2], "--json") == 0) return run::print_version(true);
+    std::fprintf(stderr, "tinyllm-run: --version takes only --json\n");
+    return 2;
+  }
   auto options = run::parse(argc, argv);
   if (!options) {
     if (options.error().where.empty()) {  // usage

@@ -1,6 +1,8 @@
 // GGUF reader (gguf.h): every field is checked before it is used, in the order ggml's
 // gguf_init_from_file_impl checks them, and every Error names the byte offset.
+#include <cstddef>
 #include <cstring>
+#include <limits>
 #include <set>
 
 #include "base/binary.h"
@@ -245,6 +247,17 @@ uint64_t pad_to(uint64_t offset, uint64_t alignment) {
 }  // namespace
 
 Result<File> File::open(const std::filesystem::path& path) {
+  // The whole file goes into one buffer, which can hold at most PTRDIFF_MAX bytes: 2 GiB in a
+  // 32-bit (armhf) runtime. Say so up front instead of failing in fopen or the allocator.
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  constexpr uintmax_t kMaxBytes = uintmax_t(std::numeric_limits<std::ptrdiff_t>::max());
+  if (!ec && size > kMaxBytes)
+    return make_error(path.string(), "the file is " + std::to_string(size) + " bytes; a " +
+                                         std::to_string(sizeof(void*) * 8) +
+                                         "-bit runtime loads at most " + std::to_string(kMaxBytes) +
+                                         " bytes (use the 64-bit aarch64 runtime on a 64-bit OS, "
+                                         "or a smaller type such as Q8_0 or Q4_0)");
   TINYLLM_TRY_ASSIGN(bytes, read_file(path));
   return parse(std::move(bytes), path.string());
 }

@@ -7,13 +7,15 @@
 namespace tinyllm::infer {
 
 double log_probability(const float* logits, size_t n_vocab, int32_t token) {
-  double top = logits[0];
+  float top = logits[0];
   for (size_t i = 1; i < n_vocab; ++i)
-    top = std::max(top, double(logits[i]));
+    top = std::max(top, logits[i]);
+  // expf gives the same bits on x86_64, aarch64 and armhf (glibc's double exp does not on armhf),
+  // so every runtime reports the same scores; the sum is kept in double.
   double total = 0;
   for (size_t i = 0; i < n_vocab; ++i)
-    total += std::exp(double(logits[i]) - top);
-  return double(logits[token]) - top - std::log(total);
+    total += double(std::exp(logits[i] - top));
+  return double(logits[token]) - double(top) - std::log(total);
 }
 
 size_t best_answer(const std::vector<double>& scores) {

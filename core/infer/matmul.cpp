@@ -77,7 +77,7 @@ void matmul(const Matrix& w, const float* bias, const float* x, size_t tokens, f
     }
   };
   const size_t tiles = (rows + kRowTile - 1) / kRowTile;
-  if (rows * cols * tokens < kMinParallelWork)
+  if (uint64_t(rows) * cols * tokens < kMinParallelWork)  // 64-bit: no wrap on 32-bit ARM
     run_tiles(0, tiles);
   else
     pool.parallel_for(tiles, run_tiles);

@@ -1,5 +1,9 @@
 #include "infer/model.h"
 
+#include <cstddef>
+#include <limits>
+
+#include "base/binary.h"
 #include "gguf/keys.h"
 
 namespace tinyllm::infer {
@@ -18,7 +22,8 @@ class Binder {
     if (t->type != gguf::TensorType::f32 || t->ne.size() != 1 || t->ne[0] != size)
       return error(name, "expected F32 [" + std::to_string(size) + "], got " +
                              gguf::to_string(t->type) + " " + shape(*t));
-    return reinterpret_cast<const float*>(file_.tensor_data(*t).data());
+    TINYLLM_TRY_ASSIGN(data, aligned_data(*t, alignof(float)));
+    return reinterpret_cast<const float*>(data);
   }
 
   Result<Matrix> matrix(const std::string& name, uint64_t rows, uint64_t cols) const {
@@ -33,7 +38,12 @@ class Binder {
                              " is not supported (F32, F16, Q8_0, Q4_0 are)");
     Matrix m;
     m.type = type;
-    m.data = reinterpret_cast<const uint8_t*>(file_.tensor_data(*t).data());
+    // F32 and F16 rows are read in place as float / uint16_t; quantized blocks byte by byte.
+    const size_t value_alignment = type == gguf::TensorType::f32   ? alignof(float)
+                                   : type == gguf::TensorType::f16 ? alignof(uint16_t)
+                                                                   : 1;
+    TINYLLM_TRY_ASSIGN(data, aligned_data(*t, value_alignment));
+    m.data = data;
     m.rows = rows;
     m.cols = cols;
     m.row_bytes = t->bytes / rows;
@@ -41,6 +51,19 @@ class Binder {
   }
 
  private:
+  // The tensor's bytes, checked to start at an address aligned for its values: a file with a
+  // general.alignment of 1 or 2 can misplace them, and 32-bit ARM faults on unaligned floats.
+  Result<const uint8_t*> aligned_data(const gguf::TensorInfo& t, size_t alignment) const {
+    const auto* data = reinterpret_cast<const uint8_t*>(file_.tensor_data(t).data());
+    if (reinterpret_cast<uintptr_t>(data) % alignment != 0)
+      return make_error(at_offset(file_.where(), t.info_offset),
+                        "tensor '" + t.name + "': its data (at data offset " +
+                            std::to_string(t.offset) + ") is not aligned to " +
+                            std::to_string(alignment) + " bytes for its " +
+                            gguf::to_string(t.type) + " values (general.alignment " +
+                            std::to_string(file_.alignment()) + ")");
+    return data;
+  }
   Result<const gguf::TensorInfo*> find(const std::string& name) const {
     const gguf::TensorInfo* t = file_.find_tensor(name);
     if (!t) return error(name, "the tensor is missing");
@@ -95,6 +118,14 @@ Result<Model> Model::from_file(gguf::File file) {
                                      std::to_string(n_head));
   if (n_embd % int(kBlock) != 0 || n_ff % int(kBlock) != 0)
     return make_error(f.where(), "embedding and feed-forward lengths must be multiples of 32");
+  // The KV cache (Session) takes n_layer x n_ctx x n_embd floats twice; the sizes are counted in
+  // 64 bits so that a 32-bit runtime refuses what it cannot address instead of wrapping.
+  const uint64_t kv_bytes = 2 * 4 * uint64_t(n_layer) * uint64_t(n_ctx) * uint64_t(n_embd);
+  if (kv_bytes > uint64_t(std::numeric_limits<std::ptrdiff_t>::max()))
+    return make_error(f.where(), "the KV cache would take " + std::to_string(kv_bytes) +
+                                     " bytes (n_layer x n_ctx x n_embd), more than a " +
+                                     std::to_string(sizeof(void*) * 8) +
+                                     "-bit runtime can address");
   const gguf::TensorInfo* embd = f.find_tensor(keys::kTokenEmbd);
   if (!embd || embd->ne.size() != 2 || embd->ne[1] == 0 || embd->ne[1] > (1u << 24))
     return make_error(

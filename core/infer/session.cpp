@@ -20,10 +20,13 @@ void layer_norm(const float* x, const float* w, const float* b, size_t C, float 
     out[c] = (x[c] - float(mean)) * inv * w[c] + b[c];
 }
 
-// GELU with the tanh approximation (GPT-2's, torch's approximate="tanh").
+// GELU with the tanh approximation (GPT-2's, torch's approximate="tanh"). tanh in double,
+// rounded to float: glibc's tanhf on aarch64 differs from x86_64's in the last bit, its double
+// tanh rounds to the same float, so every runtime computes the same activations.
 float gelu(float x) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * (x + 0.044715f * x * x * x)));
+  const float t = float(std::tanh(double(kSqrt2OverPi * (x + 0.044715f * x * x * x))));
+  return 0.5f * x * (1.0f + t);
 }
 
 }  // namespace
@@ -72,7 +75,7 @@ void Session::attention(size_t layer, size_t tokens) {
     }
   };
   const size_t items = tokens * H;
-  if (items * (first + tokens) * D < (1u << 15))
+  if (uint64_t(items) * (first + tokens) * D < (1u << 15))
     run(0, items);
   else
     pool_.parallel_for(items, run);
