@@ -564,6 +564,38 @@ class TestDeploy : public QObject {
     QCOMPARE(eval->result["correct"], local["correct"]);
     QCOMPARE(eval->result["confusion"], local["confusion"]);
   }
+
+  // Recording with the deployed model classifying on the device as the readings stream (issue
+  // 13): the take keeps every reading, and the device's labels arrive while it records.
+  void liveClassificationWhileRecording() {
+    const std::string p = project_.string();
+    if (!deploy::find_device(project_, "pi-a").ok()) QSKIP("needs the CLI test's device pi-a");
+    const fs::path readings = project_ / "data" / "raw" / "imu_p01.csv";
+    const auto rows = test::read_text(readings);
+    const size_t expected = size_t(std::count(rows.begin(), rows.end(), '\n')) - 1;
+    auto r = run_program(cli(),
+                         {"record", "--project", p, "--device", "pi-a", "--command",
+                          "cut -d, -f1-7 " + readings.string(), "--label", "idle", "--live",
+                          "--smooth", "2", "--json"},
+                         300000);
+    QVERIFY2(r.code == 0, (r.err + r.out).c_str());
+    std::istringstream lines(r.out);
+    size_t live = 0;
+    json take;
+    for (std::string line; std::getline(lines, line);) {
+      const json e = json::parse(line);
+      if (e["event"] == "live") {
+        QVERIFY(e["result"]["confidence"].get<double>() > 0);
+        QVERIFY(!e["result"]["label"].get<std::string>().empty());
+        ++live;
+      } else if (e["event"] == "take") {
+        take = e;
+      }
+    }
+    qInfo("%zu readings recorded, %zu windows classified on the device", expected, live);
+    QVERIFY(live >= 2);
+    QCOMPARE(take["rows"].get<size_t>(), expected);
+  }
 };
 
 QTEST_GUILESS_MAIN(TestDeploy)

@@ -526,6 +526,85 @@ class TestInfer : public QObject {
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("--file"));
   }
+
+  // Raw readings on the device: the demo's recorded CSV, cut where a test window ends, becomes
+  // through the GGUF's recipe exactly the prompt data preparation wrote for that window; a stream
+  // of a whole recording is classified every stride with confidence, threshold and smoothing.
+  void rawReadingsMakeThePreparedPrompt() {
+    const fs::path root = fs::path(dir_.path().toStdString()) / "demo";
+    if (!fs::exists(root / "exports" / "ft1-q8_0.gguf"))
+      QSKIP("needs cliEvalMatchesTinyllmEval's demo project");
+    const QString q8 = QString::fromStdString((root / "exports" / "ft1-q8_0.gguf").string());
+    const json prepared = json::parse(std::ifstream(root / "data/prepared/prepared.json"));
+    const double rate = prepared["rate_hz"].get<double>();
+    const size_t window_rows = prepared["window_rows"].get<size_t>();
+    size_t checked = 0;
+    std::ifstream examples(root / "data/prepared/task_test.jsonl");
+    for (std::string line; std::getline(examples, line);) {
+      const json e = json::parse(line);
+      const size_t start = e["start"].get<size_t>(), rows = e["rows"].get<size_t>();
+      // Resampling starts at the first reading given: the window must start the recording, or
+      // be a whole window (then the last window_rows rows are it).
+      if (start != 0 && rows != window_rows) continue;
+      std::ifstream raw(root / "data/raw" / (e["series"].get<std::string>() + ".csv"));
+      if (!raw) continue;
+      std::string header, row, csv;
+      std::getline(raw, header);
+      csv = header + "\n";
+      while (std::getline(raw, row))
+        if (std::stod(row.substr(0, row.find(','))) / 1000.0 < double(start + rows) / rate - 1e-9)
+          csv += row + "\n";
+      const fs::path window_csv = root / "window.csv";
+      std::ofstream(window_csv) << csv;
+      auto r = run("tinyllm-run", {"classify", "--model", q8, "--csv",
+                                   QString::fromStdString(window_csv.string()), "--json"});
+      QVERIFY2(r.code == 0, qPrintable(r.err));
+      QCOMPARE(json::parse(r.out.toStdString())["prompt"].get<std::string>(),
+               e["prompt"].get<std::string>());
+      ++checked;
+    }
+    qInfo("%zu test windows made from raw readings, prompts identical", checked);
+    QVERIFY(checked >= 1);
+
+    // A whole recording as a stream, 2 windows smoothed, a threshold of 0.5.
+    QProcess p;
+    p.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+            {"stream", "--model", q8, "--json", "--smooth", "2", "--threshold", "0.5"});
+    std::ifstream raw(root / "data/raw/imu_p01.csv");
+    const std::string all((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
+    p.write(QByteArray::fromStdString(all));
+    p.closeWriteChannel();
+    QVERIFY(p.waitForFinished(120000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const auto answers =
+        json::parse(
+            run("tinyllm-run", {"info", "--model", q8, "--json"}).out.toStdString())["answers"]
+            .get<std::vector<std::string>>();
+    size_t windows = 0, last_row = 0;
+    for (const auto& out : p.readAllStandardOutput().split('\n')) {
+      if (out.isEmpty()) continue;
+      const json w = json::parse(out.toStdString());
+      QVERIFY(std::find(answers.begin(), answers.end(), w["label"].get<std::string>()) !=
+              answers.end());
+      const double confidence = w["confidence"].get<double>();
+      QVERIFY(confidence > 0 && confidence <= 1);
+      QVERIFY(w["shown"] == "none" || confidence >= 0.5);
+      QVERIFY(w["row"].get<size_t>() > last_row);
+      last_row = w["row"].get<size_t>();
+      ++windows;
+    }
+    const size_t raw_rows = size_t(std::count(all.begin(), all.end(), '\n')) - 1;
+    qInfo("%zu raw rows streamed: %zu windows classified", raw_rows, windows);
+    QVERIFY(windows >= 2);
+    QVERIFY(last_row <= raw_rows);
+
+    // Readings without the model's columns: a clear error naming the missing one.
+    std::ofstream(root / "bad.csv") << "time_ms,x,y,z\n0,1,2,3\n";
+    auto bad = run("tinyllm-run", {"classify", "--model", q8, "--csv",
+                                   QString::fromStdString((root / "bad.csv").string())});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.contains("no column 'ax'"), qPrintable(bad.err));
+  }
 };
 
 QTEST_GUILESS_MAIN(TestInfer)

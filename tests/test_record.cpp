@@ -256,6 +256,7 @@ class TestRecord : public QObject {
                               "--label", zone, "--scans", "8", "--json"});
       QVERIFY2(r.code == 0, (r.err + r.out).c_str());
       const json out = json::parse(r.out);
+      QCOMPARE(out["event"].get<std::string>(), std::string("take"));
       QCOMPARE(out["rows"].get<int>(), 8);
       QCOMPARE(out["ended"].get<std::string>(), std::string("all rows taken"));
     }

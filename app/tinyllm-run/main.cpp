@@ -50,6 +50,7 @@ modes:
   classify   the best answer of the task after a prompt, with every answer's score
   eval       accuracy and confusion matrix over a task_*.jsonl file (--file)
   bench      prompt and generation tokens/s, load time, peak memory
+  stream     classify raw readings (CSV on stdin) every window stride, as they come
 
 options:
   --json               one JSON object on stdout
@@ -57,12 +58,17 @@ options:
   --kernels K          auto (default) or scalar (the portable reference kernels)
   --prompt TEXT        a whole prompt (default: read from stdin)
   --input TEXT         the input part only: the file's prompt template is filled in
+  --csv F              classify: raw readings as CSV (a header, then a reading per line; "-" is
+                       stdin): made into the training text by the file's recipe
   --file F             eval: the examples (JSON Lines with "prompt" and "label")
   --predictions F      eval: write one JSON line per example to F
   --max-tokens N       generate: at most N tokens (default 64)
   --temperature T      generate: 0 is greedy (default)
   --top-k K --top-p P --seed S   generate: sampling
   --prompt-tokens N --gen-tokens N --repeat N   bench (defaults: 128, 64, 3)
+  --threshold P        stream: below this confidence the label shown is "none" (default 0)
+  --smooth N           stream: the label shown is the majority of the last N windows (default 1)
+  --echo               stream: copy the readings to stdout, the labels go to stderr
 )";
 
 Result<Options> parse(int argc, char** argv) {
@@ -96,6 +102,17 @@ Result<Options> parse(int argc, char** argv) {
     } else if (arg == "--input") {
       TINYLLM_TRY_ASSIGN(v, next());
       o.input = v, o.has_input = true;
+    } else if (arg == "--csv") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.csv = v;
+    } else if (arg == "--threshold") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 1));
+      o.threshold = v;
+    } else if (arg == "--smooth") {
+      TINYLLM_TRY_ASSIGN(v, number(1, 100));
+      o.smooth = int(v);
+    } else if (arg == "--echo") {
+      o.echo = true;
     } else if (arg == "--file") {
       TINYLLM_TRY_ASSIGN(v, next());
       o.file = v;
@@ -138,8 +155,8 @@ Result<Options> parse(int argc, char** argv) {
     }
   }
   if (o.mode != "info" && o.mode != "generate" && o.mode != "classify" && o.mode != "eval" &&
-      o.mode != "bench")
-    return make_error(o.mode, "unknown mode (info, generate, classify, eval, bench)");
+      o.mode != "bench" && o.mode != "stream")
+    return make_error(o.mode, "unknown mode (info, generate, classify, eval, bench, stream)");
   if (o.model.empty()) return make_error(o.mode, "pass --model FILE.gguf");
   if (o.mode == "eval" && o.file.empty()) return make_error("eval", "pass --file task.jsonl");
   return o;
@@ -178,7 +195,9 @@ int main(int argc, char** argv) {
   const std::string& mode = options->mode;
   if (mode == "info") return run::run_info(**engine, *options);
   if (mode == "generate") return run::run_generate(**engine, *options);
+  if (mode == "classify" && !options->csv.empty()) return run::run_classify_csv(**engine, *options);
   if (mode == "classify") return run::run_classify(**engine, *options);
+  if (mode == "stream") return run::run_stream(**engine, *options);
   if (mode == "eval") return run::run_eval(**engine, *options);
   return run::run_bench(**engine, *options);
 }

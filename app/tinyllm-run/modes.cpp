@@ -99,15 +99,17 @@ int run_generate(infer::Engine& engine, const Options& o) {
 }
 
 int run_classify(infer::Engine& engine, const Options& o) {
-  auto c = engine.classify(prompt_of(engine, o));
+  const std::string prompt = prompt_of(engine, o);
+  auto c = engine.classify(prompt);
   if (!c) return fail(c.error());
   if (o.json) {
     std::printf(
         "{\"label\": %s, \"index\": %zu, \"scores\": %s, \"prompt_tokens\": %zu, "
-        "\"latency_ms\": %s}\n",
+        "\"latency_ms\": %s%s}\n",
         json_string(c->label).c_str(), c->best,
         scores_object(engine.task().answers, c->scores).c_str(), c->prompt_tokens,
-        json_number(c->latency_ms).c_str());
+        json_number(c->latency_ms).c_str(),
+        o.show_prompt ? (", \"prompt\": " + json_string(prompt)).c_str() : "");
   } else {
     std::printf("%s\n", c->label.c_str());
     for (size_t i = 0; i < c->scores.size(); ++i)

@@ -21,7 +21,8 @@ namespace {
 
 const char* kRecordUsage =
     R"(usage: tinyllm record --project P --device NAME (--source NAME | --command CMD) --label L
-                      [--person NAME] [--seconds S] [--scans N] [--set field=value ...] [--json]
+                      [--person NAME] [--seconds S] [--scans N] [--set field=value ...]
+                      [--live [--threshold P] [--smooth N]] [--json]
 
 Runs the sensor command on the device (it prints a CSV header, then one reading per line),
 streams its output into a take labelled L, and imports the take as a new source of the project
@@ -34,6 +35,10 @@ streams its output into a take labelled L, and imports the take as a new source 
   --seconds S     stop after S seconds (default: until the command ends or Ctrl-C)
   --scans N       stop after N readings (e.g. N WiFi scans at one zone)
   --set k=v       mapping for the import, as in tinyllm data import
+  --live          also classify on the device as it records, with the model deployed there
+                  (tinyllm deploy): each window's label, confidence and latency as they come
+  --threshold P   --live: below this confidence the label shown is "none" (default 0.5)
+  --smooth N      --live: the label shown is the majority of the last N windows (default 3)
 )";
 
 // Set by the SIGINT handler; a signal handler can only reach a static.
@@ -49,10 +54,10 @@ int run_record_command(const std::vector<std::string>& argv) {
     std::printf("%s", kRecordUsage);
     return 0;
   }
-  auto args = Args::parse(
-      argv, {{"project", "device", "source", "command", "label", "person", "seconds", "scans"},
-             {"json"},
-             {"set"}});
+  auto args = Args::parse(argv, {{"project", "device", "source", "command", "label", "person",
+                                  "seconds", "scans", "threshold", "smooth"},
+                                 {"json", "live"},
+                                 {"set"}});
   if (!args) return fail(args.error());
   if (!args->positionals().empty())
     return fail(make_error(args->positionals()[0], "unexpected argument (see --help)"));
@@ -97,6 +102,26 @@ int run_record_command(const std::vector<std::string>& argv) {
     if (!as_json && ++rows % 100 == 0)
       std::fprintf(stderr, "\rrecording: %llu rows", (unsigned long long)rows);
   };
+  if (args->flag("live")) {
+    auto threshold = args->number_or("threshold", 0.5);
+    if (!threshold) return fail(threshold.error());
+    auto smooth = args->number_or("smooth", 3);
+    if (!smooth) return fail(smooth.error());
+    request.command =
+        deploy::live_command(*device, project->name, request.command, *threshold, int(*smooth));
+    request.on_live = [as_json](const std::string& line) {
+      const json e = json::parse(line, nullptr, false);
+      if (e.is_discarded()) return;
+      if (as_json) {
+        std::printf("%s\n", json{{"event", "live"}, {"result", e}}.dump().c_str());
+      } else {
+        std::printf("live %6.2f s  %-12s %.2f  shown: %-12s %.1f ms\n", e.value("t_s", 0.0),
+                    e.value("label", "").c_str(), e.value("confidence", 0.0),
+                    e.value("shown", "").c_str(), e.value("latency_ms", 0.0));
+      }
+      std::fflush(stdout);
+    };
+  }
   g_stop_take = 0;
   request.stop = [] { return g_stop_take != 0; };
   auto registry = make_registry();
@@ -114,14 +139,17 @@ int run_record_command(const std::vector<std::string>& argv) {
   if (!recorded) return fail(recorded.error());
   const auto& take = recorded->take;
   if (as_json) {
-    print_json({{"source", recorded->source.id},
-                {"file", project::stored_path(project->root, take.file)},
-                {"rows", take.rows},
-                {"seconds", take.seconds},
-                {"ended", deploy::to_string(take.end)},
-                {"connection_lost", take.end == deploy::TakeEnd::kConnectionLost},
-                {"exit_status", take.exit_status},
-                {"detail", take.detail}});
+    const json result = {{"event", "take"},
+                         {"source", recorded->source.id},
+                         {"file", project::stored_path(project->root, take.file)},
+                         {"rows", take.rows},
+                         {"seconds", take.seconds},
+                         {"ended", deploy::to_string(take.end)},
+                         {"connection_lost", take.end == deploy::TakeEnd::kConnectionLost},
+                         {"exit_status", take.exit_status},
+                         {"detail", take.detail}};
+    // One line, so that with --live the output stays JSON Lines.
+    std::printf("%s\n", result.dump().c_str());
     return 0;
   }
   std::printf("take '%s': %llu rows in %.1f s (%s), imported as %s from %s\n",

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/files.h"
+#include "deploy/install.h"
 #include "deploy/shell.h"
 #include "pipeline/data_step.h"
 
@@ -146,10 +147,19 @@ Result<Take> record_take(SshSession& session, const TakeRequest& request, const 
       pending.erase(0, newline + 1);
     }
   };
-  std::string err_tail;
+  std::string err_tail, err_pending;
   io.on_stderr = [&](std::string_view chunk) {
-    err_tail.append(chunk.data(), chunk.size());
-    if (err_tail.size() > 2000) err_tail.erase(0, err_tail.size() - 2000);
+    err_pending.append(chunk.data(), chunk.size());
+    for (size_t newline; (newline = err_pending.find('\n')) != std::string::npos;) {
+      const std::string line = err_pending.substr(0, newline);
+      err_pending.erase(0, newline + 1);
+      if (request.on_live && line.rfind("{\"row\"", 0) == 0) {
+        request.on_live(line);
+        continue;
+      }
+      err_tail += line + "\n";
+      if (err_tail.size() > 2000) err_tail.erase(0, err_tail.size() - 2000);
+    }
   };
   io.cancelled = [&] {
     if (done) return true;
@@ -193,6 +203,15 @@ Result<Take> record_take(SshSession& session, const TakeRequest& request, const 
                                  (err_tail.empty() ? "" : ": " + err_tail) + ")");
   TINYLLM_TRY(file.commit());
   return take;
+}
+
+std::string live_command(const DeviceProfile& device, const std::string& model,
+                         const std::string& command, double threshold, int smooth) {
+  const std::string stream =
+      runtime_command(device, remote_model_dir(device, safe_name(model)) + "/current",
+                      {"stream", "--model", "model.gguf", "--echo", "--json", "--threshold",
+                       std::to_string(threshold), "--smooth", std::to_string(smooth)});
+  return "(" + command + ") | (" + stream + ")";
 }
 
 Result<RecordedSource> record_into_project(project::Project& project,

@@ -33,7 +33,15 @@ struct TakeRequest {
   uint64_t max_rows = 0;       // stop after this many rows (e.g. N RSSI scans); 0: no limit
   std::function<bool()> stop;  // polled about 10 times a second
   std::function<void(const std::vector<double>& row)> on_row;  // each row's numbers, live
+  // With a live command (live_command): each classification the device made, as the JSON line
+  // tinyllm-run stream prints ({"row","t_s","label","confidence","shown","latency_ms"}).
+  std::function<void(const std::string& json_line)> on_live;
 };
+
+// `command` piped through the installed model's `tinyllm-run stream --echo` on the device: the
+// readings still arrive on stdout for the take, the device's labels on stderr (on_live).
+std::string live_command(const DeviceProfile& device, const std::string& model,
+                         const std::string& command, double threshold, int smooth);
 
 enum class TakeEnd { kTime, kRows, kStopped, kCommandEnded, kConnectionLost };
 const char* to_string(TakeEnd end);

@@ -63,6 +63,8 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path,
   }
   TINYLLM_TRY_ASSIGN(task, read_task(f));
   engine->task_ = std::move(task);
+  TINYLLM_TRY_ASSIGN(recipe, read_recipe(f));
+  engine->recipe_ = std::move(recipe);
   if (engine->tokenizer_)
     for (const auto& answer : engine->task_.answers)
       engine->answer_tokens_.push_back(

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "infer/model.h"
+#include "infer/recipe.h"
 #include "infer/sampler.h"
 #include "infer/session.h"
 #include "text/tokenizer.h"
@@ -51,6 +52,8 @@ class Engine {
   // Null when the file has no tokenizer (a bare model: info and bench only).
   const text::Tokenizer* tokenizer() const { return tokenizer_ ? &*tokenizer_ : nullptr; }
   const Task& task() const { return task_; }
+  // How raw readings become a prompt; empty when the file has no recipe.
+  const std::optional<Recipe>& recipe() const { return recipe_; }
   Session& session() { return *session_; }
   double load_ms() const { return load_ms_; }
 
@@ -69,6 +72,7 @@ class Engine {
   Model model_;
   std::optional<text::Tokenizer> tokenizer_;
   Task task_;
+  std::optional<Recipe> recipe_;
   std::vector<std::vector<int32_t>> answer_tokens_;  // each answer's response, end marker incl.
   std::unique_ptr<Session> session_;
   double load_ms_ = 0;
