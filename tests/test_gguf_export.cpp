@@ -319,8 +319,25 @@ class TestGgufExport : public QObject {
     const QString p = QString::fromStdString(project_.string());
     auto r = run_cli({"export", "--project", p, "--run", "ft1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    const QStringList lines = r.out.trimmed().split('\n');
-    QCOMPARE(lines.size(), 4);
+    QStringList lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 5);  // one line per file, then the quantization report
+    const json report = json::parse(lines.takeLast().toStdString())["report"];
+    QCOMPARE(report["variants"].size(), size_t{4});
+    for (const auto& v : report["variants"]) {
+      // Measured by the runtime on this computer: a perplexity, a test accuracy, speeds.
+      QVERIFY2(v["perplexity"].is_number() && v["perplexity"].get<double>() > 1, v.dump().c_str());
+      // This test model's context (32) is shorter than the test prompts: said, not failed.
+      QVERIFY2(v["accuracy"].is_null() && v["not_measured"]["accuracy"].get<std::string>().find(
+                                              "do not fit") != std::string::npos,
+               v.dump().c_str());
+      QVERIFY(v["prompt_tokens_per_s"].get<double>() > 0);
+      const double size_ratio = v["vs_f32"]["size"].get<double>();
+      if (v["type"] == "f32")
+        QCOMPARE(size_ratio, 1.0);
+      else
+        QVERIFY2(size_ratio < 0.6, v.dump().c_str());
+    }
+    QVERIFY(fs::exists(project_ / "reports" / "quantization-ft1.json"));
     std::map<std::string, double> bits;
     for (const QString& line : lines) {
       const json row = json::parse(line.toStdString());

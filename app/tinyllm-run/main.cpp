@@ -51,6 +51,7 @@ modes:
   eval       accuracy and confusion matrix over a task_*.jsonl file (--file)
   bench      prompt and generation tokens/s, load time, peak memory
   stream     classify raw readings (CSV on stdin) every window stride, as they come
+  perplexity the model's perplexity over documents (--file, JSON Lines with "text")
 
 options:
   --json               one JSON object on stdout
@@ -62,6 +63,8 @@ options:
                        stdin): made into the training text by the file's recipe
   --file F             eval: the examples (JSON Lines with "prompt" and "label")
   --predictions F      eval: write one JSON line per example to F
+  --progress           eval: a progress line on stderr every 25 examples
+  --max-docs N         perplexity: at most N documents (default 200)
   --max-tokens N       generate: at most N tokens (default 64)
   --temperature T      generate: 0 is greedy (default)
   --top-k K --top-p P --seed S   generate: sampling
@@ -113,6 +116,11 @@ Result<Options> parse(int argc, char** argv) {
       o.smooth = int(v);
     } else if (arg == "--echo") {
       o.echo = true;
+    } else if (arg == "--progress") {
+      o.progress = true;
+    } else if (arg == "--max-docs") {
+      TINYLLM_TRY_ASSIGN(v, number(1, 1e9));
+      o.max_docs = size_t(v);
     } else if (arg == "--file") {
       TINYLLM_TRY_ASSIGN(v, next());
       o.file = v;
@@ -155,10 +163,13 @@ Result<Options> parse(int argc, char** argv) {
     }
   }
   if (o.mode != "info" && o.mode != "generate" && o.mode != "classify" && o.mode != "eval" &&
-      o.mode != "bench" && o.mode != "stream")
-    return make_error(o.mode, "unknown mode (info, generate, classify, eval, bench, stream)");
+      o.mode != "bench" && o.mode != "stream" && o.mode != "perplexity")
+    return make_error(o.mode,
+                      "unknown mode (info, generate, classify, eval, bench, stream, perplexity)");
   if (o.model.empty()) return make_error(o.mode, "pass --model FILE.gguf");
   if (o.mode == "eval" && o.file.empty()) return make_error("eval", "pass --file task.jsonl");
+  if (o.mode == "perplexity" && o.file.empty())
+    return make_error("perplexity", "pass --file pretrain_val.jsonl");
   return o;
 }
 
@@ -198,6 +209,7 @@ int main(int argc, char** argv) {
   if (mode == "classify" && !options->csv.empty()) return run::run_classify_csv(**engine, *options);
   if (mode == "classify") return run::run_classify(**engine, *options);
   if (mode == "stream") return run::run_stream(**engine, *options);
+  if (mode == "perplexity") return run::run_perplexity(**engine, *options);
   if (mode == "eval") return run::run_eval(**engine, *options);
   return run::run_bench(**engine, *options);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -163,6 +164,10 @@ int run_eval(infer::Engine& engine, const Options& o) {
                   << ", \"latency_ms\": " << json_number(c->latency_ms) << "}\n";
     }
     ++n;
+    // Progress for a remote run streamed over SSH (tinyllm remote eval): a line every 25.
+    if (o.progress && n % 25 == 0)
+      std::fprintf(stderr, "eval: %zu examples, %.1f%% right so far\n", n,
+                   100.0 * double(correct) / double(n));
   }
   if (n == 0) return fail(make_error(o.file, "no examples"));
   const double accuracy = double(correct) / double(n);
@@ -241,6 +246,65 @@ int run_bench(infer::Engine& engine, const Options& o) {
   std::printf("prompt      %zu tokens, %.1f tokens/s\n", prompt, prompt_tps);
   std::printf("generation  %zu tokens, %.1f tokens/s\n", gen, gen_tps);
   std::printf("peak RSS    %.1f MiB\n", peak_rss_mib());
+  return 0;
+}
+
+int run_perplexity(infer::Engine& engine, const Options& o) {
+  auto tokenizer = engine.tokenizer();
+  if (!tokenizer)
+    return fail(make_error(engine.model().file().where(), "the file has no tokenizer"));
+  std::ifstream in(o.file);
+  if (!in) return fail(make_error(o.file, "cannot read the documents"));
+  const size_t n_ctx = size_t(engine.model().hparams().n_ctx);
+  const size_t n_vocab = size_t(engine.model().hparams().n_vocab);
+  infer::Session& session = engine.session();
+  // As in the token shards: each document follows a separator (the end-of-text token) and is
+  // scored token by token, in chunks of the context length.
+  const int32_t separator = tokenizer->eos_id() >= 0 ? tokenizer->eos_id() : 0;
+  double nll = 0;
+  size_t scored = 0, documents = 0, line_no = 0;
+  const auto start = Clock::now();
+  for (std::string line; std::getline(in, line) && documents < o.max_docs;) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto fields = parse_flat_object(line);
+    if (!fields)
+      return fail(make_error(o.file + ":" + std::to_string(line_no), fields.error().message));
+    const auto text = fields->find("text");
+    if (text == fields->end())
+      return fail(make_error(o.file + ":" + std::to_string(line_no), "a document needs \"text\""));
+    std::vector<int32_t> ids = {separator};
+    const auto encoded = tokenizer->encode(text->second);
+    ids.insert(ids.end(), encoded.begin(), encoded.end());
+    for (size_t begin = 0; begin + 1 < ids.size(); begin += n_ctx) {
+      const size_t count = std::min(n_ctx, ids.size() - begin);
+      session.rewind(0);
+      if (auto s = session.eval(ids.data() + begin, count, true); !s) return fail(s.error());
+      const auto& logits = session.logits();
+      for (size_t i = 0; i + 1 < count; ++i) {
+        const float* row = logits.data() + i * n_vocab;
+        const float top = *std::max_element(row, row + n_vocab);
+        double sum = 0;
+        for (size_t v = 0; v < n_vocab; ++v)
+          sum += std::exp(double(row[v]) - top);
+        nll += std::log(sum) + top - double(row[size_t(ids[begin + i + 1])]);
+        ++scored;
+      }
+    }
+    ++documents;
+  }
+  if (scored == 0) return fail(make_error(o.file, "no documents to score"));
+  const double mean = nll / double(scored);
+  if (o.json) {
+    std::printf(
+        "{\"documents\": %zu, \"tokens\": %zu, \"mean_nll\": %s, \"perplexity\": %s, "
+        "\"seconds\": %s}\n",
+        documents, scored, json_number(mean).c_str(), json_number(std::exp(mean)).c_str(),
+        json_number(ms_since(start) / 1000.0).c_str());
+    return 0;
+  }
+  std::printf("perplexity %.4f (mean loss %.4f) over %zu tokens of %zu documents\n", std::exp(mean),
+              mean, scored, documents);
   return 0;
 }
 

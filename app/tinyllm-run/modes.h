@@ -20,11 +20,14 @@ struct Options {
   infer::SamplerSettings sampling;
   size_t prompt_tokens = 0, gen_tokens = 0;  // bench; 0: defaults from the context
   int repeat = 3;
-  std::string csv;           // classify: raw readings (a file, or "-" for stdin)
-  double threshold = 0;      // stream: below this confidence the shown label is "none"
-  int smooth = 1;            // stream: majority over the last N windows
-  bool echo = false;         // stream: pass the readings on to stdout, results to stderr
-  bool show_prompt = false;  // classify --json: include the prompt (made from --csv readings)
+  std::string csv;       // classify: raw readings (a file, or "-" for stdin)
+  double threshold = 0;  // stream: below this confidence the shown label is "none"
+  int smooth = 1;        // stream: majority over the last N windows
+  bool echo = false;     // stream: pass the readings on to stdout, results to stderr
+  bool show_prompt = false;
+  bool progress = false;  // eval: a progress line on stderr every 25 examples
+  size_t max_docs = 200;  // perplexity: at most this many documents  // classify --json: include
+                          // the prompt (made from --csv readings)
 };
 
 int run_info(infer::Engine& engine, const Options& o);
@@ -32,6 +35,8 @@ int run_generate(infer::Engine& engine, const Options& o);
 int run_classify(infer::Engine& engine, const Options& o);
 int run_eval(infer::Engine& engine, const Options& o);
 int run_bench(infer::Engine& engine, const Options& o);
+// Perplexity over documents (JSON Lines with "text", e.g. pretrain_val.jsonl).
+int run_perplexity(infer::Engine& engine, const Options& o);
 // Raw readings (CSV) -> the training text through the file's recipe -> classify.
 int run_classify_csv(infer::Engine& engine, const Options& o);
 // A stream of readings on stdin, classified every window stride as they come.

@@ -24,6 +24,10 @@ Result<json> run_local_runtime(const std::vector<std::string>& args) {
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
   posix_spawn_file_actions_addclose(&actions, fds[1]);
+  // stderr to a file: its last line says why a run failed (a pipe could fill and block).
+  char err_path[] = "/tmp/tinyllm-run-stderr-XXXXXX";
+  const int err_fd = ::mkstemp(err_path);
+  if (err_fd >= 0) posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   std::vector<std::string> text = {runtime.string()};
   text.insert(text.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -45,8 +49,23 @@ Result<json> run_local_runtime(const std::vector<std::string>& args) {
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return make_error(runtime.string(), "the desktop run failed");
+  std::string err;
+  if (err_fd >= 0) {
+    ::lseek(err_fd, 0, SEEK_SET);
+    for (ssize_t n; (n = ::read(err_fd, buffer, sizeof buffer)) > 0;)
+      err.append(buffer, static_cast<size_t>(n));
+    ::close(err_fd);
+    ::unlink(err_path);
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (!err.empty() && err.back() == '\n')
+      err.pop_back();
+    const auto last = err.rfind('\n');
+    std::string why = last == std::string::npos ? err : err.substr(last + 1);
+    if (why.rfind("tinyllm-run: ", 0) == 0) why.erase(0, 13);
+    return make_error("tinyllm-run " + (args.empty() ? std::string() : args[0]),
+                      why.empty() ? "the desktop run failed" : why);
+  }
   while (!out.empty() && out.back() == '\n')
     out.pop_back();
   const auto newline = out.rfind('\n');

@@ -3,6 +3,7 @@
 // `remote` runs the installed runtime there (bench, eval, run), rolls back or uninstalls, and
 // keeps every result in the project beside the desktop's numbers for the same file.
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -328,7 +329,7 @@ int remote_command(const std::vector<std::string>& argv) {
   if (action == "bench") {
     run_args = {"bench", "--model", "model.gguf"};
   } else if (action == "eval") {
-    run_args = {"eval", "--model", "model.gguf", "--file", "task_test.jsonl"};
+    run_args = {"eval", "--model", "model.gguf", "--file", "task_test.jsonl", "--progress"};
   } else if (action == "run") {
     run_args = {"classify", "--model", "model.gguf"};
     if (const auto prompt = args->get("prompt")) {
@@ -373,7 +374,10 @@ int remote_command(const std::vector<std::string>& argv) {
         *sha256_file(gguf) == record->gguf_sha256) {
       std::vector<std::string> local = run_args;
       local[2] = gguf.string();
-      if (action == "eval") local[4] = project->path("data/prepared/task_test.jsonl").string();
+      if (action == "eval") {
+        local[4] = project->path("data/prepared/task_test.jsonl").string();
+        local.erase(std::find(local.begin(), local.end(), "--progress"));
+      }
       local.push_back("--json");
       auto result = run_local_runtime(local);
       if (!result) return fail(result.error());

@@ -2,6 +2,7 @@
 // tokenizer and task recipe becomes one GGUF file per type in exports/, recorded in project.json
 // as "gguf-<run>-<type>" artifacts (inputs: the checkpoint's run, the tokenizer, the prepared
 // data), so a later fine-tune or data change marks them stale. core/gguf/export.h does the work.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -9,11 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "cli_args.h"
 #include "cli_output.h"
+#include "cli_runtime.h"
 #include "commands.h"
 #include "data/store.h"
 #include "gguf/export.h"
+#include "gguf/gguf.h"
+#include "gguf/keys.h"
 #include "model/config.h"
 #include "pipeline/finetune_step.h"
 #include "pipeline/tokenizer_step.h"
@@ -31,7 +36,13 @@ const char* kExportUsage =
   --run ID           the fine-tuning run to export (default: the latest); its best checkpoint
   --checkpoint DIR   export this checkpoint folder instead (model.json + model.safetensors)
   --type LIST        comma-separated: f32, f16, q8_0, q4_0 (default: all four)
+  --no-report        skip the quantization report
   --json             one JSON line per file instead of the table
+
+Then the quantization report (reports/quantization-<run>.json): each file's size and bits per
+weight, perplexity on the validation text (data/prepared/pretrain_val.jsonl), accuracy on the test
+split and prompt/generation tokens/s, all measured by the edge runtime on this computer, and the
+change against F32 (exported now or before).
 
 Writes exports/<run>-<type>.gguf (GGUF v3, arch gpt2: llama.cpp loads it too; docs/gguf.md).
 1-D tensors and position_embd stay F32; a q4_0 file keeps output.weight in Q8_0.
@@ -87,6 +98,147 @@ void record_exports(project::Project& project, const fs::path& checkpoint, const
   }
 }
 
+struct Measured {
+  std::string type;
+  fs::path file;
+  uint64_t bytes = 0;
+  double bits_per_weight = 0;
+  json eval, perplexity, bench;
+};
+
+// What the edge runtime measures of one file on this computer.
+Result<Measured> measure(const project::Project& project, const fs::path& file,
+                         const std::string& type, uint64_t bytes, double bits_per_weight) {
+  Measured m{type, file, bytes, bits_per_weight, json(), json(), json()};
+  const fs::path prepared = project.path(pipeline::kPreparedFolder);
+  // A measurement that cannot be made (an example longer than the context, no validation text)
+  // is reported in its place; it never fails the export.
+  auto measured = [](Result<json> r) { return r ? *r : json{{"error", r.error().to_string()}}; };
+  if (fs::exists(prepared / "task_test.jsonl"))
+    m.eval = measured(run_local_runtime({"eval", "--model", file.string(), "--file",
+                                         (prepared / "task_test.jsonl").string(), "--json"}));
+  if (fs::exists(prepared / "pretrain_val.jsonl"))
+    m.perplexity = measured(run_local_runtime({"perplexity", "--model", file.string(), "--file",
+                                               (prepared / "pretrain_val.jsonl").string(),
+                                               "--max-docs", "100", "--json"}));
+  // Half the context for the prompt (at most 128 tokens), so small test models can be measured.
+  uint32_t n_ctx = 256;
+  if (auto parsed = gguf::File::open(file); parsed)
+    if (auto c = parsed->get_u32(gguf::keys::kContextLength); c) n_ctx = *c;
+  m.bench = measured(run_local_runtime(
+      {"bench", "--model", file.string(), "--prompt-tokens",
+       std::to_string(std::min<uint32_t>(128, n_ctx / 2)), "--gen-tokens",
+       std::to_string(std::min<uint32_t>(32, n_ctx / 4)), "--repeat", "2", "--json"}));
+  return m;
+}
+
+double number_of(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+
+// Every exported type of `run` measured, F32 first, written to reports/quantization-<run>.json.
+Result<json> quantization_report(const project::Project& project, const std::string& run) {
+  std::vector<Measured> rows;
+  for (const char* type : {"f32", "f16", "q8_0", "q4_0"}) {
+    const fs::path file = project.path("exports") / (run + "-" + type + ".gguf");
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) continue;
+    auto parsed = gguf::File::open(file);
+    double bpw = 0;
+    if (parsed) {
+      uint64_t weights = 0, tensor_bytes = 0;
+      for (const auto& t : parsed->tensors()) {
+        uint64_t n = 1;
+        for (auto d : t.ne)
+          n *= d;
+        weights += n;
+        tensor_bytes += parsed->tensor_data(t).size();
+      }
+      bpw = weights ? 8.0 * double(tensor_bytes) / double(weights) : 0;
+    }
+    TINYLLM_TRY_ASSIGN(m, measure(project, file, type, fs::file_size(file), bpw));
+    rows.push_back(std::move(m));
+  }
+  const Measured* f32 = nullptr;
+  for (const auto& r : rows)
+    if (r.type == "f32") f32 = &r;
+  json variants = json::array();
+  for (const auto& r : rows) {
+    json v = {{"type", r.type},
+              {"file", project::stored_path(project.root, r.file)},
+              {"bytes", r.bytes},
+              {"bits_per_weight", r.bits_per_weight},
+              {"perplexity", number_of(r.perplexity, "perplexity")},
+              {"accuracy", number_of(r.eval, "accuracy")},
+              {"mean_latency_ms", number_of(r.eval, "mean_latency_ms")},
+              {"prompt_tokens_per_s", number_of(r.bench, "prompt_tokens_per_s")},
+              {"gen_tokens_per_s", number_of(r.bench, "gen_tokens_per_s")},
+              {"peak_rss_mib", number_of(r.bench, "peak_rss_mib")}};
+    json problems = json::object();
+    for (const auto& [name, part] :
+         {std::pair{"accuracy", &r.eval}, {"perplexity", &r.perplexity}, {"speed", &r.bench}})
+      if (part->is_object() && part->contains("error")) problems[name] = (*part)["error"];
+    if (!problems.empty()) v["not_measured"] = problems;
+    if (f32) {
+      v["vs_f32"] = {{"size", double(r.bytes) / double(f32->bytes)},
+                     {"perplexity", number_of(r.perplexity, "perplexity") /
+                                        number_of(f32->perplexity, "perplexity")},
+                     {"accuracy_points",
+                      100.0 * (number_of(r.eval, "accuracy") - number_of(f32->eval, "accuracy"))},
+                     {"prompt_speed", number_of(r.bench, "prompt_tokens_per_s") /
+                                          number_of(f32->bench, "prompt_tokens_per_s")},
+                     {"gen_speed", number_of(r.bench, "gen_tokens_per_s") /
+                                       number_of(f32->bench, "gen_tokens_per_s")}};
+    }
+    variants.push_back(v);
+  }
+  // NaN (nothing measured) is not JSON: null instead.
+  for (auto& v : variants)
+    for (auto& [key, value] : v.items()) {
+      if (value.is_number_float() && std::isnan(value.get<double>())) value = nullptr;
+      if (value.is_object())
+        for (auto& [k2, v2] : value.items())
+          if (v2.is_number_float() && !std::isfinite(v2.get<double>())) v2 = nullptr;
+    }
+  json report = {{"run", run},
+                 {"measured", utc_now_iso8601()},
+                 {"where", "this computer, tinyllm-run (the edge runtime)"},
+                 {"variants", variants}};
+  const fs::path out = project.path("reports") / ("quantization-" + run + ".json");
+  std::error_code ec;
+  fs::create_directories(out.parent_path(), ec);
+  TINYLLM_TRY(write_file_atomic(out, report.dump(2) + "\n"));
+  return report;
+}
+
+void print_report(const json& report) {
+  std::vector<std::vector<std::string>> rows;
+  auto cell = [](const json& v, int decimals, double scale = 1, const char* suffix = "") {
+    return v.is_number() ? format_number(v.get<double>() * scale, decimals) + suffix
+                         : std::string("-");
+  };
+  for (const auto& v : report["variants"]) {
+    const json vs = v.value("vs_f32", json::object());
+    rows.push_back(
+        {v["type"].get<std::string>(),
+         model::format_bytes(int64_t(v["bytes"].get<uint64_t>())) +
+             (vs.contains("size") ? " (" + cell(vs["size"], 2, 1, "x") + ")" : ""),
+         cell(v["bits_per_weight"], 2), cell(v["perplexity"], 2),
+         cell(v["accuracy"], 1, 100, "%") +
+             (vs.contains("accuracy_points") && vs["accuracy_points"].is_number()
+                  ? " (" + cell(vs["accuracy_points"], 1, 1, " pt") + ")"
+                  : ""),
+         cell(v["prompt_tokens_per_s"], 0) +
+             (vs.contains("prompt_speed") ? " (" + cell(vs["prompt_speed"], 2, 1, "x") + ")" : ""),
+         cell(v["gen_tokens_per_s"], 0) +
+             (vs.contains("gen_speed") ? " (" + cell(vs["gen_speed"], 2, 1, "x") + ")" : "")});
+  }
+  std::printf("\nquantization report (this computer, tinyllm-run; in brackets: against F32)\n");
+  print_table(
+      {"type", "size", "bits/weight", "perplexity", "test accuracy", "prompt tok/s", "gen tok/s"},
+      rows);
+}
+
 }  // namespace
 
 int run_export_command(const std::vector<std::string>& argv) {
@@ -94,7 +246,8 @@ int run_export_command(const std::vector<std::string>& argv) {
     std::printf("%s", kExportUsage);
     return 0;
   }
-  auto args = Args::parse(argv, {{"project", "checkpoint", "run", "type"}, {"json"}, {}});
+  auto args =
+      Args::parse(argv, {{"project", "checkpoint", "run", "type"}, {"json", "no-report"}, {}});
   if (!args) return fail(args.error());
   if (!args->positionals().empty())
     return fail(make_error(args->positionals()[0], "unexpected argument (see --help)"));
@@ -153,6 +306,11 @@ int run_export_command(const std::vector<std::string>& argv) {
                                {"sha256", f.sha256}}
                               .dump()
                               .c_str());
+    if (!args->flag("no-report")) {
+      auto report = quantization_report(*project, run);
+      if (!report) return fail(report.error());
+      std::printf("%s\n", json{{"report", *report}}.dump().c_str());
+    }
     return 0;
   }
   std::vector<std::vector<std::string>> rows;
@@ -163,6 +321,12 @@ int run_export_command(const std::vector<std::string>& argv) {
   std::printf("exported %s (%s)\n", project::stored_path(project->root, checkpoint).c_str(),
               model::format_count(int64_t(files->front().weights)).c_str());
   print_table({"type", "size", "bits/weight", "file"}, rows);
+  if (!args->flag("no-report")) {
+    auto report = quantization_report(*project, run);
+    if (!report) return fail(report.error());
+    print_report(*report);
+    std::printf("report: reports/quantization-%s.json\n", run.c_str());
+  }
   return 0;
 }
 
