@@ -3,6 +3,7 @@
 // F32; scalar against AVX2 kernels; constrained classification against brute-force scoring; and
 // `tinyllm-run eval` against `tinyllm eval` on a fine-tuned demo project.
 #include <QProcess>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -604,6 +605,62 @@ class TestInfer : public QObject {
                                    QString::fromStdString((root / "bad.csv").string())});
     QCOMPARE(bad.code, 1);
     QVERIFY2(bad.err.contains("no column 'ax'"), qPrintable(bad.err));
+  }
+
+  // serve: JSON Lines over a loopback port, the same answers as the modes give.
+  void serveAnswersOverLoopback() {
+    const fs::path root = fs::path(dir_.path().toStdString()) / "demo";
+    if (!fs::exists(root / "exports" / "ft1-q8_0.gguf"))
+      QSKIP("needs cliEvalMatchesTinyllmEval's demo project");
+    const QString q8 = QString::fromStdString((root / "exports" / "ft1-q8_0.gguf").string());
+    std::string prompt;
+    {
+      std::ifstream in(root / "data/prepared/task_test.jsonl");
+      std::string line;
+      std::getline(in, line);
+      prompt = json::parse(line)["prompt"].get<std::string>();
+    }
+    const auto direct = run("tinyllm-run", {"classify", "--model", q8, "--prompt",
+                                            QString::fromStdString(prompt), "--json"});
+    QCOMPARE(direct.code, 0);
+    const json expected = json::parse(direct.out.toStdString());
+
+    QProcess server;
+    server.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+                 {"serve", "--model", q8, "--port", "0"});
+    QVERIFY(server.waitForReadyRead(30000));
+    const json listening = json::parse(server.readLine().toStdString());
+    QCOMPARE(listening["listening"].get<std::string>(), std::string("127.0.0.1"));
+    QTcpSocket socket;
+    socket.connectToHost("127.0.0.1", quint16(listening["port"].get<int>()));
+    QVERIFY(socket.waitForConnected(10000));
+    auto ask = [&](const json& request) {
+      socket.write(QByteArray::fromStdString(request.dump() + "\n"));
+      while (!socket.canReadLine()) {
+        if (!socket.waitForReadyRead(30000)) return json();
+      }
+      return json::parse(socket.readLine().toStdString());
+    };
+    const json info = ask({{"op", "info"}});
+    QCOMPARE(info["type"].get<std::string>(), std::string("Q8_0"));
+    const json classified = ask({{"op", "classify"}, {"prompt", prompt}});
+    QCOMPARE(classified["label"], expected["label"]);
+    QCOMPARE(classified["scores"], expected["scores"]);
+    // Raw readings in a request: the first second of a recording.
+    std::ifstream raw(root / "data/raw/imu_p01.csv");
+    std::string csv, line;
+    for (int n = 0; n < 60 && std::getline(raw, line); ++n)
+      csv += line + "\n";
+    const json from_csv = ask({{"op", "classify"}, {"csv", csv}});
+    QVERIFY2(from_csv.contains("label"), from_csv.dump().c_str());
+    const json generated = ask({{"op", "generate"}, {"prompt", prompt}, {"max_tokens", 4}});
+    QVERIFY(generated["generated_tokens"].get<int>() <= 4);
+    const json bad = ask({{"op", "train"}});
+    QVERIFY(bad["error"].get<std::string>().find("unknown op") != std::string::npos);
+    QVERIFY(ask({{"nothing", 1}}).contains("error"));
+    socket.disconnectFromHost();
+    server.kill();
+    server.waitForFinished();
   }
 };
 

@@ -295,10 +295,13 @@ void ImportDialog::start_counting() {
     if (!result) return {QString::fromStdString(result.error().to_string()), false};
     const bool rssi = result->schema.kind == data::SensorKind::rssi;
     const auto& st = result->stats;
-    const QString people = st.subject_rows.empty() || (st.subject_rows.size() == 1 &&
-                                                       st.subject_rows.begin()->first.empty())
-                               ? QObject::tr("person unknown (no person column)")
-                               : QObject::tr("%n people", nullptr, int(st.subject_rows.size()));
+    // Statistics file recordings without a person under "(none)": not a person.
+    const bool unnamed = st.subject_rows.count("(none)") > 0;
+    const int named = int(st.subject_rows.size()) - (unnamed ? 1 : 0);
+    const QString people =
+        named == 0 ? QObject::tr("person unknown (no person column)")
+                   : QObject::tr("%n people", nullptr, named) +
+                         (unnamed ? QObject::tr(" (some recordings name no person)") : QString());
     const QString made = rssi ? QObject::tr("%n fingerprints", nullptr, int(st.rows))
                               : QObject::tr("%n recordings", nullptr, int(st.series));
     return {QObject::tr("%1 → %2, %3, %4")

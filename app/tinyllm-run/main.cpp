@@ -52,6 +52,7 @@ modes:
   bench      prompt and generation tokens/s, load time, peak memory
   stream     classify raw readings (CSV on stdin) every window stride, as they come
   perplexity the model's perplexity over documents (--file, JSON Lines with "text")
+  serve      JSON Lines requests (info, classify, generate) on a loopback TCP port
 
 options:
   --json               one JSON object on stdout
@@ -65,6 +66,7 @@ options:
   --predictions F      eval: write one JSON line per example to F
   --progress           eval: a progress line on stderr every 25 examples
   --max-docs N         perplexity: at most N documents (default 200)
+  --port N --bind A    serve: the port (0: any free one, printed first) and address (127.0.0.1)
   --max-tokens N       generate: at most N tokens (default 64)
   --temperature T      generate: 0 is greedy (default)
   --top-k K --top-p P --seed S   generate: sampling
@@ -116,6 +118,12 @@ Result<Options> parse(int argc, char** argv) {
       o.smooth = int(v);
     } else if (arg == "--echo") {
       o.echo = true;
+    } else if (arg == "--port") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 65535));
+      o.port = int(v);
+    } else if (arg == "--bind") {
+      TINYLLM_TRY_ASSIGN(v, next());
+      o.bind = v;
     } else if (arg == "--progress") {
       o.progress = true;
     } else if (arg == "--max-docs") {
@@ -163,9 +171,9 @@ Result<Options> parse(int argc, char** argv) {
     }
   }
   if (o.mode != "info" && o.mode != "generate" && o.mode != "classify" && o.mode != "eval" &&
-      o.mode != "bench" && o.mode != "stream" && o.mode != "perplexity")
-    return make_error(o.mode,
-                      "unknown mode (info, generate, classify, eval, bench, stream, perplexity)");
+      o.mode != "bench" && o.mode != "stream" && o.mode != "perplexity" && o.mode != "serve")
+    return make_error(
+        o.mode, "unknown mode (info, generate, classify, eval, bench, stream, perplexity, serve)");
   if (o.model.empty()) return make_error(o.mode, "pass --model FILE.gguf");
   if (o.mode == "eval" && o.file.empty()) return make_error("eval", "pass --file task.jsonl");
   if (o.mode == "perplexity" && o.file.empty())
@@ -210,6 +218,7 @@ int main(int argc, char** argv) {
   if (mode == "classify") return run::run_classify(**engine, *options);
   if (mode == "stream") return run::run_stream(**engine, *options);
   if (mode == "perplexity") return run::run_perplexity(**engine, *options);
+  if (mode == "serve") return run::run_serve(**engine, *options);
   if (mode == "eval") return run::run_eval(**engine, *options);
   return run::run_bench(**engine, *options);
 }

@@ -46,26 +46,54 @@ std::string scores_object(const std::vector<std::string>& answers,
 
 }  // namespace
 
+std::string info_json(infer::Engine& engine, const std::string& model_path) {
+  const auto& hp = engine.model().hparams();
+  const auto& task = engine.task();
+  std::string answers = "[";
+  for (size_t i = 0; i < task.answers.size(); ++i)
+    answers += (i ? ", " : "") + json_string(task.answers[i]);
+  answers += "]";
+  char shape[512];
+  std::snprintf(shape, sizeof shape,
+                "\"parameters\": %llu, \"file_bytes\": %llu, \"n_vocab\": %d, \"n_ctx\": %d, "
+                "\"n_embd\": %d, \"n_ff\": %d, \"n_layer\": %d, \"n_head\": %d, ",
+                static_cast<unsigned long long>(engine.model().parameter_count()),
+                static_cast<unsigned long long>(engine.model().file().file_size()), hp.n_vocab,
+                hp.n_ctx, hp.n_embd, hp.n_ff, hp.n_layer, hp.n_head);
+  return "{\"model\": " + json_string(model_path) +
+         ", \"type\": " + json_string(engine.model().weight_type()) + ", " + shape +
+         "\"task\": " + json_string(task.name) + ", \"task_kind\": " + json_string(task.kind) +
+         ", \"answers\": " + answers +
+         ", \"kernels\": " + json_string(engine.session().kernels().name) +
+         ", \"threads\": " + std::to_string(engine.session().threads()) +
+         ", \"load_ms\": " + json_number(engine.load_ms()) + "}";
+}
+
+std::string classification_json(const infer::Engine& engine, const infer::Classification& c,
+                                const std::string* prompt) {
+  std::string out = "{\"label\": " + json_string(c.label) +
+                    ", \"index\": " + std::to_string(c.best) +
+                    ", \"scores\": " + scores_object(engine.task().answers, c.scores) +
+                    ", \"prompt_tokens\": " + std::to_string(c.prompt_tokens) +
+                    ", \"latency_ms\": " + json_number(c.latency_ms);
+  if (prompt) out += ", \"prompt\": " + json_string(*prompt);
+  return out + "}";
+}
+
+std::string generation_json(const infer::Generation& g) {
+  return "{\"text\": " + json_string(g.text) +
+         ", \"prompt_tokens\": " + std::to_string(g.prompt_tokens) +
+         ", \"generated_tokens\": " + std::to_string(g.generated_tokens) +
+         ", \"stopped_at_end\": " + (g.stopped_at_end ? "true" : "false") +
+         ", \"prompt_ms\": " + json_number(g.prompt_ms) +
+         ", \"generate_ms\": " + json_number(g.generate_ms) + "}";
+}
+
 int run_info(infer::Engine& engine, const Options& o) {
   const auto& hp = engine.model().hparams();
   const auto& task = engine.task();
   if (o.json) {
-    std::string answers = "[";
-    for (size_t i = 0; i < task.answers.size(); ++i)
-      answers += (i ? ", " : "") + json_string(task.answers[i]);
-    answers += "]";
-    std::printf(
-        "{\"model\": %s, \"type\": %s, \"parameters\": %llu, \"file_bytes\": %llu, "
-        "\"n_vocab\": %d, \"n_ctx\": %d, \"n_embd\": %d, \"n_ff\": %d, \"n_layer\": %d, "
-        "\"n_head\": %d, \"task\": %s, \"task_kind\": %s, \"answers\": %s, \"kernels\": %s, "
-        "\"threads\": %d, \"load_ms\": %s}\n",
-        json_string(o.model).c_str(), json_string(engine.model().weight_type()).c_str(),
-        static_cast<unsigned long long>(engine.model().parameter_count()),
-        static_cast<unsigned long long>(engine.model().file().file_size()), hp.n_vocab, hp.n_ctx,
-        hp.n_embd, hp.n_ff, hp.n_layer, hp.n_head, json_string(task.name).c_str(),
-        json_string(task.kind).c_str(), answers.c_str(),
-        json_string(engine.session().kernels().name).c_str(), engine.session().threads(),
-        json_number(engine.load_ms()).c_str());
+    std::printf("%s\n", info_json(engine, o.model).c_str());
     return 0;
   }
   std::printf("model      %s\n", o.model.c_str());
@@ -87,12 +115,7 @@ int run_generate(infer::Engine& engine, const Options& o) {
   auto g = engine.generate(prompt_of(engine, o), o.sampling, o.max_tokens);
   if (!g) return fail(g.error());
   if (o.json) {
-    std::printf(
-        "{\"text\": %s, \"prompt_tokens\": %zu, \"generated_tokens\": %zu, "
-        "\"stopped_at_end\": %s, \"prompt_ms\": %s, \"generate_ms\": %s}\n",
-        json_string(g->text).c_str(), g->prompt_tokens, g->generated_tokens,
-        g->stopped_at_end ? "true" : "false", json_number(g->prompt_ms).c_str(),
-        json_number(g->generate_ms).c_str());
+    std::printf("%s\n", generation_json(*g).c_str());
   } else {
     std::printf("%s\n", g->text.c_str());
   }
@@ -104,13 +127,7 @@ int run_classify(infer::Engine& engine, const Options& o) {
   auto c = engine.classify(prompt);
   if (!c) return fail(c.error());
   if (o.json) {
-    std::printf(
-        "{\"label\": %s, \"index\": %zu, \"scores\": %s, \"prompt_tokens\": %zu, "
-        "\"latency_ms\": %s%s}\n",
-        json_string(c->label).c_str(), c->best,
-        scores_object(engine.task().answers, c->scores).c_str(), c->prompt_tokens,
-        json_number(c->latency_ms).c_str(),
-        o.show_prompt ? (", \"prompt\": " + json_string(prompt)).c_str() : "");
+    std::printf("%s\n", classification_json(engine, *c, o.show_prompt ? &prompt : nullptr).c_str());
   } else {
     std::printf("%s\n", c->label.c_str());
     for (size_t i = 0; i < c->scores.size(); ++i)

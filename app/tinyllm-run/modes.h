@@ -25,16 +25,26 @@ struct Options {
   int smooth = 1;        // stream: majority over the last N windows
   bool echo = false;     // stream: pass the readings on to stdout, results to stderr
   bool show_prompt = false;
-  bool progress = false;  // eval: a progress line on stderr every 25 examples
-  size_t max_docs = 200;  // perplexity: at most this many documents  // classify --json: include
-                          // the prompt (made from --csv readings)
+  bool progress = false;           // eval: a progress line on stderr every 25 examples
+  size_t max_docs = 200;           // perplexity: at most this many documents
+  int port = 0;                    // serve: 0 lets the system pick (printed on the first line)
+  std::string bind = "127.0.0.1";  // serve: the address to listen on  // classify --json: include
+                                   // the prompt (made from --csv readings)
 };
+
+// The JSON objects the modes print (and serve answers with).
+std::string info_json(infer::Engine& engine, const std::string& model_path);
+std::string classification_json(const infer::Engine& engine, const infer::Classification& c,
+                                const std::string* prompt = nullptr);
+std::string generation_json(const infer::Generation& g);
 
 int run_info(infer::Engine& engine, const Options& o);
 int run_generate(infer::Engine& engine, const Options& o);
 int run_classify(infer::Engine& engine, const Options& o);
 int run_eval(infer::Engine& engine, const Options& o);
 int run_bench(infer::Engine& engine, const Options& o);
+// JSON Lines requests (info, classify, generate) over a loopback TCP port, until killed.
+int run_serve(infer::Engine& engine, const Options& o);
 // Perplexity over documents (JSON Lines with "text", e.g. pretrain_val.jsonl).
 int run_perplexity(infer::Engine& engine, const Options& o);
 // Raw readings (CSV) -> the training text through the file's recipe -> classify.
