@@ -109,6 +109,11 @@ DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
   progress_grid_ = new QGridLayout(progress_box);
   progress_grid_->setColumnStretch(1, 1);
   progress_grid_->setColumnStretch(2, 2);
+  progress_hint_ =
+      new QLabel(tr("Tick the devices and press Deploy: each gets a progress bar "
+                    "here, then what was sent and how long it took."));
+  progress_hint_->setWordWrap(true);
+  progress_grid_->addWidget(progress_hint_, 0, 0, 1, 3);
   deploy_layout->addWidget(progress_box, 2, Qt::AlignTop);
   splitter->addWidget(deploy_box);
 
@@ -485,6 +490,8 @@ void DeployPage::start_deploy() {
     delete p.label;
   }
   progress_.clear();
+  delete progress_hint_;  // the hint makes room for the bars
+  progress_hint_ = nullptr;
   int row = 0;
   for (const auto& name : names) {
     DeviceProgress p;

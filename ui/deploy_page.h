@@ -118,6 +118,7 @@ class DeployPage : public QWidget {
   QPushButton* deploy_;
   QLabel* variant_note_;
   QGridLayout* progress_grid_;
+  QLabel* progress_hint_ = nullptr;  // shown until the first deploy
   struct DeviceProgress {
     QLabel* name = nullptr;
     QProgressBar* bar = nullptr;

@@ -27,19 +27,33 @@ void plot_runs_over_versions(QCustomPlot* plot, const std::vector<deploy::RunRec
   }
   auto ticker = QSharedPointer<QCPAxisTickerText>::create();
   for (size_t i = 0; i < versions.size(); ++i) {
-    // Versions are "<gguf>-<hash>": the hash's head tells them apart.
-    QString v = QString::fromStdString(versions[i]);
-    if (v.size() > 18) v = QStringLiteral("…") + v.right(14);
-    ticker->addTick(double(i), v);
+    // Versions are "<gguf name>-<hash>": the name says what it is; the hash only when two
+    // versions share a name (a new runtime or test split).
+    const QString v = QString::fromStdString(versions[i]);
+    QString name = v.section(QLatin1Char('-'), 0, -2);
+    const bool shared = std::count_if(versions.begin(), versions.end(), [&](const auto& o) {
+                          return QString::fromStdString(o).section(QLatin1Char('-'), 0, -2) == name;
+                        }) > 1;
+    ticker->addTick(double(i), name.isEmpty() || shared ? v : name);
   }
   plot->xAxis->setTicker(ticker);
   plot->xAxis->setLabel(QObject::tr("model version"));
   plot->yAxis->setLabel(QObject::tr("accuracy (%)"));
   plot->yAxis2->setLabel(QObject::tr("prompt tokens/s"));
   plot->yAxis2->setVisible(true);
+  // The legend goes under the plot (moved there once), where it hides no point.
+  if (plot->legend->layout() != plot->plotLayout()) {
+    plot->plotLayout()->addElement(1, 0, plot->legend);
+    plot->legend->setFillOrder(QCPLegend::foColumnsFirst);
+    plot->legend->setWrap(2);
+    plot->plotLayout()->setRowStretchFactor(1, 0.001);
+  }
   double max_speed = 1;
+  int device_color = 0;
   for (size_t d = 0; d < devices.size(); ++d) {
-    const QColor color = class_color(int(d));
+    // The desktop in grey with hollow marks, so that a device's identical numbers show through.
+    const bool desktop = devices[d] == deploy::kDesktopDevice;
+    const QColor color = desktop ? QColor(0x8a, 0x8d, 0x93) : class_color(device_color++);
     for (const char* mode : {"eval", "bench"}) {
       const auto it = values.find({devices[d], mode});
       if (it == values.end()) continue;
@@ -51,7 +65,9 @@ void plot_runs_over_versions(QCustomPlot* plot, const std::vector<deploy::RunRec
       if (!eval) pen.setStyle(Qt::DashLine);
       g->setPen(pen);
       g->setScatterStyle(
-          QCPScatterStyle(eval ? QCPScatterStyle::ssDisc : QCPScatterStyle::ssSquare, 7));
+          QCPScatterStyle(desktop ? (eval ? QCPScatterStyle::ssCircle : QCPScatterStyle::ssSquare)
+                                  : (eval ? QCPScatterStyle::ssDisc : QCPScatterStyle::ssSquare),
+                          desktop ? 11 : 7));
       for (size_t i = 0; i < versions.size(); ++i) {
         const auto v = it->second.find(versions[i]);
         if (v == it->second.end()) continue;
