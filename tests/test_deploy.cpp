@@ -18,6 +18,7 @@
 #include "deploy/runtimes.h"
 #include "deploy/shell.h"
 #include "deploy/ssh.h"
+#include "pipeline/steps.h"
 #include "project/project.h"
 #include "sshd_fixture.h"
 #include "test_support.h"
@@ -420,6 +421,89 @@ class TestDeploy : public QObject {
     QVERIFY2(QRegularExpression("^[A-Za-z0-9._-]+$").match(folder).hasMatch(), qPrintable(folder));
   }
 
+  // The workbench's way in: an unknown host key is accepted only with exactly the fingerprint
+  // the user saw (--accept-fingerprint), and with TINYLLM_ASK_VIA_STDIO=1 a key's passphrase is
+  // asked as a JSON line on stdout and answered on stdin (closing stdin cancels); the passphrase
+  // never reaches the project.
+  void cliAcceptsTheFingerprintShownAndAsksViaStdio() {
+    const fs::path key = server_.passphrase_key();
+    const std::string p = project_.string();
+    const fs::path known = server_.dir() / "known_hosts-fingerprint";
+    const std::vector<std::string> add = {"device",
+                                          "add",
+                                          "--project",
+                                          p,
+                                          "locked",
+                                          "--host",
+                                          "127.0.0.1",
+                                          "--port",
+                                          std::to_string(server_.port()),
+                                          "--user",
+                                          server_.user(),
+                                          "--key",
+                                          key.string(),
+                                          "--known-hosts",
+                                          known.string(),
+                                          "--dir",
+                                          (server_.dir() / "locked").string()};
+    auto wrong = add;
+    wrong.insert(wrong.end(), {"--accept-fingerprint", "SHA256:not-the-one-shown"});
+    auto r = run_program(cli(), wrong);
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.find("unknown host key") != std::string::npos, r.err.c_str());
+    QVERIFY(!fs::exists(known));
+
+    // Runs `tinyllm args` with the stdio question mode; answers the first question with
+    // `answer` (nullptr: closes stdin). Returns the exit code, the question and stdout.
+    auto run_asked = [](const std::vector<std::string>& args, const char* answer) {
+      QProcess process;
+      auto env = QProcessEnvironment::systemEnvironment();
+      env.insert("TINYLLM_ASK_VIA_STDIO", "1");
+      env.remove("SSH_AUTH_SOCK");
+      process.setProcessEnvironment(env);
+      QStringList list;
+      for (const auto& a : args)
+        list << QString::fromStdString(a);
+      process.start(QString::fromStdString(cli()), list);
+      QByteArray out;
+      json question;
+      while (process.state() != QProcess::NotRunning || process.bytesAvailable()) {
+        process.waitForReadyRead(200);
+        out += process.readAllStandardOutput();
+        const auto line_end = out.indexOf('\n');
+        if (question.is_null() && line_end >= 0) {
+          question = json::parse(out.left(line_end).toStdString(), nullptr, false);
+          if (answer)
+            process.write(QByteArray(answer) + "\n");
+          else
+            process.closeWriteChannel();
+        }
+        if (process.state() == QProcess::NotRunning) break;
+      }
+      process.waitForFinished(60000);
+      out += process.readAllStandardOutput();
+      return std::make_tuple(process.exitCode(), question,
+                             out.toStdString() + process.readAllStandardError().toStdString());
+    };
+    auto right = add;
+    right.insert(right.end(), {"--accept-fingerprint", server_.host_fingerprint()});
+    auto [code, question, out] = run_asked(right, SshServer::kKeyPassphrase);
+    QVERIFY2(code == 0, out.c_str());
+    QCOMPARE(question.value("event", ""), std::string("ask"));
+    QVERIFY2(question.value("prompt", "").find("Passphrase") != std::string::npos,
+             question.dump().c_str());
+    QVERIFY(fs::file_size(known) > 0);
+    QVERIFY(read_all(project_ / "deployments/devices.json").find(SshServer::kKeyPassphrase) ==
+            std::string::npos);
+
+    auto [cancelled_code, asked, cancelled_out] =
+        run_asked({"device", "probe", "--project", p, "locked"}, nullptr);
+    QCOMPARE(cancelled_code, 1);
+    QCOMPARE(asked.value("event", ""), std::string("ask"));
+    QVERIFY2(cancelled_out.find("login cancelled") != std::string::npos, cancelled_out.c_str());
+    QCOMPARE(run_program(cli(), {"device", "remove", "--project", p, "locked"}).code, 0);
+  }
+
   // The CLI end to end: add two devices, deploy to both in parallel, bench and evaluate on one
   // beside the desktop, results kept in the project; a second deploy sends nothing.
   void cliDeployToTwoDevicesBenchAndEval() {
@@ -470,6 +554,11 @@ class TestDeploy : public QObject {
     auto installs = deploy::installs(project_, "pi-b");
     TINYLLM_VERIFY_OK(installs);
     QCOMPARE(installs->size(), size_t{1});
+    // The step rail (and `tinyllm project info`) now say the model runs on a device.
+    const auto deployed =
+        pipeline::step_state(*project::open_project(project_), pipeline::StepId::deploy);
+    QCOMPARE(int(deployed.status), int(pipeline::StepStatus::done));
+    QVERIFY2(deployed.reason.find("Demo_gestures q8_0 runs on pi-") == 0, deployed.reason.c_str());
 
     r = run_program(cli(), {"deploy", "--project", p, "--device", "pi-a", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());

@@ -152,6 +152,62 @@ class TestPipeline : public QObject {
     QCOMPARE(int(finetune(prepared.root).status), int(pipeline::StepStatus::stale));
   }
 
+  // Deploy: needs an export; done once deployments/<device>/installs.json (the format
+  // core/deploy writes; test_deploy checks it after a real deploy) has an install on a device the
+  // project still has, with a reason naming the model, type, device and date.
+  void deployStateFollowsExportsAndInstalls() {
+    QTemporaryDir dir;
+    auto registry = test::builtin_registry();
+    auto made = pipeline::create_demo_project(fs::path(dir.path().toStdString()) / "p",
+                                              pipeline::DemoKind::imu, 3, *registry);
+    QVERIFY(made.ok());
+    auto p = std::move(*made);
+    auto deploy = [&] {
+      auto reopened = project::open_project(p.root);
+      if (!reopened) qFatal("%s", reopened.error().to_string().c_str());
+      return pipeline::step_state(*reopened, pipeline::StepId::deploy);
+    };
+    QCOMPARE(int(deploy().status), int(pipeline::StepStatus::needs_earlier_step));
+    QVERIFY(deploy().reason.find("export") != std::string::npos);
+
+    project::Artifact gguf;
+    gguf.id = "gguf-ft1-q8_0";
+    gguf.kind = "gguf";
+    gguf.path = "exports/ft1-q8_0.gguf";
+    gguf.created = "2026-12-01T10:00:00Z";
+    gguf.settings = {{"type", "q8_0"}};
+    p.artifacts.push_back(gguf);
+    TINYLLM_VERIFY_OK(project::save_project(p));
+    QCOMPARE(int(deploy().status), int(pipeline::StepStatus::ready));
+    QVERIFY2(deploy().reason.find("no device") != std::string::npos, deploy().reason.c_str());
+
+    test::write_text(p.path("deployments/devices.json"),
+                     R"({"devices":[{"name":"pi-a","host":"h"},{"name":"pi-b","host":"h"}]})");
+    QCOMPARE(int(deploy().status), int(pipeline::StepStatus::ready));
+    const json older = {{"time", "2026-12-01T09:00:00Z"},
+                        {"device", "pi-b"},
+                        {"model", "Demo_gestures"},
+                        {"version", "v1"},
+                        {"type", "f32"}};
+    const json newer = {{"time", "2026-12-02T08:30:00Z"},
+                        {"device", "pi-a"},
+                        {"model", "Demo_gestures"},
+                        {"version", "v2"},
+                        {"type", "q8_0"}};
+    test::write_text(p.path("deployments/pi-b/installs.json"), json::array({older}).dump());
+    test::write_text(p.path("deployments/pi-a/installs.json"), json::array({newer}).dump());
+    auto state = deploy();
+    QCOMPARE(int(state.status), int(pipeline::StepStatus::done));
+    QCOMPARE(state.reason, std::string("Demo_gestures q8_0 runs on pi-a (2026-12-02)"));
+
+    // pi-a removed from the project: what is left is pi-b's install.
+    test::write_text(p.path("deployments/devices.json"),
+                     R"({"devices":[{"name":"pi-b","host":"h"}]})");
+    QCOMPARE(deploy().reason, std::string("Demo_gestures f32 runs on pi-b (2026-12-01)"));
+    test::write_text(p.path("deployments/devices.json"), R"({"devices":[]})");
+    QCOMPARE(int(deploy().status), int(pipeline::StepStatus::ready));
+  }
+
   void newStartsGetNewRunsAndTrainedRunsAreKept() {
     QTemporaryDir dir;
     auto p = prepared_project(fs::path(dir.path().toStdString()) / "p");

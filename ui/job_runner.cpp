@@ -11,6 +11,11 @@
 namespace tinyllm::ui {
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+  // The window has no terminal to ask a password on: the CLI asks through stdout/stdin instead
+  // and the page that runs it shows a dialog (send_secret).
+  auto env = QProcessEnvironment::systemEnvironment();
+  env.insert(QStringLiteral("TINYLLM_ASK_VIA_STDIO"), QStringLiteral("1"));
+  process_.setProcessEnvironment(env);
   connect(&process_, &QProcess::readyReadStandardOutput, this, &JobRunner::read_stdout);
   connect(&process_, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
     read_stdout();
@@ -71,6 +76,18 @@ void JobRunner::set_paused(bool paused) {
                      .arg(QLatin1String(events::kControl), QLatin1String(command))
                      .toUtf8());
   paused_ = paused;
+}
+
+void JobRunner::send_secret(const QString& secret) {
+  if (!running()) return;
+  QByteArray line = secret.toUtf8();
+  line.append('\n');
+  process_.write(line);
+  line.fill('\0');  // no copy of the secret stays in this process's memory longer than needed
+}
+
+void JobRunner::close_input() {
+  if (running()) process_.closeWriteChannel();
 }
 
 qint64 JobRunner::process_id() const {

@@ -26,6 +26,11 @@ class JobRunner : public QObject {
   // worker confirms with "paused"/"resumed" events.
   void set_paused(bool paused);
   bool paused() const { return paused_; }
+  // Answers a CLI's {"event":"ask"} (a password or key passphrase, TINYLLM_ASK_VIA_STDIO) with
+  // one line on its stdin. The secret goes to the process only: never logged, never stored.
+  void send_secret(const QString& secret);
+  // Closes the process's stdin: a CLI waiting for an answer sees the question cancelled.
+  void close_input();
   qint64 process_id() const;  // the tinyllm process (the relay), 0 when none
 
  signals:

@@ -24,6 +24,7 @@
 
 #include "appearance.h"
 #include "data_page.h"
+#include "deploy_page.h"
 #include "finetune_page.h"
 #include "job_runner.h"
 #include "pretrain_page.h"
@@ -110,8 +111,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   pages_->addWidget(pretrain_page_);
   finetune_page_ = new FinetunePage(*session_);
   pages_->addWidget(finetune_page_);
-  for (int i = 3; i < kStepCount; ++i)
-    pages_->addWidget(unavailable_page(step_title(Step(i)), session_->requirement(Step(i))));
+  pages_->addWidget(
+      unavailable_page(step_title(Step::quantize), session_->requirement(Step::quantize)));
+  deploy_page_ = new DeployPage(*session_);
+  pages_->addWidget(deploy_page_);
   h->addWidget(pages_, 1);
   top_->addWidget(project_view_);
   setCentralWidget(top_);
@@ -131,6 +134,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   connect(pretrain_page_, &PretrainPage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(finetune_page_, &FinetunePage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(deploy_page_, &DeployPage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(start_, &StartPage::openRequested, this, [this](QString folder) {
     if (folder.isEmpty())
@@ -285,7 +290,7 @@ void MainWindow::leave_project(const QString& question, std::function<void()> th
 }
 
 bool MainWindow::jobs_running() const {
-  return pretrain_page_->busy() || finetune_page_->busy();
+  return pretrain_page_->busy() || finetune_page_->busy() || deploy_page_->busy();
 }
 
 void MainWindow::stop_jobs(std::function<void()> then) {
@@ -302,8 +307,10 @@ void MainWindow::stop_jobs(std::function<void()> then) {
   };
   connections->push_back(connect(pretrain_page_, &PretrainPage::allJobsFinished, this, check));
   connections->push_back(connect(finetune_page_, &FinetunePage::allJobsFinished, this, check));
+  connections->push_back(connect(deploy_page_, &DeployPage::allJobsFinished, this, check));
   if (pretrain_page_->busy()) pretrain_page_->stop_all();
   if (finetune_page_->busy()) finetune_page_->stop_all();
+  if (deploy_page_->busy()) deploy_page_->stop_all();
 }
 
 void MainWindow::close_project() {

@@ -14,6 +14,7 @@ class QStackedWidget;
 namespace tinyllm::ui {
 
 class DataPage;
+class DeployPage;
 class FinetunePage;
 class PretrainPage;
 class ProjectSession;
@@ -35,6 +36,7 @@ class MainWindow : public QMainWindow {
   DataPage* data_page() const { return data_page_; }
   PretrainPage* pretrain_page() const { return pretrain_page_; }
   FinetunePage* finetune_page() const { return finetune_page_; }
+  DeployPage* deploy_page() const { return deploy_page_; }
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
   QLabel* step_hint() const { return rail_hint_; }
@@ -70,6 +72,7 @@ class MainWindow : public QMainWindow {
   DataPage* data_page_;
   PretrainPage* pretrain_page_;
   FinetunePage* finetune_page_;
+  DeployPage* deploy_page_;
   QLabel* rail_hint_;
 };
 

@@ -1,8 +1,15 @@
 #include "cli_ssh.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
 #include <fcntl.h>
 #include <termios.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 namespace tinyllm::cli {
 
@@ -35,16 +42,33 @@ std::optional<std::string> ask_on_terminal(const std::string& prompt) {
   return answer;
 }
 
+std::optional<std::string> ask_via_stdio(const std::string& prompt) {
+  // Parallel deploys may ask at once: one question and its answer at a time.
+  static std::mutex one_question;
+  std::lock_guard<std::mutex> guard(one_question);
+  const nlohmann::json ask = {{"event", "ask"}, {"prompt", prompt}};
+  std::printf("%s\n", ask.dump().c_str());
+  std::fflush(stdout);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return std::nullopt;
+  if (!answer.empty() && answer.back() == '\r') answer.pop_back();
+  return answer;
+}
+
 Result<deploy::SshSession> connect_device(const deploy::DeviceProfile& device,
-                                          bool accept_new_host_key) {
+                                          bool accept_new_host_key,
+                                          const std::string& accept_fingerprint) {
   deploy::ConnectOptions options;
   options.accept_new_host_key = accept_new_host_key;
-  options.ask = ask_on_terminal;
+  options.accept_fingerprint = accept_fingerprint;
+  const char* via_stdio = std::getenv("TINYLLM_ASK_VIA_STDIO");
+  options.ask = via_stdio && std::string(via_stdio) == "1" ? ask_via_stdio : ask_on_terminal;
   auto session = deploy::SshSession::connect(device.ssh, options);
   if (!session && session.error().message.rfind("unknown host key", 0) == 0)
     return make_error(session.error().where, session.error().message +
                                                  ", then run the command again with "
-                                                 "--accept-new-host-key");
+                                                 "--accept-new-host-key (or "
+                                                 "--accept-fingerprint SHA256:...)");
   return session;
 }
 

@@ -24,7 +24,7 @@ namespace {
 const char* kDeviceUsage =
     R"(usage: tinyllm device add --project P NAME --host H [--port N] [--user U] [--key FILE]
                           [--dir D] [--arch A] [--runner CMD] [--known-hosts FILE]
-                          [--accept-new-host-key]
+                          [--accept-new-host-key | --accept-fingerprint SHA256:...]
        tinyllm device probe --project P NAME [--json]
        tinyllm device list --project P [--json]
        tinyllm device remove --project P NAME
@@ -48,8 +48,12 @@ const char* kDeviceUsage =
   --runner CMD          prefix for running the runtime there (e.g. qemu-aarch64)
   --known-hosts FILE    host keys (default OpenSSH's ~/.ssh/known_hosts)
   --accept-new-host-key accept and remember a host key never seen before (check its fingerprint)
+  --accept-fingerprint F  accept and remember an unknown host key only if its fingerprint is F
+                        (SHA256:..., as the refusal showed it); a changed key is never accepted
 
-Passwords and key passphrases are asked on the terminal when needed and never stored.
+Passwords and key passphrases are asked on the terminal when needed and never stored. With
+TINYLLM_ASK_VIA_STDIO=1 (the workbench) they are asked as a JSON line {"event":"ask","prompt":...}
+on stdout and read as one line from stdin.
 )";
 
 std::string describe(const deploy::ProbeResult& p) {
@@ -79,8 +83,9 @@ void print_probe(const deploy::DeviceProfile& d) {
     std::printf("  %-14s %s\n", row[0].c_str(), row[1].c_str());
 }
 
-Result<deploy::ProbeResult> connect_and_probe(const deploy::DeviceProfile& device, bool accept) {
-  TINYLLM_TRY_ASSIGN(session, connect_device(device, accept));
+Result<deploy::ProbeResult> connect_and_probe(const deploy::DeviceProfile& device, bool accept,
+                                              const std::string& accept_fingerprint = "") {
+  TINYLLM_TRY_ASSIGN(session, connect_device(device, accept, accept_fingerprint));
   return deploy::probe_device(session, device);
 }
 
@@ -103,7 +108,8 @@ int add(const Args& args, const fs::path& root) {
   // Validate the profile the same way a stored one is read back.
   auto checked = deploy::device_from_json(deploy::to_json(d), "device " + d.name);
   if (!checked) return fail(checked.error());
-  auto probe = connect_and_probe(d, args.flag("accept-new-host-key"));
+  auto probe =
+      connect_and_probe(d, args.flag("accept-new-host-key"), args.get_or("accept-fingerprint", ""));
   if (!probe) return fail(probe.error());
   d.probe = *probe;
   if (auto saved = deploy::put_device(root, d); !saved) return fail(saved.error());
@@ -120,7 +126,7 @@ int run_device_command(const std::vector<std::string>& argv) {
     return argv.empty() ? 2 : 0;
   }
   auto args = Args::parse(argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner",
-                                  "known-hosts", "command"},
+                                  "known-hosts", "command", "accept-fingerprint"},
                                  {"json", "accept-new-host-key"},
                                  {"set"}});
   if (!args) return fail(args.error());

@@ -1,6 +1,11 @@
 #include "pipeline/steps.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "pipeline/finetune_step.h"
 #include "pipeline/pretrain_step.h"
@@ -69,6 +74,53 @@ StepState pretrain_state(const project::Project& p) {
   return {StepStatus::done, name + " trained (how it ended was not recorded)"};
 }
 
+// The names in deployments/devices.json (a device removed from the project no longer counts).
+std::set<std::string> device_names(const project::Project& p) {
+  std::set<std::string> names;
+  std::ifstream in(p.path("deployments/devices.json"));
+  const auto doc = nlohmann::json::parse(in, nullptr, false);
+  if (!doc.is_object() || !doc.contains("devices") || !doc["devices"].is_array()) return names;
+  for (const auto& d : doc["devices"])
+    if (d.is_object()) names.insert(d.value("name", ""));
+  return names;
+}
+
+// The newest install recorded in any deployments/<device>/installs.json (core/deploy writes
+// them; read here with nlohmann only, so that pipeline never links libssh). Null when none.
+nlohmann::json newest_install(const project::Project& p) {
+  const auto devices = device_names(p);
+  nlohmann::json newest;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(p.path("deployments"), ec)) {
+    std::ifstream in(entry.path() / "installs.json");
+    if (!in) continue;
+    const auto list = nlohmann::json::parse(in, nullptr, false);
+    if (!list.is_array()) continue;
+    for (const auto& install : list) {
+      if (!install.is_object() || !devices.count(install.value("device", ""))) continue;
+      if (newest.is_null() || install.value("time", "") >= newest.value("time", ""))
+        newest = install;
+    }
+  }
+  return newest;
+}
+
+StepState deploy_state(const project::Project& p) {
+  const bool exported = std::any_of(p.artifacts.begin(), p.artifacts.end(),
+                                    [](const project::Artifact& a) { return a.kind == "gguf"; });
+  if (!exported)
+    return {StepStatus::needs_earlier_step,
+            "needs an exported model from the Quantize step (tinyllm export)"};
+  const auto install = newest_install(p);
+  if (install.is_null())
+    return {StepStatus::ready, device_names(p).empty() ? "exported; no device added yet"
+                                                       : "exported; not deployed to a device yet"};
+  const std::string type = install.value("type", "");
+  return {StepStatus::done, install.value("model", p.name) + (type.empty() ? "" : " " + type) +
+                                " runs on " + install.value("device", "") + " (" +
+                                install.value("time", "").substr(0, 10) + ")"};
+}
+
 StepState not_yet(const project::Project&) {
   return {StepStatus::not_available, "not in this version yet"};
 }
@@ -105,8 +157,9 @@ const std::vector<StepInfo>& steps() {
       {StepId::quantize, "quantize", "Quantize",
        "Needs a fine-tuned model. Not in this version yet.", not_yet},
       {StepId::deploy, "deploy", "Deploy",
-       "Needs a quantized model and a Raspberry Pi reachable over SSH. Not in this version yet.",
-       not_yet},
+       "Needs a quantized model (an export) and a Raspberry Pi reachable over SSH. Add the "
+       "device, deploy with one click, then bench and evaluate it there.",
+       deploy_state},
   };
   return kSteps;
 }

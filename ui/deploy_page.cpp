@@ -1,0 +1,448 @@
+#include "deploy_page.h"
+
+#include <qcustomplot.h>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <fstream>
+#include <set>
+
+#include "appearance.h"
+#include "deploy_models.h"
+#include "deploy_plots.h"
+#include "deploy_text.h"
+#include "job_runner.h"
+#include "project_session.h"
+
+namespace tinyllm::ui {
+
+using nlohmann::json;
+
+namespace {
+
+QPushButton* button(const QString& text, const QString& tip) {
+  auto* b = new QPushButton(text);
+  b->setToolTip(tip);
+  return b;
+}
+
+// The examples of data/prepared/task_test.jsonl: their prompts and true labels.
+std::vector<json> read_examples(const std::filesystem::path& file) {
+  std::vector<json> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object()) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace
+
+DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
+    : QWidget(parent), session_(session), job_(new JobRunner(this)) {
+  auto* outer = new QVBoxLayout(this);
+  auto* splitter = new QSplitter(Qt::Vertical);
+  outer->addWidget(splitter, 1);
+
+  // Devices.
+  auto* device_box = new QGroupBox(tr("Devices"));
+  auto* device_layout = new QHBoxLayout(device_box);
+  devices_ = new DeviceTableModel(this);
+  device_table_ = new QTableView;
+  device_table_->setModel(devices_);
+  device_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  device_table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  device_table_->horizontalHeader()->setStretchLastSection(true);
+  device_table_->verticalHeader()->hide();
+  device_table_->setAccessibleName(tr("Devices"));
+  device_layout->addWidget(device_table_, 1);
+  auto* device_buttons = new QVBoxLayout;
+  add_ = button(tr("&Add..."), tr("Add a Raspberry Pi or another Linux device reachable over SSH"));
+  edit_ = button(tr("&Edit..."), tr("Change the selected device's login or folder"));
+  probe_ = button(tr("&Probe"), tr("Ask the selected device again what it is and has"));
+  remove_ = button(tr("&Remove"), tr("Forget the selected device (nothing on it is touched)"));
+  for (auto* b : {add_, edit_, probe_, remove_})
+    device_buttons->addWidget(b);
+  device_buttons->addStretch(1);
+  device_layout->addLayout(device_buttons);
+  splitter->addWidget(device_box);
+
+  // Deploy.
+  auto* deploy_box = new QGroupBox(tr("Deploy"));
+  auto* deploy_layout = new QHBoxLayout(deploy_box);
+  auto* choose = new QFormLayout;
+  variant_ = new QComboBox;
+  variant_->setToolTip(
+      tr("Which exported file goes to the device. q8_0 is nearly as accurate "
+         "as f32 at a quarter of the size."));
+  choose->addRow(tr("&Model file:"), variant_);
+  variant_note_ = new QLabel;
+  variant_note_->setWordWrap(true);
+  choose->addRow(variant_note_);
+  targets_ = new QListWidget;
+  targets_->setAccessibleName(tr("Devices to deploy to"));
+  targets_->setMaximumHeight(110);
+  choose->addRow(tr("To:"), targets_);
+  deploy_ = button(tr("&Deploy"), tr("Send the model to the checked devices, check it there and "
+                                     "make it the current version"));
+  choose->addRow(deploy_);
+  deploy_layout->addLayout(choose, 1);
+  auto* progress_box = new QWidget;
+  progress_grid_ = new QGridLayout(progress_box);
+  progress_grid_->setColumnStretch(1, 1);
+  progress_grid_->setColumnStretch(2, 2);
+  progress_hint_ =
+      new QLabel(tr("Tick the devices and press Deploy: each gets a progress bar "
+                    "here, then what was sent and how long it took."));
+  progress_hint_->setWordWrap(true);
+  progress_grid_->addWidget(progress_hint_, 0, 0, 1, 3);
+  deploy_layout->addWidget(progress_box, 2, Qt::AlignTop);
+  splitter->addWidget(deploy_box);
+
+  // Results and "Try it".
+  auto* tabs = new QTabWidget;
+  auto* results = new QWidget;
+  auto* results_layout = new QVBoxLayout(results);
+  auto* result_buttons = new QHBoxLayout;
+  bench_ = button(tr("&Bench"), tr("Measure speed and memory on the selected device, and on this "
+                                   "computer with the same file"));
+  evaluate_ = button(tr("E&valuate"), tr("Accuracy on the test examples on the selected device, "
+                                         "and on this computer with the same file"));
+  rollback_ = button(tr("Roll &back"), tr("Make the version installed before the current one "
+                                          "current again on the selected device"));
+  for (auto* b : {bench_, evaluate_, rollback_})
+    result_buttons->addWidget(b);
+  result_buttons->addStretch(1);
+  results_layout->addLayout(result_buttons);
+  auto* results_split = new QSplitter(Qt::Horizontal);
+  runs_ = new RunTableModel(this);
+  results_table_ = new QTableView;
+  results_table_->setModel(runs_);
+  results_table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  results_table_->horizontalHeader()->setStretchLastSection(true);
+  results_table_->verticalHeader()->hide();
+  results_table_->setAccessibleName(tr("Results"));
+  results_split->addWidget(results_table_);
+  plot_ = new QCustomPlot;
+  plot_->setMinimumSize(300, 200);
+  results_split->addWidget(plot_);
+  results_split->setStretchFactor(0, 3);
+  results_split->setStretchFactor(1, 2);
+  remember_splitter(results_split, QStringLiteral("deploy/results_split"));
+  results_layout->addWidget(results_split, 1);
+  tabs->addTab(results, tr("Results on the devices"));
+
+  auto* try_tab = new QWidget;
+  auto* try_layout = new QHBoxLayout(try_tab);
+  auto* try_form = new QFormLayout;
+  example_ = new QSpinBox;
+  example_->setToolTip(tr("An example from the test split (never used in training)"));
+  try_form->addRow(tr("Test &example:"), example_);
+  example_label_ = new QLabel;
+  example_label_->setWordWrap(true);
+  try_form->addRow(example_label_);
+  prompt_ = new QLineEdit;
+  prompt_->setPlaceholderText(tr("or type a whole prompt here instead"));
+  try_form->addRow(tr("&Prompt:"), prompt_);
+  try_ = button(tr("&Run on the device"), tr("Classify it on the selected device"));
+  try_form->addRow(try_);
+  try_result_ = new QLabel;
+  try_result_->setWordWrap(true);
+  try_result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  try_form->addRow(try_result_);
+  try_layout->addLayout(try_form, 2);
+  scores_plot_ = new QCustomPlot;
+  scores_plot_->setMinimumSize(260, 160);
+  try_layout->addWidget(scores_plot_, 3);
+  tabs->addTab(try_tab, tr("Try it"));
+  splitter->addWidget(tabs);
+  splitter->setStretchFactor(0, 2);
+  splitter->setStretchFactor(1, 2);
+  splitter->setStretchFactor(2, 5);
+  remember_splitter(splitter, QStringLiteral("deploy/splitter"));
+
+  status_ = new QLabel;
+  status_->setWordWrap(true);
+  outer->addWidget(status_);
+
+  connect(job_, &JobRunner::lineReceived, this, &DeployPage::on_line);
+  connect(job_, &JobRunner::finished, this,
+          [this](int code, const QString& out, const QString& err) {
+            auto done = std::move(job_done_);
+            job_done_ = nullptr;
+            if (done) done(code, out, err);
+            update_buttons();
+            if (!busy()) emit allJobsFinished();
+          });
+  connect(add_, &QPushButton::clicked, this, &DeployPage::add_device);
+  connect(edit_, &QPushButton::clicked, this, &DeployPage::edit_device);
+  connect(probe_, &QPushButton::clicked, this, &DeployPage::probe_device);
+  connect(remove_, &QPushButton::clicked, this, &DeployPage::remove_device);
+  connect(deploy_, &QPushButton::clicked, this, &DeployPage::start_deploy);
+  connect(bench_, &QPushButton::clicked, this, [this] { run_remote(QStringLiteral("bench")); });
+  connect(evaluate_, &QPushButton::clicked, this, [this] { run_remote(QStringLiteral("eval")); });
+  connect(rollback_, &QPushButton::clicked, this,
+          [this] { run_remote(QStringLiteral("rollback")); });
+  connect(try_, &QPushButton::clicked, this, &DeployPage::try_it);
+  connect(example_, &QSpinBox::valueChanged, this, &DeployPage::refresh_example);
+  connect(targets_, &QListWidget::itemChanged, this, &DeployPage::update_buttons);
+  connect(device_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+          &DeployPage::update_buttons);
+  connect(&session_, &ProjectSession::changed, this, &DeployPage::refresh);
+  refresh();
+}
+
+bool DeployPage::busy() const {
+  return job_->running();
+}
+
+void DeployPage::stop_all() {
+  job_->cancel();
+  if (!busy()) emit allJobsFinished();
+}
+
+QString DeployPage::project_folder() const {
+  return session_.folder();
+}
+
+QString DeployPage::selected_device() const {
+  const auto rows = device_table_->selectionModel()->selectedRows();
+  if (rows.isEmpty()) return {};
+  return QString::fromStdString(devices_->devices()[size_t(rows.first().row())].name);
+}
+
+void DeployPage::refresh() {
+  if (!session_.is_open()) {
+    devices_->clear();
+    runs_->clear();
+    targets_->clear();
+    variant_->clear();
+    update_buttons();
+    return;
+  }
+  const QString selected = selected_device();
+  const auto root = session_.project().root;
+  if (const QString e = devices_->reload(root); !e.isEmpty()) status_->setText(e);
+  for (int r = 0; r < devices_->rowCount(); ++r)
+    if (QString::fromStdString(devices_->devices()[size_t(r)].name) == selected)
+      device_table_->selectRow(r);
+  if (selected_device().isEmpty() && devices_->rowCount() > 0) device_table_->selectRow(0);
+  device_table_->resizeColumnsToContents();
+  refresh_variants();
+  refresh_targets();
+  refresh_results();
+  refresh_example();
+  update_buttons();
+}
+
+void DeployPage::refresh_variants() {
+  const QString chosen = variant_->currentData().toString();
+  variant_->clear();
+  std::set<std::string> types;
+  for (const auto& a : session_.project().artifacts)
+    if (a.kind == "gguf")  // recorded as GGUF names it ("Q8_0"); the CLI takes either case
+      types.insert(QString::fromStdString(a.settings.value("type", "")).toLower().toStdString());
+  // q8_0 first: the recommended one for a Pi.
+  for (const char* t : {"q8_0", "q4_0", "f16", "f32"})
+    if (types.count(t))
+      variant_->addItem(
+          std::string(t) == "q8_0" ? tr("q8_0 (recommended)") : QString::fromLatin1(t),
+          QString::fromLatin1(t));
+  const int i = variant_->findData(chosen);
+  if (i >= 0) variant_->setCurrentIndex(i);
+  variant_note_->setText(variant_->count() == 0
+                             ? tr("No exported model yet: export the fine-tuned model on the "
+                                  "Quantize step first (tinyllm export).")
+                             : QString());
+  variant_note_->setVisible(variant_->count() == 0);
+}
+
+void DeployPage::refresh_targets() {
+  std::set<QString> checked;
+  for (int i = 0; i < targets_->count(); ++i)
+    if (targets_->item(i)->checkState() == Qt::Checked) checked.insert(targets_->item(i)->text());
+  const bool first_time = targets_->count() == 0;
+  QSignalBlocker block(targets_);
+  targets_->clear();
+  for (const auto& d : devices_->devices()) {
+    auto* item = new QListWidgetItem(QString::fromStdString(d.name), targets_);
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+    const bool on = checked.count(item->text()) || (first_time && devices_->devices().size() == 1);
+    item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
+  }
+}
+
+void DeployPage::refresh_results() {
+  if (const QString e = runs_->reload(session_.project().root); !e.isEmpty()) status_->setText(e);
+  results_table_->resizeColumnsToContents();
+  results_table_->scrollToBottom();
+  plot_runs_over_versions(plot_, runs_->runs());
+}
+
+void DeployPage::refresh_example() {
+  if (!session_.is_open()) return;
+  const auto examples = read_examples(session_.project().path("data/prepared/task_test.jsonl"));
+  {
+    QSignalBlocker block(example_);
+    example_->setRange(examples.empty() ? 0 : 1, int(examples.size()));
+  }
+  const int n = example_->value();
+  if (n < 1 || n > int(examples.size())) {
+    true_label_.clear();
+    example_label_->setText(tr("No test examples: prepare the data first."));
+    return;
+  }
+  const auto& e = examples[size_t(n - 1)];
+  true_label_ = QString::fromStdString(e.value("label", ""));
+  example_label_->setText(tr("Example %1 of %2, true answer: <b>%3</b>")
+                              .arg(n)
+                              .arg(examples.size())
+                              .arg(true_label_.toHtmlEscaped()));
+}
+
+void DeployPage::update_buttons() {
+  const bool idle = !busy();
+  const bool has_device = !selected_device().isEmpty();
+  bool any_target = false;
+  for (int i = 0; i < targets_->count(); ++i)
+    any_target |= targets_->item(i)->checkState() == Qt::Checked;
+  add_->setEnabled(idle && session_.is_open());
+  for (auto* b : {edit_, probe_, remove_, bench_, evaluate_, rollback_, try_})
+    b->setEnabled(idle && has_device);
+  deploy_->setEnabled(idle && any_target && variant_->count() > 0);
+}
+
+// ---- jobs
+
+void DeployPage::run_cli(const QString& what, const QStringList& args,
+                         std::function<void(int, const QString&, const QString&)> done) {
+  if (busy()) return;
+  job_done_ = std::move(done);
+  status_->setText(what);
+  emit status(what);
+  job_->start(args);
+  update_buttons();
+}
+
+void DeployPage::on_line(const QString& line) {
+  if (!line.startsWith(QLatin1Char('{'))) return;
+  const json e = json::parse(line.toStdString(), nullptr, false);
+  if (!e.is_object() || !e.contains("event")) return;
+  const std::string event = e.value("event", "");
+  if (event == "ask")
+    ask_secret(QString::fromStdString(e.value("prompt", "")));
+  else if (e.contains("device"))
+    on_deploy_event(e);
+}
+
+void DeployPage::ask_secret(const QString& prompt) {
+  bool ok = false;
+  const QString secret =
+      QInputDialog::getText(this, tr("The device asks for a secret"),
+                            tr("%1\n(it is sent to the device only, never stored)").arg(prompt),
+                            QLineEdit::Password, QString(), &ok);
+  if (ok)
+    job_->send_secret(secret);
+  else
+    job_->close_input();  // the CLI sees the question cancelled and says so
+}
+
+void DeployPage::show_failure(const QString& title, const QString& detail) {
+  QMessageBox box(classify_failure(detail) == DeployFailure::changed_host_key
+                      ? QMessageBox::Critical
+                      : QMessageBox::Warning,
+                  title, explain_failure(detail), QMessageBox::Ok, this);
+  box.setDetailedText(detail);
+  status_->setText(title + QStringLiteral(": ") + explain_failure(detail));
+  box.exec();
+}
+
+// ---- results and "Try it"
+
+void DeployPage::run_remote(const QString& action) {
+  const QString name = selected_device();
+  if (name.isEmpty()) return;
+  const bool rollback = action == QLatin1String("rollback");
+  QStringList args = {QStringLiteral("remote"),    action,
+                      QStringLiteral("--project"), project_folder(),
+                      QStringLiteral("--device"),  name};
+  if (!rollback) args << QStringLiteral("--json");
+  const QString doing = rollback ? tr("Rolling back on %1...").arg(name)
+                        : action == QLatin1String("bench")
+                            ? tr("Benchmarking on %1 and on this computer...").arg(name)
+                            : tr("Evaluating on %1 and on this computer...").arg(name);
+  run_cli(doing, args,
+          [this, name, action, rollback](int code, const QString& out, const QString& err) {
+            session_.reload();
+            if (code != 0)
+              return show_failure(rollback ? tr("Could not roll back on %1").arg(name)
+                                           : tr("Could not %1 on %2").arg(action, name),
+                                  err);
+            status_->setText(rollback ? out.trimmed() : tr("Done: %1 on %2.").arg(action, name));
+          });
+}
+
+void DeployPage::try_it() {
+  const QString name = selected_device();
+  if (name.isEmpty()) return;
+  QStringList args = {QStringLiteral("remote"),    QStringLiteral("run"),
+                      QStringLiteral("--project"), project_folder(),
+                      QStringLiteral("--device"),  name,
+                      QStringLiteral("--json")};
+  const QString prompt = prompt_->text();
+  const bool typed = !prompt.trimmed().isEmpty();
+  if (typed)
+    args << QStringLiteral("--prompt") << prompt;
+  else
+    args << QStringLiteral("--example") << QString::number(example_->value());
+  try_result_->setText(tr("Running on %1...").arg(name));
+  run_cli(tr("Running one example on %1...").arg(name), args,
+          [this, name, typed](int code, const QString& out, const QString& err) {
+            if (code != 0) {
+              try_result_->setText(tr("Failed."));
+              return show_failure(tr("Could not run it on %1").arg(name), err);
+            }
+            const json r = json::parse(out.toStdString(), nullptr, false);
+            if (!r.is_object() || !r.contains("result"))
+              return show_failure(tr("Could not run it on %1").arg(name), out + err);
+            json result = r["result"];
+            if (!typed) result["true_label"] = true_label_.toStdString();
+            show_try_result(result);
+            status_->setText(tr("Done on %1.").arg(name));
+          });
+}
+
+void DeployPage::show_try_result(const json& r) {
+  const QString label = QString::fromStdString(r.value("label", ""));
+  QString text = tr("<span style=\"font-size:large\">Answer: <b>%1</b></span> in %2 ms (%3 prompt "
+                    "tokens)")
+                     .arg(label.toHtmlEscaped())
+                     .arg(r.value("latency_ms", 0.0), 0, 'f', 1)
+                     .arg(r.value("prompt_tokens", 0));
+  if (r.contains("true_label")) {
+    const QString truth = QString::fromStdString(r.value("true_label", ""));
+    text += truth == label ? tr("<br>Right: the true answer is %1.").arg(truth.toHtmlEscaped())
+                           : tr("<br>Wrong: the true answer is %1.").arg(truth.toHtmlEscaped());
+  }
+  try_result_->setText(text);
+  plot_scores(scores_plot_, r.value("scores", json::object()), label.toStdString());
+}
+
+}  // namespace tinyllm::ui
