@@ -151,7 +151,7 @@ class TestGui : public QObject {
     QCOMPARE(window.step_rail()->count(), 5);
     QVERIFY(window.step_rail()->item(0)->text().contains("ready"));
     QVERIFY(window.step_rail()->item(2)->text().contains("needs an earlier step"));
-    QVERIFY(window.step_rail()->item(3)->text().contains("not available"));
+    QVERIFY(window.step_rail()->item(3)->text().contains("needs an earlier step"));
     // The first recording is plotted: 6 axes (accelerometer + gyroscope) x its rows.
     auto* picker = window.data_page()->recording_picker();
     QVERIFY(picker->count() >= 6);  // one recording per person, cut at gaps

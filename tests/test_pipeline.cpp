@@ -79,7 +79,7 @@ class TestPipeline : public QObject {
     QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::finetune).status),
              int(pipeline::StepStatus::needs_earlier_step));
     QCOMPARE(int(pipeline::step_state(*p, pipeline::StepId::quantize).status),
-             int(pipeline::StepStatus::not_available));
+             int(pipeline::StepStatus::needs_earlier_step));
 
     auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "q");
     QCOMPARE(int(pipeline::step_state(prepared, pipeline::StepId::data).status),
@@ -178,6 +178,16 @@ class TestPipeline : public QObject {
     gguf.settings = {{"type", "q8_0"}};
     p.artifacts.push_back(gguf);
     TINYLLM_VERIFY_OK(project::save_project(p));
+    // Quantize: the export is recorded but its file is not there; then it is.
+    auto quantize = [&] {
+      return pipeline::step_state(*project::open_project(p.root), pipeline::StepId::quantize);
+    };
+    QCOMPARE(int(quantize().status), int(pipeline::StepStatus::stale));
+    QVERIFY2(quantize().reason.find("missing") != std::string::npos, quantize().reason.c_str());
+    test::write_text(p.path("exports/ft1-q8_0.gguf"), "GGUF");
+    QCOMPARE(int(quantize().status), int(pipeline::StepStatus::done));
+    QVERIFY2(quantize().reason.find("q8_0 exported (2026-12-01)") != std::string::npos,
+             quantize().reason.c_str());
     QCOMPARE(int(deploy().status), int(pipeline::StepStatus::ready));
     QVERIFY2(deploy().reason.find("no device") != std::string::npos, deploy().reason.c_str());
 

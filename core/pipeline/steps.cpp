@@ -74,6 +74,36 @@ StepState pretrain_state(const project::Project& p) {
   return {StepStatus::done, name + " trained (how it ended was not recorded)"};
 }
 
+// Exports (GGUF files) of the newest fine-tuned run: done when they are there and their inputs
+// unchanged; the report (tinyllm export) is mentioned when it exists.
+StepState quantize_state(const project::Project& p) {
+  const auto finetune = finetune_state(p);
+  std::vector<const project::Artifact*> exports;
+  for (const auto& a : p.artifacts)
+    if (a.kind == "gguf") exports.push_back(&a);
+  if (exports.empty()) {
+    if (finetune.status == StepStatus::done || finetune.status == StepStatus::stale)
+      return {StepStatus::ready, "fine-tuned; not exported yet (tinyllm export)"};
+    return {StepStatus::needs_earlier_step, "needs a fine-tuned model from the Fine-tune step"};
+  }
+  const auto* newest = *std::max_element(
+      exports.begin(), exports.end(), [](const project::Artifact* a, const project::Artifact* b) {
+        return a->created < b->created;
+      });
+  std::string types;
+  for (const auto* a : exports)
+    if (a->created.substr(0, 16) == newest->created.substr(0, 16))
+      types += (types.empty() ? "" : ", ") + a->settings.value("type", std::string("?"));
+  for (const auto* a : exports) {
+    if (a->created.substr(0, 16) != newest->created.substr(0, 16)) continue;
+    if (files_missing(p, *a))
+      return {StepStatus::stale, "the exported file " + a->path + " is missing: export again"};
+    if (p.is_stale(*a))
+      return {StepStatus::stale, "the model changed since " + a->path + " was exported"};
+  }
+  return {StepStatus::done, types + " exported (" + newest->created.substr(0, 10) + ")"};
+}
+
 // The names in deployments/devices.json (a device removed from the project no longer counts).
 std::set<std::string> device_names(const project::Project& p) {
   std::set<std::string> names;
@@ -121,10 +151,6 @@ StepState deploy_state(const project::Project& p) {
                                 install.value("time", "").substr(0, 10) + ")"};
 }
 
-StepState not_yet(const project::Project&) {
-  return {StepStatus::not_available, "not in this version yet"};
-}
-
 }  // namespace
 
 const char* to_string(StepStatus status) {
@@ -155,7 +181,10 @@ const std::vector<StepInfo>& steps() {
        "model the task, then compare it with the baselines on held-out data.",
        finetune_state},
       {StepId::quantize, "quantize", "Quantize",
-       "Needs a fine-tuned model. Not in this version yet.", not_yet},
+       "Needs a fine-tuned model. Export it for the device from the command line: tinyllm "
+       "export --project P (F32, F16, Q8_0, Q4_0 as GGUF, with a report of size, perplexity, "
+       "accuracy and speed per type). The Quantize page comes in a later version.",
+       quantize_state},
       {StepId::deploy, "deploy", "Deploy",
        "Needs a quantized model (an export) and a Raspberry Pi reachable over SSH. Add the "
        "device, deploy with one click, then bench and evaluate it there.",
