@@ -30,19 +30,6 @@ using namespace tinyllm;
 using tinyllm::test::run_program;
 using tinyllm::test::SshServer;
 
-namespace {
-
-std::string cli() {
-  return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-}  // namespace
-
 class TestDeploy : public QObject {
   Q_OBJECT
 
@@ -105,7 +92,7 @@ class TestDeploy : public QObject {
           {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
            "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
           {"export", "--project", p, "--type", "f32,q8_0"}}) {
-      const auto r = run_program(cli(), args, 300000);
+      const auto r = run_program(test::tinyllm_cli(), args, 300000);
       QVERIFY2(r.code == 0, (args[0] + ": " + r.err + r.out).c_str());
     }
     auto runtime = deploy::find_runtime("x86_64");
@@ -141,7 +128,7 @@ class TestDeploy : public QObject {
     // The second server's key filed under the first server's name: a changed key.
     auto other = device(second_, "changed");
     other.ssh.known_hosts = (second_.dir() / "known_hosts-changed").string();
-    const std::string line = read_all(d.ssh.known_hosts);
+    const std::string line = test::read_text(d.ssh.known_hosts);
     const std::string first_name = "[127.0.0.1]:" + std::to_string(server_.port());
     const std::string second_name = "[127.0.0.1]:" + std::to_string(second_.port());
     std::string moved = line;
@@ -153,8 +140,8 @@ class TestDeploy : public QObject {
     QVERIFY2(changed.error().message.find("HOST KEY HAS CHANGED") != std::string::npos,
              changed.error().message.c_str());
     QVERIFY(changed.error().message.find(second_.host_fingerprint()) != std::string::npos);
-    QCOMPARE(read_all(other.ssh.known_hosts), moved);    // not "fixed" behind the user's back
-    QCOMPARE(second_.accepted_logins(), logins_before);  // no login was even tried
+    QCOMPARE(test::read_text(other.ssh.known_hosts), moved);  // not "fixed" behind the user's back
+    QCOMPARE(second_.accepted_logins(), logins_before);       // no login was even tried
   }
 
   void keyAgentAndRefusedLogins() {
@@ -448,7 +435,7 @@ class TestDeploy : public QObject {
                                           (server_.dir() / "locked").string()};
     auto wrong = add;
     wrong.insert(wrong.end(), {"--accept-fingerprint", "SHA256:not-the-one-shown"});
-    auto r = run_program(cli(), wrong);
+    auto r = run_program(test::tinyllm_cli(), wrong);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.find("unknown host key") != std::string::npos, r.err.c_str());
     QVERIFY(!fs::exists(known));
@@ -464,7 +451,7 @@ class TestDeploy : public QObject {
       QStringList list;
       for (const auto& a : args)
         list << QString::fromStdString(a);
-      process.start(QString::fromStdString(cli()), list);
+      process.start(QString::fromStdString(test::tinyllm_cli()), list);
       QByteArray out;
       json question;
       while (process.state() != QProcess::NotRunning || process.bytesAvailable()) {
@@ -493,15 +480,17 @@ class TestDeploy : public QObject {
     QVERIFY2(question.value("prompt", "").find("Passphrase") != std::string::npos,
              question.dump().c_str());
     QVERIFY(fs::file_size(known) > 0);
-    QVERIFY(read_all(project_ / "deployments/devices.json").find(SshServer::kKeyPassphrase) ==
-            std::string::npos);
+    QVERIFY(
+        test::read_text(project_ / "deployments/devices.json").find(SshServer::kKeyPassphrase) ==
+        std::string::npos);
 
     auto [cancelled_code, asked, cancelled_out] =
         run_asked({"device", "probe", "--project", p, "locked"}, nullptr);
     QCOMPARE(cancelled_code, 1);
     QCOMPARE(asked.value("event", ""), std::string("ask"));
     QVERIFY2(cancelled_out.find("login cancelled") != std::string::npos, cancelled_out.c_str());
-    QCOMPARE(run_program(cli(), {"device", "remove", "--project", p, "locked"}).code, 0);
+    QCOMPARE(run_program(test::tinyllm_cli(), {"device", "remove", "--project", p, "locked"}).code,
+             0);
   }
 
   // The CLI end to end: add two devices, deploy to both in parallel, bench and evaluate on one
@@ -527,17 +516,18 @@ class TestDeploy : public QObject {
                                             (server->dir() / "known_hosts-cli").string(),
                                             "--dir",
                                             (server->dir() / "cli").string()};
-      auto r = run_program(cli(), add);
+      auto r = run_program(test::tinyllm_cli(), add);
       QCOMPARE(r.code, 1);  // unknown host key: shown, not accepted
       QVERIFY2(r.err.find(server->host_fingerprint()) != std::string::npos, r.err.c_str());
       QVERIFY(r.err.find("--accept-new-host-key") != std::string::npos);
       auto with_accept = add;
       with_accept.push_back("--accept-new-host-key");
-      r = run_program(cli(), with_accept);
+      r = run_program(test::tinyllm_cli(), with_accept);
       QVERIFY2(r.code == 0, r.err.c_str());
       QVERIFY(r.out.find("x86_64") != std::string::npos);
     }
-    auto r = run_program(cli(), {"deploy", "--project", p, "--device", "pi-a,pi-b", "--json"});
+    auto r = run_program(test::tinyllm_cli(),
+                         {"deploy", "--project", p, "--device", "pi-a,pi-b", "--json"});
     QVERIFY2(r.code == 0, (r.err + r.out).c_str());
     std::map<std::string, json> results;
     std::istringstream lines(r.out);
@@ -560,18 +550,20 @@ class TestDeploy : public QObject {
     QCOMPARE(int(deployed.status), int(pipeline::StepStatus::done));
     QVERIFY2(deployed.reason.find("Demo_gestures q8_0 runs on pi-") == 0, deployed.reason.c_str());
 
-    r = run_program(cli(), {"deploy", "--project", p, "--device", "pi-a", "--json"});
+    r = run_program(test::tinyllm_cli(), {"deploy", "--project", p, "--device", "pi-a", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY(r.out.find("\"unchanged\":true") != std::string::npos);
     QVERIFY(r.out.find("\"bytes_sent\":0") != std::string::npos);
 
-    r = run_program(cli(), {"remote", "bench", "--project", p, "--device", "pi-a", "--json"});
+    r = run_program(test::tinyllm_cli(),
+                    {"remote", "bench", "--project", p, "--device", "pi-a", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     json bench = json::parse(r.out);
     QVERIFY(bench["result"]["prompt_tokens_per_s"].get<double>() > 0);
     QVERIFY(bench["desktop"]["gen_tokens_per_s"].get<double>() > 0);
 
-    r = run_program(cli(), {"remote", "eval", "--project", p, "--device", "pi-a", "--json"});
+    r = run_program(test::tinyllm_cli(),
+                    {"remote", "eval", "--project", p, "--device", "pi-a", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     json eval = json::parse(r.out);
     const auto test_lines = test::read_jsonl(project_ / "data/prepared/task_test.jsonl").size();
@@ -579,8 +571,8 @@ class TestDeploy : public QObject {
     QCOMPARE(eval["result"]["correct"], eval["desktop"]["correct"]);  // the same file, same answers
     QCOMPARE(eval["result"]["confusion"], eval["desktop"]["confusion"]);
 
-    r = run_program(
-        cli(), {"remote", "run", "--project", p, "--device", "pi-a", "--example", "2", "--json"});
+    r = run_program(test::tinyllm_cli(), {"remote", "run", "--project", p, "--device", "pi-a",
+                                          "--example", "2", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     QVERIFY(json::parse(r.out)["result"].contains("label"));
 
@@ -593,12 +585,12 @@ class TestDeploy : public QObject {
     }
     QCOMPARE(device_runs, 2);
     QCOMPARE(desktop_runs, 2);
-    r = run_program(cli(), {"remote", "results", "--project", p});
+    r = run_program(test::tinyllm_cli(), {"remote", "results", "--project", p});
     QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("desktop") != std::string::npos);
 
-    r = run_program(cli(), {"device", "list", "--project", p});
+    r = run_program(test::tinyllm_cli(), {"device", "list", "--project", p});
     QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("pi-b") != std::string::npos);
-    r = run_program(cli(), {"device", "remove", "--project", p, "pi-b"});
+    r = run_program(test::tinyllm_cli(), {"device", "remove", "--project", p, "pi-b"});
     QCOMPARE(r.code, 0);
     QCOMPARE(deploy::load_devices(project_)->size(), size_t{1});
   }
@@ -609,7 +601,7 @@ class TestDeploy : public QObject {
     const fs::path demo = root() / "demo-device";
     const std::string spec = server_.user() + "@127.0.0.1:" + std::to_string(server_.port());
     const auto r =
-        run_program(cli(),
+        run_program(test::tinyllm_cli(),
                     {"demo", demo.string(), "--steps", "3", "--finetune-steps", "2", "--device",
                      spec, "--key", server_.client_key().string(), "--known-hosts",
                      (server_.dir() / "known_hosts-demo").string(), "--device-dir",
@@ -662,7 +654,7 @@ class TestDeploy : public QObject {
     const fs::path readings = project_ / "data" / "raw" / "imu_p01.csv";
     const auto rows = test::read_text(readings);
     const size_t expected = size_t(std::count(rows.begin(), rows.end(), '\n')) - 1;
-    auto r = run_program(cli(),
+    auto r = run_program(test::tinyllm_cli(),
                          {"record", "--project", p, "--device", "pi-a", "--command",
                           "cut -d, -f1-7 " + readings.string(), "--label", "idle", "--live",
                           "--smooth", "2", "--json"},

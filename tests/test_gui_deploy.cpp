@@ -47,15 +47,6 @@ using tinyllm::test::SshServer;
 
 namespace {
 
-std::string cli() {
-  return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // Answers the modal dialogs the page opens, in order: each handler gets the next new modal
 // widget. A modal nobody expected is recorded and closed, so a test fails instead of hanging.
 class ModalAnswers : public QObject {
@@ -164,7 +155,7 @@ class TestGuiDeploy : public QObject {
           {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
            "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
           {"export", "--project", p, "--type", "q8_0"}}) {
-      const auto r = run_program(cli(), args, 300000);
+      const auto r = run_program(test::tinyllm_cli(), args, 300000);
       QVERIFY2(r.code == 0, (args[0] + ": " + r.err + r.out).c_str());
     }
   }
@@ -290,8 +281,9 @@ class TestGuiDeploy : public QObject {
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
     QVERIFY(password_mode);
     QCOMPARE(page->device_model()->rowCount(), before + 1);
-    QVERIFY(read_all(project_ / "deployments/devices.json").find(SshServer::kKeyPassphrase) ==
-            std::string::npos);
+    QVERIFY(
+        test::read_text(project_ / "deployments/devices.json").find(SshServer::kKeyPassphrase) ==
+        std::string::npos);
   }
 
   // A changed host key: a loud error (never an accept dialog), the device not added, and a
@@ -299,7 +291,7 @@ class TestGuiDeploy : public QObject {
   void changedHostKeyIsRefusedLoudly() {
     // known_hosts names this server with another (valid) key: its real key is "changed".
     const fs::path known = server_.dir() / "known_hosts-changed";
-    const std::string other = read_all(server_.other_key().string() + ".pub");
+    const std::string other = test::read_text(server_.other_key().string() + ".pub");
     std::ofstream(known) << "[127.0.0.1]:" << server_.port() << " "
                          << other.substr(0, other.rfind(' ')) << "\n";
     const fs::path folder = server_.dir() / "evil-device";

@@ -26,10 +26,6 @@ using tinyllm::test::SshServer;
 
 namespace {
 
-std::string cli() {
-  return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
-}
-
 // A deterministic 50 Hz IMU stream: $1 rows (0 = endless), then exit status $2.
 const char* kImuStream = R"SH(#!/bin/sh
 n=${1:-0}
@@ -244,16 +240,17 @@ class TestRecord : public QObject {
   void rssiScansPerZoneThroughTheCli() {
     auto project = new_project("rooms", "localization");
     const std::string p = project.root.string();
-    auto r = run_program(cli(), {"device", "add-source", "--project", p, "bench-pi", "wifi",
-                                 "--command", script("rssi.sh")});
+    auto r = run_program(test::tinyllm_cli(), {"device", "add-source", "--project", p, "bench-pi",
+                                               "wifi", "--command", script("rssi.sh")});
     QVERIFY2(r.code == 0, r.err.c_str());
     // The device was added without a probe; its known_hosts is the server's.
     deploy::ConnectOptions o;
     o.accept_new_host_key = true;
     TINYLLM_VERIFY_OK(deploy::SshSession::connect(device().ssh, o));
     for (const char* zone : {"kitchen", "hall"}) {
-      r = run_program(cli(), {"record", "--project", p, "--device", "bench-pi", "--source", "wifi",
-                              "--label", zone, "--scans", "8", "--json"});
+      r = run_program(test::tinyllm_cli(),
+                      {"record", "--project", p, "--device", "bench-pi", "--source", "wifi",
+                       "--label", zone, "--scans", "8", "--json"});
       QVERIFY2(r.code == 0, (r.err + r.out).c_str());
       const json out = json::parse(r.out);
       QCOMPARE(out["event"].get<std::string>(), std::string("take"));
@@ -263,8 +260,8 @@ class TestRecord : public QObject {
     auto reopened = project::open_project(project.root);
     QCOMPARE(reopened->sources.size(), size_t{2});
     QCOMPARE(reopened->sources[0].kind, std::string("rssi"));
-    r = run_program(cli(), {"record", "--project", p, "--device", "bench-pi", "--source", "nope",
-                            "--label", "x"});
+    r = run_program(test::tinyllm_cli(), {"record", "--project", p, "--device", "bench-pi",
+                                          "--source", "nope", "--label", "x"});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.find("no source 'nope'") != std::string::npos);
   }

@@ -21,6 +21,10 @@ std::filesystem::path uji_dir();
 
 std::unique_ptr<data::PluginRegistry> builtin_registry();
 void write_text(const std::filesystem::path& path, const std::string& text);
+// The tinyllm CLI of this build.
+inline std::string tinyllm_cli() {
+  return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
+}
 std::string read_text(const std::filesystem::path& path);
 // One JSON value per line (prepared task_*.jsonl and the like).
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);

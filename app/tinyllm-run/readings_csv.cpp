@@ -4,23 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "base/csv_line.h"
+
 namespace tinyllm::run {
 namespace {
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  for (char c : line) {
-    if (c == ',') {
-      fields.push_back(field);
-      field.clear();
-    } else if (c != '\r' && c != '"') {
-      field += c;
-    }
-  }
-  fields.push_back(field);
-  return fields;
-}
 
 std::string lower(std::string text) {
   for (auto& c : text)
@@ -38,7 +25,7 @@ Result<ReadingsCsv> ReadingsCsv::from_header(const std::string& line, const infe
                                              const std::string& where) {
   ReadingsCsv csv;
   csv.where_ = where;
-  const auto names = split(line);
+  const auto names = split_sensor_csv_line(line);
   csv.columns_ = names.size();
   for (const auto& channel : recipe.schema.channels) {
     int found = -1;
@@ -70,7 +57,7 @@ Result<ReadingsCsv> ReadingsCsv::from_header(const std::string& line, const infe
 
 Status ReadingsCsv::parse(const std::string& line, size_t line_number, std::vector<float>& values,
                           std::vector<double>& time_s) const {
-  const auto fields = split(line);
+  const auto fields = split_sensor_csv_line(line);
   const std::string at = where_ + ":" + std::to_string(line_number);
   if (fields.size() != columns_)
     return make_error(at, std::to_string(fields.size()) + " fields where the header has " +

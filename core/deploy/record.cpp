@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "base/csv_line.h"
 #include "base/files.h"
 #include "deploy/install.h"
 #include "deploy/shell.h"
@@ -30,21 +31,6 @@ const char* to_string(TakeEnd end) {
 }
 
 namespace {
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields;
-  std::string field;
-  for (char c : line) {
-    if (c == ',') {
-      fields.push_back(field);
-      field.clear();
-    } else if (c != '\r') {
-      field += c;
-    }
-  }
-  fields.push_back(field);
-  return fields;
-}
 
 bool is_number(const std::string& text, double& value) {
   if (text.empty()) return false;
@@ -84,7 +70,7 @@ Result<Take> record_take(SshSession& session, const TakeRequest& request, const 
   auto take_line = [&](const std::string& line) {
     ++line_number;
     if (line.empty()) return;
-    const auto fields = split_csv_line(line);
+    const auto fields = split_sensor_csv_line(line);
     if (take.columns.empty()) {
       double ignored;
       bool all_numbers = true;
