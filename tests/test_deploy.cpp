@@ -588,6 +588,15 @@ class TestDeploy : public QObject {
     r = run_program(test::tinyllm_cli(), {"remote", "results", "--project", p});
     QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("desktop") != std::string::npos);
 
+    // The fleet: both devices evaluated at once, the desktop once for the same file.
+    r = run_program(test::tinyllm_cli(),
+                    {"remote", "eval", "--project", p, "--device", "pi-a,pi-b", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const json fleet = json::parse(r.out);
+    QCOMPARE(fleet["devices"].size(), size_t{2});
+    QCOMPARE(fleet["desktop"].size(), size_t{1});
+    for (const auto& d : fleet["devices"])
+      QCOMPARE(d["result"]["correct"], fleet["desktop"][0]["result"]["correct"]);
     r = run_program(test::tinyllm_cli(), {"device", "list", "--project", p});
     QVERIFY(r.out.find("pi-a") != std::string::npos && r.out.find("pi-b") != std::string::npos);
     r = run_program(test::tinyllm_cli(), {"device", "remove", "--project", p, "pi-b"});

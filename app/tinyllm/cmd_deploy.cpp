@@ -56,6 +56,7 @@ const char* kRemoteUsage =
   uninstall   remove the model from the device (--version V: only that version)
   results     the results kept in the project, per device and version, desktop beside device
 
+  --device LIST  bench/eval: several devices at once, comma-separated (a fleet)
   --no-desktop   bench/eval: do not also measure the same file on this computer
   --threads N    bench/eval/run: threads on the device (default: all its cores)
   --json         one JSON object instead of the table
@@ -280,6 +281,119 @@ int results_command(const fs::path& root, const std::string& device, bool as_jso
   return 0;
 }
 
+// The same GGUF the device ran, run by this computer's runtime and kept as the desktop's result;
+// nothing when the project no longer has that file.
+Result<std::optional<deploy::RunRecord>> desktop_run(const project::Project& project,
+                                                     const std::string& device,
+                                                     const deploy::RunRecord& record,
+                                                     std::vector<std::string> run_args) {
+  std::string local_gguf;
+  auto list = deploy::installs(project.root, device);
+  if (list)
+    for (const auto& i : *list)
+      if (i.value("version", "") == record.version) local_gguf = i.value("gguf", "");
+  const fs::path gguf = project.path(local_gguf);
+  std::error_code ec;
+  if (local_gguf.empty() || !fs::is_regular_file(gguf, ec))
+    return std::optional<deploy::RunRecord>();
+  auto sha = sha256_file(gguf);
+  if (!sha || *sha != record.gguf_sha256) return std::optional<deploy::RunRecord>();
+  run_args[2] = gguf.string();
+  if (run_args[0] == "eval") {
+    run_args[4] = project.path("data/prepared/task_test.jsonl").string();
+    run_args.erase(std::find(run_args.begin(), run_args.end(), "--progress"));
+  }
+  run_args.push_back("--json");
+  TINYLLM_TRY_ASSIGN(result, run_local_runtime(run_args));
+  deploy::RunRecord desktop = record;
+  desktop.device = deploy::kDesktopDevice;
+  desktop.time = utc_now_iso8601();
+  desktop.result = result;
+  TINYLLM_TRY(deploy::save_run(project.root, desktop));
+  return std::optional<deploy::RunRecord>(desktop);
+}
+
+// bench or eval on several devices at once, each over its own connection, then this computer
+// once per distinct file: one table, every result kept in the project.
+int fleet_command(const project::Project& project, const std::vector<std::string>& names,
+                  const std::vector<std::string>& run_args, bool as_json, bool with_desktop) {
+  std::vector<deploy::DeviceProfile> devices;
+  for (const auto& n : names) {
+    auto d = deploy::find_device(project.root, n);
+    if (!d) return fail(d.error());
+    devices.push_back(*d);
+  }
+  struct Outcome {
+    std::optional<deploy::RunRecord> record;
+    std::string error;
+  };
+  std::vector<Outcome> outcomes(devices.size());
+  std::mutex lock;  // one writer of the results folder's parents at a time
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < devices.size(); ++i)
+    threads.emplace_back([&, i] {
+      auto session = connect_device(devices[i]);
+      if (!session) {
+        outcomes[i].error = session.error().to_string();
+        return;
+      }
+      auto record = deploy::run_on_device(*session, devices[i], project.name, run_args);
+      if (!record) {
+        outcomes[i].error = record.error().to_string();
+        return;
+      }
+      std::lock_guard<std::mutex> guard(lock);
+      if (auto saved = deploy::save_run(project.root, *record); !saved)
+        outcomes[i].error = saved.error().to_string();
+      outcomes[i].record = *record;
+    });
+  for (auto& t : threads)
+    t.join();
+  std::vector<deploy::RunRecord> desktops;
+  if (with_desktop)
+    for (size_t i = 0; i < devices.size(); ++i) {
+      if (!outcomes[i].record) continue;
+      bool done = false;
+      for (const auto& d : desktops)
+        done = done || d.gguf_sha256 == outcomes[i].record->gguf_sha256;
+      if (done) continue;
+      auto measured = desktop_run(project, devices[i].name, *outcomes[i].record, run_args);
+      if (!measured) return fail(measured.error());
+      if (*measured) desktops.push_back(**measured);
+    }
+  int failed = 0;
+  if (as_json) {
+    json out = {{"devices", json::array()}, {"desktop", json::array()}};
+    for (size_t i = 0; i < devices.size(); ++i) {
+      failed += !outcomes[i].record;
+      out["devices"].push_back(
+          outcomes[i].record ? deploy::to_json(*outcomes[i].record)
+                             : json{{"device", devices[i].name}, {"error", outcomes[i].error}});
+    }
+    for (const auto& d : desktops)
+      out["desktop"].push_back(deploy::to_json(d));
+    print_json(out);
+    return failed ? 1 : 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  const bool bench = run_args[0] == "bench";
+  for (size_t i = 0; i < devices.size(); ++i) {
+    if (!outcomes[i].record) {
+      ++failed;
+      std::fprintf(stderr, "tinyllm: %s: %s\n", devices[i].name.c_str(), outcomes[i].error.c_str());
+      continue;
+    }
+    (bench ? print_bench : print_eval)(devices[i].name, outcomes[i].record->result, rows);
+  }
+  for (const auto& d : desktops)
+    (bench ? print_bench : print_eval)("desktop", d.result, rows);
+  if (bench)
+    print_table({"where", "prompt tok/s", "gen tok/s", "load", "peak memory", "threads"}, rows);
+  else
+    print_table({"where", "accuracy", "correct", "latency", "prompt tokens"}, rows);
+  return failed ? 1 : 0;
+}
+
 int remote_command(const std::vector<std::string>& argv) {
   if (wants_help(argv) || argv.empty()) {
     std::printf("%s", kRemoteUsage);
@@ -304,6 +418,17 @@ int remote_command(const std::vector<std::string>& argv) {
     return results_command(project->root, args->get_or("device", ""), as_json);
   const auto name = args->get("device");
   if (!name) return fail(make_error("--device", "required (see --help)"));
+  if (const auto names = split_list(*name); names.size() > 1) {
+    if (action != "bench" && action != "eval")
+      return fail(make_error("--device", "only bench and eval run on several devices at once"));
+    std::vector<std::string> run_args =
+        action == "bench" ? std::vector<std::string>{"bench", "--model", "model.gguf"}
+                          : std::vector<std::string>{"eval",   "--model",         "model.gguf",
+                                                     "--file", "task_test.jsonl", "--progress"};
+    if (const auto threads = args->get("threads"))
+      run_args.insert(run_args.end(), {"--threads", *threads});
+    return fleet_command(*project, names, run_args, as_json, !args->flag("no-desktop"));
+  }
   auto device = deploy::find_device(project->root, *name);
   if (!device) return fail(device.error());
   auto session = connect_device(*device);
@@ -363,31 +488,9 @@ int remote_command(const std::vector<std::string>& argv) {
   // The same file on this computer, for the comparison beside it.
   std::optional<deploy::RunRecord> desktop;
   if ((action == "bench" || action == "eval") && !args->flag("no-desktop")) {
-    std::string local_gguf;
-    auto list = deploy::installs(project->root, device->name);
-    if (list)
-      for (const auto& i : *list)
-        if (i.value("version", "") == record->version) local_gguf = i.value("gguf", "");
-    const fs::path gguf = project->path(local_gguf);
-    std::error_code ec;
-    if (!local_gguf.empty() && fs::is_regular_file(gguf, ec) && sha256_file(gguf).ok() &&
-        *sha256_file(gguf) == record->gguf_sha256) {
-      std::vector<std::string> local = run_args;
-      local[2] = gguf.string();
-      if (action == "eval") {
-        local[4] = project->path("data/prepared/task_test.jsonl").string();
-        local.erase(std::find(local.begin(), local.end(), "--progress"));
-      }
-      local.push_back("--json");
-      auto result = run_local_runtime(local);
-      if (!result) return fail(result.error());
-      desktop = *record;
-      desktop->device = deploy::kDesktopDevice;
-      desktop->time = utc_now_iso8601();
-      desktop->result = *result;
-      if (auto saved = deploy::save_run(project->root, *desktop); !saved)
-        return fail(saved.error());
-    }
+    auto measured = desktop_run(*project, device->name, *record, run_args);
+    if (!measured) return fail(measured.error());
+    desktop = *measured;
   }
 
   if (as_json) {
