@@ -190,7 +190,8 @@ class TestGui : public QObject {
     // Before importing: what the import will make, counted from all files.
     // (The negative gestures' files are named 1..5, ccw_1, ccw_2: 7 more "people" than the 10.)
     QTRY_VERIFY2_WITH_TIMEOUT(
-        dialog->import_summary().contains("38 files → 732 recordings, 4 labels, 10 people (some recordings name no person)"),
+        dialog->import_summary().contains(
+            "38 files → 732 recordings, 4 labels, 10 people (some recordings name no person)"),
         qPrintable(dialog->import_summary()), 60000);
     // The JSON mapping waits behind Advanced.
     QVERIFY(!dialog->mapping_editor()->isVisible());

@@ -100,7 +100,8 @@ Result<std::string> window_prompt(const Recipe& r, std::vector<float> values,
   series.time_s = std::move(time_s);
   series.labels.assign(series.values.size() / nc, sensortext::kNoLabel);
   series.lines.resize(series.labels.size());  // resample carries a source line per row
-  for (size_t i = 0; i < series.lines.size(); ++i) series.lines[i] = i + 1;
+  for (size_t i = 0; i < series.lines.size(); ++i)
+    series.lines[i] = i + 1;
   sensortext::convert_units(series.values, r.unit_factor);
   if (r.imu() && (r.resample || !series.time_s.empty()))
     series = sensortext::resample(series, nc, 0, r.schema.sample_rate_hz, r.rate_hz);
