@@ -15,11 +15,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string replaced(std::string text, std::string_view from, std::string_view to) {
-  const size_t at = text.find(from);
-  return at == std::string::npos ? text : text.replace(at, from.size(), to);
-}
-
 // The task keys, all optional together: a file without tinyllm.task.name has no task.
 Result<Task> read_task(const gguf::File& f) {
   Task task;
@@ -82,8 +77,7 @@ Result<const text::Tokenizer*> Engine::need_tokenizer() const {
 }
 
 std::string Engine::prompt_for_input(std::string_view input) const {
-  return replaced(replaced(task_.prompt_template, "{instruction}", task_.instruction), "{input}",
-                  input);
+  return fill_prompt_template(task_.prompt_template, task_.instruction, input);
 }
 
 Result<Classification> Engine::classify(std::string_view prompt) {

@@ -81,14 +81,14 @@ Result<std::optional<Recipe>> read_recipe(const gguf::File& f) {
   return std::optional<Recipe>(std::move(r));
 }
 
-namespace {
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+std::string fill_prompt_template(const std::string& prompt_template, const std::string& instruction,
+                                 std::string_view input) {
+  auto replaced = [](std::string text, std::string_view from, std::string_view to) {
+    const size_t at = text.find(from);
+    return at == std::string::npos ? text : text.replace(at, from.size(), to);
+  };
+  return replaced(replaced(prompt_template, "{instruction}", instruction), "{input}", input);
 }
-
-}  // namespace
 
 Result<std::string> window_prompt(const Recipe& r, std::vector<float> values,
                                   std::vector<double> time_s) {
@@ -120,7 +120,7 @@ Result<std::string> window_prompt(const Recipe& r, std::vector<float> values,
   window.values = series.values.data() + start * nc;
   window.rate_hz = r.rate_hz;
   const std::string input = style->write(window, r.format);
-  return replaced(replaced(r.prompt_template, "{instruction}", r.instruction), "{input}", input);
+  return fill_prompt_template(r.prompt_template, r.instruction, input);
 }
 
 }  // namespace tinyllm::infer

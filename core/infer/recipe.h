@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -34,6 +35,10 @@ struct Recipe {
   // Readings at the recorded rate between two windows of a stream (IMU); 1 for RSSI.
   size_t raw_stride_rows() const;
 };
+
+// A prompt from the file's template (tinyllm.prompt.template, with {instruction} and {input}).
+std::string fill_prompt_template(const std::string& prompt_template, const std::string& instruction,
+                                 std::string_view input);
 
 // The recipe in a file, or nullopt when the file has none (a pre-trained model, or an export
 // made before the recipe keys).
