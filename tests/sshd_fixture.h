@@ -73,4 +73,8 @@ struct Run {
 Run run_program(const std::string& program, const std::vector<std::string>& args,
                 int timeout_ms = 60000);
 
+// The demo IMU project at `dir` with a tiny model fine-tuned from scratch (20 steps, 1 layer) and
+// exported as `types` ("f32,q8_0"): what the deploy tests send, made by the CLI.
+Status make_deployable_demo(const std::filesystem::path& dir, const std::string& types);
+
 }  // namespace tinyllm::test

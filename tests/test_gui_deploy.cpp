@@ -147,17 +147,7 @@ class TestGuiDeploy : public QObject {
     TINYLLM_VERIFY_OK(server_.start());
     // The demo project with a tiny fine-tuned model exported as q8_0, as test_deploy makes it.
     project_ = root() / "demo";
-    const std::string p = project_.string();
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"project", "new", p, "--demo", "imu"},
-          {"data", "prepare", "--project", p},
-          {"tokenizer", "train", "--project", p, "--quiet"},
-          {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
-           "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
-          {"export", "--project", p, "--type", "q8_0"}}) {
-      const auto r = run_program(test::tinyllm_cli(), args, 300000);
-      QVERIFY2(r.code == 0, (args[0] + ": " + r.err + r.out).c_str());
-    }
+    TINYLLM_VERIFY_OK(test::make_deployable_demo(project_, "q8_0"));
   }
 
   // Add (host key accepted in the dialog) -> Deploy -> Evaluate -> Try it, all through the page.
