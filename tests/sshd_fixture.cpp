@@ -84,9 +84,8 @@ Run run_program(const std::string& program, const std::vector<std::string>& args
   return r;
 }
 
-Status make_deployable_demo(const fs::path& dir, const std::string& types) {
+Status make_deployable_demo(const std::string& cli, const fs::path& dir, const std::string& types) {
   const std::string p = dir.string();
-  const std::string cli = std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"project", "new", p, "--demo", "imu"},
         {"data", "prepare", "--project", p},

@@ -147,7 +147,7 @@ class TestGuiDeploy : public QObject {
     TINYLLM_VERIFY_OK(server_.start());
     // The demo project with a tiny fine-tuned model exported as q8_0, as test_deploy makes it.
     project_ = root() / "demo";
-    TINYLLM_VERIFY_OK(test::make_deployable_demo(project_, "q8_0"));
+    TINYLLM_VERIFY_OK(test::make_deployable_demo(test::tinyllm_cli(), project_, "q8_0"));
   }
 
   // Add (host key accepted in the dialog) -> Deploy -> Evaluate -> Try it, all through the page.
