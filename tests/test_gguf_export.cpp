@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "data/store.h"
 #include "gguf/export.h"
 #include "gguf/gguf.h"
@@ -349,6 +350,7 @@ class TestGgufExport : public QObject {
       QVERIFY(f->find_tensor(keys::kOutput));
       QCOMPARE(*f->get_string(keys::kTinySourceSha256),
                *sha256_file(checkpoint / "model.safetensors"));
+      QCOMPARE(*f->get_string(keys::kTinyWorkbenchVersion), std::string(kWorkbenchVersion));
       if (row["type"] == "F32") {  // the checkpoint's values, exactly; the prompt recipe whole
         const size_t prompts = check_prompts_from_metadata(*f, project_);
         QVERIFY2(prompts > 10, qPrintable(QString("%1 prompts rebuilt").arg(prompts)));

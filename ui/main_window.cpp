@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "appearance.h"
+#include "base/version.h"
 #include "data_page.h"
 #include "deploy_page.h"
 #include "finetune_page.h"
@@ -227,7 +228,7 @@ void MainWindow::show_start() {
 }
 
 QString MainWindow::version() {
-  return QStringLiteral(TINYLLM_VERSION);
+  return QString::fromLatin1(kWorkbenchVersion);
 }
 
 void MainWindow::new_project() {

@@ -13,6 +13,7 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include "base/version.h"
 #include "data_page.h"
 #include "main_window.h"
 #include "pretrain_page.h"
@@ -21,8 +22,10 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("TinyLLM"));
   QApplication::setApplicationName(QStringLiteral("Workbench"));
+  QApplication::setApplicationVersion(QString::fromLatin1(tinyllm::kWorkbenchVersion));
   QCommandLineParser parser;
   parser.addHelpOption();
+  parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("project folder to open"));
   QCommandLineOption shot(QStringLiteral("screenshot"),
                           QStringLiteral("save the window to FILE and exit"),

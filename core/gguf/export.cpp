@@ -3,6 +3,7 @@
 #include <map>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "gguf/export.h"
 #include "gguf/keys.h"
 #include "model/config_json.h"
@@ -70,6 +71,7 @@ Result<std::vector<ExportedFile>> export_gguf(const ExportInputs& inputs,
     if (!inputs.prepared.is_null())
       TINYLLM_TRY(add_task_metadata(w, inputs.prepared, inputs.schema));
     w.set_string(keys::kTinySourceSha256, source_sha);
+    w.set_string(keys::kTinyWorkbenchVersion, kWorkbenchVersion);
     if (!inputs.checkpoint_stored.empty())
       w.set_string(keys::kTinySourceCheckpoint, inputs.checkpoint_stored);
 
