@@ -157,6 +157,33 @@ class TestPackage : public QObject {
                ("Depends lacks " + std::string(package) + ": " + depends.out).c_str());
   }
 
+  // The runtime archives for a device: each holds the static runtime and its checksum, and the
+  // runtime in it runs (under qemu-user for the ARM ones, where it is installed).
+  void runtimeArchivesHoldWorkingRuntimes() {
+    const fs::path x = fs::path(dir_.path().toStdString()) / "archives";
+    fs::create_directories(x);
+    for (const std::string arch : {"x86_64", "aarch64", "armhf"}) {
+      const std::string name =
+          std::string("tinyllm-run-") + tinyllm::kWorkbenchVersion + "-" + arch;
+      const fs::path archive = fs::path(TINYLLM_BINARY_DIR) / "packages" / (name + ".tar.gz");
+      QVERIFY2(fs::exists(archive), archive.c_str());
+      Run r = run("tar", {"xzf", QString::fromStdString(archive.string()), "-C",
+                          QString::fromStdString(x.string())});
+      QVERIFY2(r.code == 0, r.out.c_str());
+      r = run("sh", {"-c", QString::fromStdString("cd '" + (x / name).string() +
+                                                  "' && sha256sum -c SHA256SUMS")});
+      QVERIFY2(r.code == 0 && r.out == "tinyllm-run: OK\n", r.out.c_str());
+      const std::string runner = arch == "aarch64" ? "qemu-aarch64 "
+                                 : arch == "armhf" ? "qemu-arm "
+                                                   : "";
+      if (!runner.empty() && !on_path(runner.substr(0, runner.size() - 1).c_str())) continue;
+      r = run("sh",
+              {"-c", QString::fromStdString(runner + "'" + (x / name / "tinyllm-run").string() +
+                                            "' --version")});
+      QCOMPARE(r.out, "tinyllm-run " + std::string(tinyllm::kWorkbenchVersion) + " " + arch + "\n");
+    }
+  }
+
   // The man page is the CLI's own help, and the desktop files pass their validators.
   void installedFilesValidate() {
     QVERIFY(!deb_.empty());
