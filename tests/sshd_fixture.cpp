@@ -93,6 +93,7 @@ Status make_deployable_demo(const std::string& cli, const fs::path& dir, const s
         {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
          "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
         {"export", "--project", p, "--type", types}}) {
+    if (args[0] == "export" && types.empty()) break;  // fine-tuned only
     const Run r = run_program(cli, args, 300000);
     if (r.code != 0) return make_error("tinyllm " + args[0], r.err + r.out);
   }

@@ -320,8 +320,26 @@ class TestGgufExport : public QObject {
     const QString p = QString::fromStdString(project_.string());
     auto r = run_cli({"export", "--project", p, "--run", "ft1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    QStringList lines = r.out.trimmed().split('\n');
+    QStringList lines;
+    std::vector<json> progress;  // docs/gguf.md: the progress lines come first
+    for (const QString& line : r.out.trimmed().split('\n')) {
+      json j = json::parse(line.toStdString());
+      if (j.value("event", "") == "progress")
+        progress.push_back(std::move(j));
+      else
+        lines << line;
+    }
     QCOMPARE(lines.size(), 5);  // one line per file, then the quantization report
+    // 4 files and 3 measurements of each, counted one by one from 0 to the total.
+    QCOMPARE(progress.size(), size_t{1 + 4 + 12});
+    for (size_t i = 0; i < progress.size(); ++i) {
+      QCOMPARE(progress[i]["done"].get<int>(), int(i));
+      QCOMPARE(progress[i]["total"].get<int>(), 16);
+    }
+    QCOMPARE(progress[4]["stage"].get<std::string>(), std::string("export"));
+    QCOMPARE(progress[5]["stage"].get<std::string>(), std::string("measure"));
+    QCOMPARE(progress[5]["type"].get<std::string>(), std::string("f32"));
+    QCOMPARE(progress[5]["what"].get<std::string>(), std::string("accuracy"));
     const json report = json::parse(lines.takeLast().toStdString())["report"];
     QCOMPARE(report["variants"].size(), size_t{4});
     for (const auto& v : report["variants"]) {

@@ -38,6 +38,7 @@
 #include "sshd_fixture.h"
 #include "test_support.h"
 #include "test_verify.h"
+#include "try_it_panel.h"
 
 using namespace tinyllm;
 namespace fs = std::filesystem;
@@ -232,17 +233,17 @@ class TestGuiDeploy : public QObject {
     QVERIFY(page->results_plot()->graphCount() >= 2);  // device and desktop accuracy
 
     // Try it: test example 2, its true label shown, the device's answer and scores back.
-    page->example_spin()->setValue(2);
+    page->try_panel()->example_spin()->setValue(2);
     const auto examples = test::read_jsonl(project_ / "data/prepared/task_test.jsonl");
     const QString truth = QString::fromStdString(examples[1].value("label", ""));
-    QVERIFY(page->example_label()->text().contains(truth));
-    page->try_button()->click();
+    QVERIFY(page->try_panel()->example_label()->text().contains(truth));
+    page->try_panel()->run_button()->click();
     wait_idle(page);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
-    const QString said = page->try_label()->text();
+    const QString said = page->try_panel()->result_label()->text();
     QVERIFY2(said.contains("Answer: <b>"), qPrintable(said));
     QVERIFY(said.contains("true answer is " + truth));
-    QVERIFY(page->scores_plot()->plottableCount() > 0);
+    QVERIFY(page->try_panel()->scores_plot()->plottableCount() > 0);
   }
 
   // A key with a passphrase: the CLI asks, the page shows a password dialog, the answer logs in;
