@@ -29,6 +29,7 @@
 #include "deploy/device.h"
 #include "deploy/remote_run.h"
 #include "deploy/runtimes.h"
+#include "deploy_dialogs.h"
 #include "deploy_models.h"
 #include "deploy_page.h"
 #include "device_dialog.h"
@@ -43,52 +44,9 @@
 using namespace tinyllm;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tinyllm::test::ModalAnswers;
 using tinyllm::test::run_program;
 using tinyllm::test::SshServer;
-
-namespace {
-
-// Answers the modal dialogs the page opens, in order: each handler gets the next new modal
-// widget. A modal nobody expected is recorded and closed, so a test fails instead of hanging.
-class ModalAnswers : public QObject {
- public:
-  using Handler = std::function<void(QWidget*)>;
-  ModalAnswers() {
-    timer_.setInterval(50);
-    connect(&timer_, &QTimer::timeout, this, [this] {
-      QWidget* w = QApplication::activeModalWidget();
-      if (!w || w == last_) return;
-      last_ = w;
-      if (handlers_.empty()) {
-        auto* box = qobject_cast<QMessageBox*>(w);
-        unexpected_ << (box ? box->text() + " | " + box->detailedText() : w->windowTitle());
-        if (auto* d = qobject_cast<QDialog*>(w)) d->reject();
-        return;
-      }
-      auto handler = std::move(handlers_.front());
-      handlers_.pop_front();
-      handler(w);
-      // A handler that found the wrong dialog (its QVERIFY failed) leaves it open: close it, so
-      // that the test reports the failure instead of waiting on the dialog.
-      if (auto* d = qobject_cast<QDialog*>(w); d && d->isVisible()) {
-        auto* box = qobject_cast<QMessageBox*>(w);
-        unexpected_ << (box ? box->text() + " | " + box->detailedText() : w->windowTitle());
-        d->reject();
-      }
-    });
-    timer_.start();
-  }
-  void then(Handler h) { handlers_.push_back(std::move(h)); }
-  bool all_answered() const { return handlers_.empty(); }
-  QStringList unexpected_;
-
- private:
-  QTimer timer_;
-  std::deque<Handler> handlers_;
-  QPointer<QWidget> last_;
-};
-
-}  // namespace
 
 class TestGuiDeploy : public QObject {
   Q_OBJECT
@@ -100,33 +58,12 @@ class TestGuiDeploy : public QObject {
 
   fs::path root() const { return dir_.path().toStdString(); }
 
-  // Fills the add dialog for a device on the fixture's sshd and presses its OK button.
   ModalAnswers::Handler fill_device(const QString& name, const fs::path& key,
                                     const fs::path& known_hosts, const fs::path& folder) {
-    return [=, this](QWidget* w) {
-      auto* dialog = qobject_cast<ui::DeviceDialog*>(w);
-      QVERIFY(dialog);
-      dialog->name_edit()->setText(name);
-      dialog->host_edit()->setText("127.0.0.1");
-      dialog->port_spin()->setValue(server_.port());
-      dialog->user_edit()->setText(QString::fromStdString(server_.user()));
-      dialog->key_edit()->setText(QString::fromStdString(key.string()));
-      dialog->folder_edit()->setText(QString::fromStdString(folder.string()));
-      dialog->findChild<QGroupBox*>()->setChecked(true);
-      dialog->known_hosts_edit()->setText(QString::fromStdString(known_hosts.string()));
-      dialog->accept();
-    };
+    return test::fill_device_dialog(server_, name, key, known_hosts, folder);
   }
-
-  // Presses Accept in the host-key confirmation, keeping its text in `*text`.
   static ModalAnswers::Handler accept_host_key(QString* text) {
-    return [text](QWidget* w) {
-      auto* box = qobject_cast<QMessageBox*>(w);
-      QVERIFY(box);
-      if (text) *text = box->text();
-      for (auto* b : box->buttons())
-        if (box->buttonRole(b) == QMessageBox::AcceptRole) b->click();
-    };
+    return test::accept_host_key(text);
   }
 
   static void wait_idle(ui::DeployPage* page, int ms = 240000) {
