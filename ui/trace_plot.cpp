@@ -92,12 +92,13 @@ size_t TracePlot::point_count() const {
 }
 
 void TracePlot::reset() {
-  style_plot(plot_);
+  // Ranges first: style_plot replots, and new data drawn against the previous ranges can lie
+  // far outside the view, where the raster engine takes seconds to stroke each line.
   plot_->rescaleAxes();
   for (auto* rect : plot_->axisRects())
     for (auto* axis : rect->axes())
       axis->scaleRange(1.05, axis->range().center());
-  plot_->replot();
+  style_plot(plot_);
 }
 
 void TracePlot::show_imu(const data::Series& s, const data::Schema& schema,
