@@ -66,6 +66,8 @@ void TracePlot::append_live(const QVector<double>& x, const QList<QVector<double
     plot_->graph(i)->rescaleValueAxis(!first, true);
     first = false;
   }
+  auto* value_axis = rect->axis(QCPAxis::atLeft);
+  value_axis->scaleRange(1.1, value_axis->range().center());  // no line on the frame
   plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
