@@ -47,8 +47,7 @@ void TracePlot::start_live(const QStringList& channels, const QString& x_label, 
     g->setPen(QPen(class_color(c), 1.2));
     if (c < kLegendMax) legend->addItem(new QCPPlottableLegendItem(legend, g));
   }
-  style_plot(plot_);
-  plot_->replot();
+  style_plot(plot_);  // replots
 }
 
 void TracePlot::append_live(const QVector<double>& x, const QList<QVector<double>>& values) {
