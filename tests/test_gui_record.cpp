@@ -138,8 +138,10 @@ class TestGuiRecord : public QObject {
     auto* dialog = open_dialog(window, "imu");
     QVERIFY(dialog);
     QCOMPARE(dialog->device_combo()->currentText(), QString("bench-pi"));
-    QVERIFY(!dialog->start_button()->isEnabled());  // no label yet
+    QVERIFY(!dialog->start_button()->isEnabled());  // no label yet, and the dialog says so
+    QCOMPARE(dialog->progress_label()->text(), QString("Give the take a label."));
     dialog->label_combo()->setEditText("wave");
+    QCOMPARE(dialog->progress_label()->text(), QString());
     dialog->person_edit()->setText("ana");
     QVERIFY(dialog->seconds_spin()->isVisible());
     QVERIFY(!dialog->scans_spin()->isVisible());

@@ -241,6 +241,14 @@ void RecordDialog::update_controls() {
   const QString missing = missing_for_take(settings());
   start_->setEnabled(!busy && session_.is_open() && missing.isEmpty());
   start_->setToolTip(missing);
+  // What is missing, where the next take's state shows, until it is given.
+  if (!busy && !missing.isEmpty()) {
+    progress_->setText(missing);
+    showing_missing_ = true;
+  } else if (showing_missing_) {
+    progress_->clear();
+    showing_missing_ = false;
+  }
   stop_->setEnabled(busy);
 }
 
@@ -252,6 +260,7 @@ void RecordDialog::start_take() {
   recording_label_ = take.label.trimmed();
   plot_->clear();
   live_label_->clear();
+  showing_missing_ = false;
   progress_->setText(tr("Connecting to %1...").arg(take.device));
   status_->clear();
   session_.set_running(Step::data, true);

@@ -85,7 +85,9 @@ class RecordDialog : public QDialog {
   JobRunner* job_;
   RecordStream stream_;
   QString recording_label_;
-  bool live_available_ = false;  // a model of this project is installed on the chosen device
+  bool live_available_ = false;
+  bool showing_missing_ = false;  // progress_ says what the form lacks  // a model of this project
+                                  // is installed on the chosen device
 
   QFormLayout* form_;
   QComboBox* device_;
