@@ -21,6 +21,9 @@ packages=(
   python3
   # edge runtime cross-build and its emulated tests
   g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
+  # packaging (packaging/, tests/test_package.cpp): dependencies computed by dpkg-shlibdeps
+  # (which CPack finds with `file`), PNG icons, validators, and a clean root to install into
+  dpkg-dev file librsvg2-bin desktop-file-utils appstream debootstrap
 )
 
 # Optional references for the benchmarks (bench/README.md).

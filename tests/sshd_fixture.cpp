@@ -84,9 +84,8 @@ Run run_program(const std::string& program, const std::vector<std::string>& args
   return r;
 }
 
-Status make_deployable_demo(const fs::path& dir, const std::string& types) {
+Status make_deployable_demo(const std::string& cli, const fs::path& dir, const std::string& types) {
   const std::string p = dir.string();
-  const std::string cli = std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"project", "new", p, "--demo", "imu"},
         {"data", "prepare", "--project", p},
@@ -94,6 +93,7 @@ Status make_deployable_demo(const fs::path& dir, const std::string& types) {
         {"finetune", "--project", p, "--from", "scratch", "--steps", "20", "--n_layer", "1",
          "--n_embd", "32", "--n_head", "2", "--eval_every", "20", "--threads", "2"},
         {"export", "--project", p, "--type", types}}) {
+    if (args[0] == "export" && types.empty()) break;  // fine-tuned only
     const Run r = run_program(cli, args, 300000);
     if (r.code != 0) return make_error("tinyllm " + args[0], r.err + r.out);
   }

@@ -74,7 +74,10 @@ Run run_program(const std::string& program, const std::vector<std::string>& args
                 int timeout_ms = 60000);
 
 // The demo IMU project at `dir` with a tiny model fine-tuned from scratch (20 steps, 1 layer) and
-// exported as `types` ("f32,q8_0"): what the deploy tests send, made by the CLI.
-Status make_deployable_demo(const std::filesystem::path& dir, const std::string& types);
+// exported as `types` ("f32,q8_0"; empty: not exported), made by the CLI at `cli` (the fixture
+// is also linked into bench/, which has no build-folder definitions): what the deploy tests send
+// and the Quantize page test exports.
+Status make_deployable_demo(const std::string& cli, const std::filesystem::path& dir,
+                            const std::string& types);
 
 }  // namespace tinyllm::test

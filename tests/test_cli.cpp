@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -101,6 +102,19 @@ class TestCli : public QObject {
       auto r = run_cli(args);
       QVERIFY2(r.code == 0, qPrintable(r.err));
     }
+  }
+
+  // One version everywhere: `tinyllm --version` says the project's (base/version.h).
+  void versionIsTheProjects() {
+    auto r = run_cli({"--version"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QString("tinyllm %1\n").arg(tinyllm::kWorkbenchVersion));
+    r = run_cli({"--version", "--json"});
+    QCOMPARE(r.code, 0);
+    QCOMPARE(
+        r.out,
+        QString("{\"name\":\"tinyllm\",\"version\":\"%1\"}\n").arg(tinyllm::kWorkbenchVersion));
+    QCOMPARE(run_cli({"--version", "--verbose"}).code, 2);
   }
 
   void startingAgainMakesANewRunAndKeepsTheFirst() {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "deploy/device.h"
 #include "deploy/install.h"
 #include "deploy/project_deploy.h"
@@ -84,7 +85,7 @@ class TestDeploy : public QObject {
     TINYLLM_VERIFY_OK(server_.start());
     TINYLLM_VERIFY_OK(second_.start());
     project_ = root() / "demo";
-    TINYLLM_VERIFY_OK(test::make_deployable_demo(project_, "f32,q8_0"));
+    TINYLLM_VERIFY_OK(test::make_deployable_demo(test::tinyllm_cli(), project_, "f32,q8_0"));
     auto runtime = deploy::find_runtime("x86_64");
     QVERIFY2(runtime.ok(), runtime.ok() ? "" : runtime.error().to_string().c_str());
   }
@@ -213,6 +214,23 @@ class TestDeploy : public QObject {
     QVERIFY(!deploy::runtime_arch_for(pi32).ok());
   }
 
+  // A mismatch between the runtime on the device, this workbench and the model's writer is
+  // spelled out (the CLI and the Deploy page show these notes), never silent.
+  void versionMismatchesAreNoted() {
+    const std::string v = kWorkbenchVersion;
+    QVERIFY(deploy::version_notes({{"runtime_version", v}, {"workbench_version", v}}).empty());
+    auto notes = deploy::version_notes({{"runtime_version", "0.0.1"}, {"workbench_version", v}});
+    QCOMPARE(notes.size(), size_t{2});
+    QVERIFY(notes[0].find("runtime is version 0.0.1, this workbench " + v) != std::string::npos);
+    QVERIFY(notes[1].find("exported by workbench " + v + ", the runtime is 0.0.1") !=
+            std::string::npos);
+    notes = deploy::version_notes({{"runtime_version", v}});
+    QCOMPARE(notes.size(), size_t{1});
+    QVERIFY(notes[0].find("does not record the workbench version") != std::string::npos);
+    notes = deploy::version_notes(nlohmann::json::object());
+    QVERIFY(notes.size() == 2 && notes[0].find("does not report its version") != std::string::npos);
+  }
+
   // Install, reinstall (nothing sent), a second version, rollback and uninstall.
   void installChecksSwitchesRollsBack() {
     auto d = device(server_, "install");
@@ -227,6 +245,10 @@ class TestDeploy : public QObject {
       QCOMPARE(*sha256_file(dir / q8.version / f.name), f.sha256);
     QVERIFY(!fs::exists(dir / (".incoming-" + q8.version)));
     QCOMPARE(first->info.value("type", ""), std::string("Q8_0"));
+    // Model, runtime and workbench from this build: the same version, nothing to note.
+    QCOMPARE(first->info.value("runtime_version", ""), std::string(kWorkbenchVersion));
+    QCOMPARE(first->info.value("workbench_version", ""), std::string(kWorkbenchVersion));
+    QVERIFY(first->notes.empty());
     QCOMPARE(first->bytes_sent, fs::file_size(q8.files[0].local) +
                                     fs::file_size(q8.files[1].local) +
                                     fs::file_size(q8.files[2].local));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "data/store.h"
 #include "gguf/export.h"
 #include "gguf/gguf.h"
@@ -319,8 +320,26 @@ class TestGgufExport : public QObject {
     const QString p = QString::fromStdString(project_.string());
     auto r = run_cli({"export", "--project", p, "--run", "ft1", "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
-    QStringList lines = r.out.trimmed().split('\n');
+    QStringList lines;
+    std::vector<json> progress;  // docs/gguf.md: the progress lines come first
+    for (const QString& line : r.out.trimmed().split('\n')) {
+      json j = json::parse(line.toStdString());
+      if (j.value("event", "") == "progress")
+        progress.push_back(std::move(j));
+      else
+        lines << line;
+    }
     QCOMPARE(lines.size(), 5);  // one line per file, then the quantization report
+    // 4 files and 3 measurements of each, counted one by one from 0 to the total.
+    QCOMPARE(progress.size(), size_t{1 + 4 + 12});
+    for (size_t i = 0; i < progress.size(); ++i) {
+      QCOMPARE(progress[i]["done"].get<int>(), int(i));
+      QCOMPARE(progress[i]["total"].get<int>(), 16);
+    }
+    QCOMPARE(progress[4]["stage"].get<std::string>(), std::string("export"));
+    QCOMPARE(progress[5]["stage"].get<std::string>(), std::string("measure"));
+    QCOMPARE(progress[5]["type"].get<std::string>(), std::string("f32"));
+    QCOMPARE(progress[5]["what"].get<std::string>(), std::string("accuracy"));
     const json report = json::parse(lines.takeLast().toStdString())["report"];
     QCOMPARE(report["variants"].size(), size_t{4});
     for (const auto& v : report["variants"]) {
@@ -349,6 +368,7 @@ class TestGgufExport : public QObject {
       QVERIFY(f->find_tensor(keys::kOutput));
       QCOMPARE(*f->get_string(keys::kTinySourceSha256),
                *sha256_file(checkpoint / "model.safetensors"));
+      QCOMPARE(*f->get_string(keys::kTinyWorkbenchVersion), std::string(kWorkbenchVersion));
       if (row["type"] == "F32") {  // the checkpoint's values, exactly; the prompt recipe whole
         const size_t prompts = check_prompts_from_metadata(*f, project_);
         QVERIFY2(prompts > 10, qPrintable(QString("%1 prompts rebuilt").arg(prompts)));

@@ -38,6 +38,7 @@
 #include "sshd_fixture.h"
 #include "test_support.h"
 #include "test_verify.h"
+#include "try_it_panel.h"
 
 using namespace tinyllm;
 namespace fs = std::filesystem;
@@ -147,7 +148,7 @@ class TestGuiDeploy : public QObject {
     TINYLLM_VERIFY_OK(server_.start());
     // The demo project with a tiny fine-tuned model exported as q8_0, as test_deploy makes it.
     project_ = root() / "demo";
-    TINYLLM_VERIFY_OK(test::make_deployable_demo(project_, "q8_0"));
+    TINYLLM_VERIFY_OK(test::make_deployable_demo(test::tinyllm_cli(), project_, "q8_0"));
   }
 
   // Add (host key accepted in the dialog) -> Deploy -> Evaluate -> Try it, all through the page.
@@ -232,17 +233,17 @@ class TestGuiDeploy : public QObject {
     QVERIFY(page->results_plot()->graphCount() >= 2);  // device and desktop accuracy
 
     // Try it: test example 2, its true label shown, the device's answer and scores back.
-    page->example_spin()->setValue(2);
+    page->try_panel()->example_spin()->setValue(2);
     const auto examples = test::read_jsonl(project_ / "data/prepared/task_test.jsonl");
     const QString truth = QString::fromStdString(examples[1].value("label", ""));
-    QVERIFY(page->example_label()->text().contains(truth));
-    page->try_button()->click();
+    QVERIFY(page->try_panel()->example_label()->text().contains(truth));
+    page->try_panel()->run_button()->click();
     wait_idle(page);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
-    const QString said = page->try_label()->text();
+    const QString said = page->try_panel()->result_label()->text();
     QVERIFY2(said.contains("Answer: <b>"), qPrintable(said));
     QVERIFY(said.contains("true answer is " + truth));
-    QVERIFY(page->scores_plot()->plottableCount() > 0);
+    QVERIFY(page->try_panel()->scores_plot()->plottableCount() > 0);
   }
 
   // A key with a passphrase: the CLI asks, the page shows a password dialog, the answer logs in;

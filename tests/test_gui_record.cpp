@@ -296,7 +296,7 @@ class TestGuiRecord : public QObject {
     auto runtime = deploy::find_runtime("x86_64");
     if (!runtime) QSKIP(("no x86_64 runtime to deploy: " + runtime.error().to_string()).c_str());
     const fs::path demo = root() / "demo";
-    TINYLLM_VERIFY_OK(test::make_deployable_demo(demo, "q8_0"));
+    TINYLLM_VERIFY_OK(test::make_deployable_demo(test::tinyllm_cli(), demo, "q8_0"));
     deploy::DeviceProfile d = device();
     d.install_dir = (server_.dir() / "live-device").string();
     TINYLLM_VERIFY_OK(deploy::put_device(demo, d));

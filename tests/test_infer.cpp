@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/version.h"
 #include "gguf/export.h"
 #include "gguf/keys.h"
 #include "gguf/quant.h"
@@ -375,6 +376,47 @@ class TestInfer : public QObject {
     QVERIFY(c && tinyllm_load_failed(c));
     QVERIFY(std::string(tinyllm_last_error(c)).find("not-a-model.gguf") != std::string::npos);
     tinyllm_free(c);
+  }
+
+  // A file from a newer workbench (tinyllm.format_version above this runtime's) is refused with
+  // both versions named, not misread; the current format loads and reports who wrote it.
+  void loadRefusesANewerFormatAndNamesVersions() {
+    auto source = gguf::File::open(files_[gguf::TensorType::f32]);
+    TINYLLM_VERIFY_OK(source);
+    for (const uint32_t format :
+         {gguf::keys::kTinyFormatVersionCurrent, gguf::keys::kTinyFormatVersionCurrent + 1}) {
+      gguf::Writer w;
+      for (const auto& kv : source->metadata())
+        w.set(kv.key, kv.value);
+      w.set_u32(gguf::keys::kTinyFormatVersion, format);
+      w.set_string(gguf::keys::kTinyWorkbenchVersion, "9.8.7");
+      for (const auto& t : source->tensors()) {
+        auto values = source->dequantize(t);
+        TINYLLM_VERIFY_OK(values);
+        TINYLLM_VERIFY_OK(w.add_tensor(t.name, gguf::TensorType::f32, t.ne, *values));
+      }
+      const fs::path path =
+          fs::path(dir_.path().toStdString()) / ("format-" + std::to_string(format) + ".gguf");
+      TINYLLM_VERIFY_OK(w.write(path));
+      auto engine = infer::Engine::load(path);
+      if (format == gguf::keys::kTinyFormatVersionCurrent) {
+        TINYLLM_VERIFY_OK(engine);
+        QCOMPARE((*engine)->workbench_version(), std::string("9.8.7"));
+        const auto info = run("tinyllm-run",
+                              {"info", "--model", QString::fromStdString(path.string()), "--json"});
+        QCOMPARE(info.code, 0);
+        QVERIFY2(info.out.contains(QString("\"runtime_version\": \"%1\"").arg(kWorkbenchVersion)) &&
+                     info.out.contains("\"workbench_version\": \"9.8.7\""),
+                 qPrintable(info.out));
+      } else {
+        QVERIFY(!engine.ok());
+        const std::string message = engine.error().to_string();
+        QVERIFY2(message.find("newer workbench (9.8.7)") != std::string::npos &&
+                     message.find(std::string("this runtime (") + kWorkbenchVersion) !=
+                         std::string::npos,
+                 message.c_str());
+      }
+    }
   }
 
   // A file whose general.alignment of 1 puts F32 data at an address that is not a multiple of 4

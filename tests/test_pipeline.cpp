@@ -10,6 +10,7 @@
 #include "base/files.h"
 #include "pipeline/data_step.h"
 #include "pipeline/pretrain_step.h"
+#include "pipeline/quantize_step.h"
 #include "pipeline/steps.h"
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
@@ -216,6 +217,118 @@ class TestPipeline : public QObject {
     QCOMPARE(deploy().reason, std::string("Demo_gestures f32 runs on pi-b (2026-12-01)"));
     test::write_text(p.path("deployments/devices.json"), R"({"devices":[]})");
     QCOMPARE(int(deploy().status), int(pipeline::StepStatus::ready));
+  }
+
+  // The Raspberry Pi rule: fits in about half the RAM (peak memory when measured, else the file),
+  // then the best accuracy, equal accuracy to the smaller file.
+  void piRecommendationFitsHalfTheMemoryAndAnswersBest() {
+    constexpr uint64_t MiB = 1ull << 20;
+    auto variant = [](const char* type, uint64_t bytes, std::optional<double> accuracy) {
+      pipeline::QuantVariant v;
+      v.type = type;
+      v.bytes = bytes;
+      v.accuracy = accuracy;
+      return v;
+    };
+    std::vector<pipeline::QuantVariant> variants = {
+        variant("f32", 1600 * MiB, 0.92), variant("f16", 800 * MiB, 0.92),
+        variant("q8_0", 420 * MiB, 0.91), variant("q4_0", 230 * MiB, 0.86)};
+    const auto& pi = pipeline::pi_budgets();
+    QCOMPARE(pi.size(), size_t{3});
+    QCOMPARE(pi[0].ram_bytes, 512 * MiB);   // Pi Zero 2 W
+    QCOMPARE(pi[1].ram_bytes, 1024 * MiB);  // Pi 3
+    QCOMPARE(pi[2].ram_bytes, 2048 * MiB);  // Pi 4 / 5, the smallest of them
+    auto pick = [&](uint64_t ram) {
+      const auto i = pipeline::recommended_variant(variants, ram);
+      return i ? variants[*i].type : std::string("none");
+    };
+    QCOMPARE(pick(pi[2].ram_bytes), std::string("f16"));  // f32 needs more than half of 2 GB
+    QCOMPARE(pick(pi[1].ram_bytes), std::string("q8_0"));
+    QCOMPARE(pick(pi[0].ram_bytes), std::string("q4_0"));
+    QCOMPARE(pick(256 * MiB), std::string("none"));
+    // Exactly half fits.
+    QCOMPARE(pick(460 * MiB), std::string("q4_0"));
+    QCOMPARE(pick(840 * MiB), std::string("q8_0"));
+    // Equal accuracy: the smaller file.
+    variants[2].accuracy = 0.92;
+    QCOMPARE(pick(pi[2].ram_bytes), std::string("q8_0"));
+    // The bench's peak memory counts when it is more than the file.
+    variants[2].peak_rss_mib = 600;
+    QCOMPARE(pipeline::memory_needed(variants[2]), 600 * MiB);
+    QCOMPARE(pick(pi[1].ram_bytes), std::string("q4_0"));
+    // An accuracy not measured ranks below any measured one; with none measured, the smallest.
+    variants[2].accuracy.reset();
+    QCOMPARE(pick(pi[2].ram_bytes), std::string("f16"));
+    for (auto& v : variants)
+      v.accuracy.reset();
+    QCOMPARE(pick(pi[2].ram_bytes), std::string("q4_0"));
+  }
+
+  // The report as `tinyllm export` writes it (cmd_export.cpp): numbers, nulls for what was not
+  // measured with the reason, the changes against F32; a broken file is named in the error.
+  void quantizationReportIsReadAsTheCliWritesIt() {
+    const json j = json::parse(R"({"run": "ft2", "measured": "2026-12-02T10:00:00Z",
+      "where": "this computer", "variants": [
+      {"type": "f32", "file": "exports/ft2-f32.gguf", "bytes": 5000000, "bits_per_weight": 32.0,
+       "perplexity": 12.5, "accuracy": 0.75, "prompt_tokens_per_s": 900.0,
+       "gen_tokens_per_s": 300.0, "peak_rss_mib": 9.5,
+       "vs_f32": {"size": 1.0, "perplexity": 1.0, "accuracy_points": 0.0, "prompt_speed": 1.0,
+                  "gen_speed": 1.0}},
+      {"type": "q4_0", "file": "exports/ft2-q4_0.gguf", "bytes": 1000000,
+       "bits_per_weight": 6.08, "perplexity": 13.0, "accuracy": null,
+       "prompt_tokens_per_s": 450.0, "gen_tokens_per_s": null, "peak_rss_mib": null,
+       "not_measured": {"accuracy": "the test prompts do not fit"},
+       "vs_f32": {"size": 0.2, "perplexity": 1.04, "accuracy_points": null,
+                  "prompt_speed": 0.5, "gen_speed": null}}]})");
+    auto report = pipeline::quantization_report_from_json(j, "r.json");
+    TINYLLM_VERIFY_OK(report);
+    QCOMPARE(report->run, std::string("ft2"));
+    QCOMPARE(report->variants.size(), size_t{2});
+    const auto& q4 = report->variants[1];
+    QCOMPARE(q4.type, std::string("q4_0"));
+    QCOMPARE(q4.bytes, uint64_t{1000000});
+    QCOMPARE(*q4.perplexity, 13.0);
+    QVERIFY(!q4.accuracy && !q4.gen_tokens_per_s && !q4.accuracy_points_vs_f32);
+    QCOMPARE(*q4.size_vs_f32, 0.2);
+    QCOMPARE(*q4.prompt_speed_vs_f32, 0.5);
+    QCOMPARE(q4.not_measured.at("accuracy"), std::string("the test prompts do not fit"));
+    QCOMPARE(*report->variants[0].accuracy, 0.75);
+    // F32's bench peaked above its file size (9.5 MiB); q4_0 has no peak: its file counts.
+    QCOMPARE(pipeline::memory_needed(report->variants[0]), uint64_t(9.5 * 1024 * 1024));
+    QCOMPARE(pipeline::memory_needed(q4), uint64_t{1000000});
+
+    json broken = j;
+    broken["variants"][1].erase("bytes");
+    auto bad = pipeline::quantization_report_from_json(broken, "r.json");
+    QVERIFY(!bad.ok());
+    QCOMPARE(bad.error().to_string(),
+             std::string("r.json: variants[1]: has no \"bytes\" (a file size)"));
+    QTemporaryDir dir;
+    const fs::path file = fs::path(dir.path().toStdString()) / "quantization-ft2.json";
+    test::write_text(file, "{not json");
+    auto unreadable = pipeline::read_quantization_report(file);
+    QVERIFY(!unreadable.ok());
+    QVERIFY(unreadable.error().to_string().find(file.string()) != std::string::npos);
+  }
+
+  // An export is stale when its file is gone or an input changed; one never made is not.
+  void exportStalenessFollowsItsFileAndInputs() {
+    QTemporaryDir dir;
+    auto p = prepared_project(fs::path(dir.path().toStdString()) / "s");
+    QVERIFY(!pipeline::export_is_stale(p, "ft1", "q8_0"));
+    project::Artifact gguf;
+    gguf.id = "gguf-ft1-q8_0";
+    gguf.kind = "gguf";
+    gguf.path = "exports/ft1-q8_0.gguf";
+    gguf.created = "2026-12-01T10:00:00Z";
+    gguf.inputs = {"prepared"};
+    p.put_artifact(gguf);
+    TINYLLM_VERIFY_OK(project::save_project(p));
+    auto reopened = [&] { return *project::open_project(p.root); };
+    QVERIFY(pipeline::export_is_stale(reopened(), "ft1", "q8_0"));  // no file
+    test::write_text(p.path("exports/ft1-q8_0.gguf"), "GGUF");
+    QVERIFY(!pipeline::export_is_stale(reopened(), "ft1", "q8_0"));
+    QVERIFY(!pipeline::export_is_stale(reopened(), "ft1", "q4_0"));  // never exported
   }
 
   void newStartsGetNewRunsAndTrainedRunsAreKept() {

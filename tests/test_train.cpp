@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "process_probe.h"
 #include "text/shard.h"
 #include "train/checkpoint.h"
@@ -476,6 +477,9 @@ class TestTrain : public QObject {
         train::write_checkpoint(root / "ck", *m, nullptr, train::to_json(c), {}, observer).ok());
     QCOMPARE(calls, 1);
     QVERIFY(fs::exists(root / "ck" / "state.json"));
+    // Which workbench wrote it, from the one version source (base/version.h).
+    const json state = json::parse(std::ifstream(root / "ck" / "state.json"), nullptr, false);
+    QCOMPARE(state.value("workbench_version", ""), std::string(kWorkbenchVersion));
   }
 
   void killDuringCheckpointLeavesThePreviousOneUsable() {

@@ -14,13 +14,11 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
-#include <fstream>
 #include <set>
 
 #include "appearance.h"
@@ -28,7 +26,9 @@
 #include "deploy_plots.h"
 #include "deploy_text.h"
 #include "job_runner.h"
+#include "pipeline/quantize_step.h"
 #include "project_session.h"
+#include "try_it_panel.h"
 
 namespace tinyllm::ui {
 
@@ -40,17 +40,6 @@ QPushButton* button(const QString& text, const QString& tip) {
   auto* b = new QPushButton(text);
   b->setToolTip(tip);
   return b;
-}
-
-// The examples of data/prepared/task_test.jsonl: their prompts and true labels.
-std::vector<json> read_examples(const std::filesystem::path& file) {
-  std::vector<json> out;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    json j = json::parse(line, nullptr, false);
-    if (j.is_object()) out.push_back(std::move(j));
-  }
-  return out;
 }
 
 }  // namespace
@@ -149,29 +138,8 @@ DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
   results_layout->addWidget(results_split, 1);
   tabs->addTab(results, tr("Results on the devices"));
 
-  auto* try_tab = new QWidget;
-  auto* try_layout = new QHBoxLayout(try_tab);
-  auto* try_form = new QFormLayout;
-  example_ = new QSpinBox;
-  example_->setToolTip(tr("An example from the test split (never used in training)"));
-  try_form->addRow(tr("Test &example:"), example_);
-  example_label_ = new QLabel;
-  example_label_->setWordWrap(true);
-  try_form->addRow(example_label_);
-  prompt_ = new QLineEdit;
-  prompt_->setPlaceholderText(tr("or type a whole prompt here instead"));
-  try_form->addRow(tr("&Prompt:"), prompt_);
-  try_ = button(tr("&Run on the device"), tr("Classify it on the selected device"));
-  try_form->addRow(try_);
-  try_result_ = new QLabel;
-  try_result_->setWordWrap(true);
-  try_result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  try_form->addRow(try_result_);
-  try_layout->addLayout(try_form, 2);
-  scores_plot_ = new QCustomPlot;
-  scores_plot_->setMinimumSize(260, 160);
-  try_layout->addWidget(scores_plot_, 3);
-  tabs->addTab(try_tab, tr("Try it"));
+  try_ = new TryItPanel(tr("&Run on the device"), tr("Classify it on the selected device"));
+  tabs->addTab(try_, tr("Try it"));
   splitter->addWidget(tabs);
   splitter->setStretchFactor(0, 2);
   splitter->setStretchFactor(1, 2);
@@ -200,8 +168,7 @@ DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
   connect(evaluate_, &QPushButton::clicked, this, [this] { run_remote(QStringLiteral("eval")); });
   connect(rollback_, &QPushButton::clicked, this,
           [this] { run_remote(QStringLiteral("rollback")); });
-  connect(try_, &QPushButton::clicked, this, &DeployPage::try_it);
-  connect(example_, &QSpinBox::valueChanged, this, &DeployPage::refresh_example);
+  connect(try_, &TryItPanel::runRequested, this, &DeployPage::try_it);
   connect(targets_, &QListWidget::itemChanged, this, &DeployPage::update_buttons);
   connect(device_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
           &DeployPage::update_buttons);
@@ -248,7 +215,7 @@ void DeployPage::refresh() {
   refresh_variants();
   refresh_targets();
   refresh_results();
-  refresh_example();
+  try_->load_examples(session_.project().path("data/prepared/task_test.jsonl"));
   update_buttons();
 }
 
@@ -262,9 +229,10 @@ void DeployPage::refresh_variants() {
   // q8_0 first: the recommended one for a Pi.
   for (const char* t : {"q8_0", "q4_0", "f16", "f32"})
     if (types.count(t))
-      variant_->addItem(
-          std::string(t) == "q8_0" ? tr("q8_0 (recommended)") : QString::fromLatin1(t),
-          QString::fromLatin1(t));
+      variant_->addItem(std::string(t) == pipeline::kRecommendedQuantType
+                            ? tr("%1 (recommended)").arg(t)
+                            : QString::fromLatin1(t),
+                        QString::fromLatin1(t));
   const int i = variant_->findData(chosen);
   if (i >= 0) variant_->setCurrentIndex(i);
   variant_note_->setText(variant_->count() == 0
@@ -296,27 +264,6 @@ void DeployPage::refresh_results() {
   plot_runs_over_versions(plot_, runs_->runs());
 }
 
-void DeployPage::refresh_example() {
-  if (!session_.is_open()) return;
-  const auto examples = read_examples(session_.project().path("data/prepared/task_test.jsonl"));
-  {
-    QSignalBlocker block(example_);
-    example_->setRange(examples.empty() ? 0 : 1, int(examples.size()));
-  }
-  const int n = example_->value();
-  if (n < 1 || n > int(examples.size())) {
-    true_label_.clear();
-    example_label_->setText(tr("No test examples: prepare the data first."));
-    return;
-  }
-  const auto& e = examples[size_t(n - 1)];
-  true_label_ = QString::fromStdString(e.value("label", ""));
-  example_label_->setText(tr("Example %1 of %2, true answer: <b>%3</b>")
-                              .arg(n)
-                              .arg(examples.size())
-                              .arg(true_label_.toHtmlEscaped()));
-}
-
 void DeployPage::update_buttons() {
   const bool idle = !busy();
   const bool has_device = !selected_device().isEmpty();
@@ -324,7 +271,7 @@ void DeployPage::update_buttons() {
   for (int i = 0; i < targets_->count(); ++i)
     any_target |= targets_->item(i)->checkState() == Qt::Checked;
   add_->setEnabled(idle && session_.is_open());
-  for (auto* b : {edit_, probe_, remove_, bench_, evaluate_, rollback_, try_})
+  for (auto* b : {edit_, probe_, remove_, bench_, evaluate_, rollback_, try_->run_button()})
     b->setEnabled(idle && has_device);
   deploy_->setEnabled(idle && any_target && variant_->count() > 0);
 }
@@ -406,43 +353,25 @@ void DeployPage::try_it() {
                       QStringLiteral("--project"), project_folder(),
                       QStringLiteral("--device"),  name,
                       QStringLiteral("--json")};
-  const QString prompt = prompt_->text();
-  const bool typed = !prompt.trimmed().isEmpty();
+  const QString prompt = try_->typed_prompt();
+  const bool typed = !prompt.isEmpty();
   if (typed)
     args << QStringLiteral("--prompt") << prompt;
   else
-    args << QStringLiteral("--example") << QString::number(example_->value());
-  try_result_->setText(tr("Running on %1...").arg(name));
+    args << QStringLiteral("--example") << QString::number(try_->example());
+  try_->set_running(tr("Running on %1...").arg(name));
   run_cli(tr("Running one example on %1...").arg(name), args,
           [this, name, typed](int code, const QString& out, const QString& err) {
             if (code != 0) {
-              try_result_->setText(tr("Failed."));
+              try_->show_failed();
               return show_failure(tr("Could not run it on %1").arg(name), err);
             }
             const json r = json::parse(out.toStdString(), nullptr, false);
             if (!r.is_object() || !r.contains("result"))
               return show_failure(tr("Could not run it on %1").arg(name), out + err);
-            json result = r["result"];
-            if (!typed) result["true_label"] = true_label_.toStdString();
-            show_try_result(result);
+            try_->show_result(r["result"], typed ? QString() : try_->true_label());
             status_->setText(tr("Done on %1.").arg(name));
           });
-}
-
-void DeployPage::show_try_result(const json& r) {
-  const QString label = QString::fromStdString(r.value("label", ""));
-  QString text = tr("<span style=\"font-size:large\">Answer: <b>%1</b></span> in %2 ms (%3 prompt "
-                    "tokens)")
-                     .arg(label.toHtmlEscaped())
-                     .arg(r.value("latency_ms", 0.0), 0, 'f', 1)
-                     .arg(r.value("prompt_tokens", 0));
-  if (r.contains("true_label")) {
-    const QString truth = QString::fromStdString(r.value("true_label", ""));
-    text += truth == label ? tr("<br>Right: the true answer is %1.").arg(truth.toHtmlEscaped())
-                           : tr("<br>Wrong: the true answer is %1.").arg(truth.toHtmlEscaped());
-  }
-  try_result_->setText(text);
-  plot_scores(scores_plot_, r.value("scores", json::object()), label.toStdString());
 }
 
 }  // namespace tinyllm::ui

@@ -31,6 +31,7 @@ class DeviceTableModel;
 class JobRunner;
 class ProjectSession;
 class RunTableModel;
+class TryItPanel;
 
 class DeployPage : public QWidget {
   Q_OBJECT
@@ -61,12 +62,7 @@ class DeployPage : public QWidget {
   QTableView* results_table() const { return results_table_; }
   RunTableModel* results_model() const { return runs_; }
   QCustomPlot* results_plot() const { return plot_; }
-  QSpinBox* example_spin() const { return example_; }
-  QLabel* example_label() const { return example_label_; }
-  QLineEdit* prompt_edit() const { return prompt_; }
-  QPushButton* try_button() const { return try_; }
-  QLabel* try_label() const { return try_result_; }
-  QCustomPlot* scores_plot() const { return scores_plot_; }
+  TryItPanel* try_panel() const { return try_; }
   QLabel* status_label() const { return status_; }
   JobRunner* job() const { return job_; }
 
@@ -79,7 +75,6 @@ class DeployPage : public QWidget {
   void refresh_variants();
   void refresh_targets();
   void refresh_results();
-  void refresh_example();
   void update_buttons();
   QString selected_device() const;
   QString project_folder() const;
@@ -100,7 +95,6 @@ class DeployPage : public QWidget {
   void on_deploy_event(const nlohmann::json& event);
   void run_remote(const QString& action);
   void try_it();
-  void show_try_result(const nlohmann::json& result);
 
   ProjectSession& session_;
   JobRunner* job_;
@@ -134,13 +128,7 @@ class DeployPage : public QWidget {
   QTableView* results_table_;
   QCustomPlot* plot_;
 
-  QSpinBox* example_;
-  QLabel* example_label_;
-  QLineEdit* prompt_;
-  QPushButton* try_;
-  QLabel* try_result_;
-  QCustomPlot* scores_plot_;
-  QString true_label_;
+  TryItPanel* try_;
 
   QLabel* status_;
 };

@@ -218,6 +218,14 @@ void DeployPage::on_deploy_event(const json& e) {
                          ? tr("unchanged: nothing sent")
                          : tr("sent %1 in %2 s").arg(format_size(sent)).arg(seconds, 0, 'f', 1);
       if (resumed > 0) text += tr(" (%1 resumed)").arg(format_size(resumed));
+      // A version mismatch is shown, never silent (core/deploy/install.h version_notes).
+      QStringList notes;
+      for (const auto& note : e.value("notes", json::array()))
+        if (note.is_string())
+          notes << QString::fromStdString(note.get<std::string>()).toHtmlEscaped();
+      if (!notes.isEmpty())
+        text += QStringLiteral("<br><span style=\"color:#a15c00\">%1</span>")
+                    .arg(notes.join(QStringLiteral("<br>")));
       p.label->setText(text);
     } else {
       p.error = QString::fromStdString(e.value("error", ""));

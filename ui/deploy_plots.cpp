@@ -111,6 +111,7 @@ void plot_scores(QCustomPlot* plot, const nlohmann::json& scores, const std::str
   const double pad = std::max(0.1, (high - low) * 0.1);
   plot->yAxis->setRange(low - pad, high + pad);
   style_plot(plot);
+  plot->xAxis->grid()->setVisible(false);  // a line through each bar says nothing
   plot->replot();
 }
 

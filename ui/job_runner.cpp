@@ -36,7 +36,8 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent) {
   });
   connect(&process_, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
     if (e == QProcess::FailedToStart)
-      emit finished(-1, {}, tr("Could not start %1: %2").arg(cli_path(), process_.errorString()));
+      emit finished(-1, {},
+                    tr("Could not start %1: %2").arg(process_.program(), process_.errorString()));
   });
 }
 
@@ -58,15 +59,19 @@ QString JobRunner::cli_path() {
   return QCoreApplication::applicationDirPath() + QStringLiteral("/tinyllm");
 }
 
+QString JobRunner::runtime_path() {
+  return QFileInfo(cli_path()).absolutePath() + QStringLiteral("/tinyllm-run");
+}
+
 bool JobRunner::running() const {
   return process_.state() != QProcess::NotRunning;
 }
 
-void JobRunner::start(const QStringList& args) {
+void JobRunner::start(const QStringList& args, const QString& program) {
   paused_ = false;
   output_.clear();
   pending_.clear();
-  process_.start(cli_path(), args);
+  process_.start(program.isEmpty() ? cli_path() : program, args);
 }
 
 void JobRunner::set_paused(bool paused) {

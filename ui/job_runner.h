@@ -16,10 +16,13 @@ class JobRunner : public QObject {
 
   // The tinyllm executable next to this program (or $TINYLLM_CLI).
   static QString cli_path();
+  // The desktop's edge runtime, tinyllm-run, next to that tinyllm.
+  static QString runtime_path();
 
   bool running() const;
-  // Starts `tinyllm <args>`; output lines arrive through lineReceived, the end through finished.
-  void start(const QStringList& args);
+  // Starts `tinyllm <args>` (or `program <args>`); output lines arrive through lineReceived, the
+  // end through finished.
+  void start(const QStringList& args, const QString& program = {});
   void cancel();  // SIGINT first (the worker checkpoints), SIGKILL after a minute's grace
   // Asks a training worker to pause at its next step boundary, or to go on: a control line on
   // its stdin (docs/events.md), which the tinyllm relay forwards to every worker process. The

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "appearance.h"
+#include "base/version.h"
 #include "data_page.h"
 #include "deploy_page.h"
 #include "finetune_page.h"
@@ -30,6 +31,7 @@
 #include "pretrain_page.h"
 #include "project/project.h"
 #include "project_session.h"
+#include "quantize_page.h"
 #include "start_page.h"
 
 #include <qcustomplot.h>
@@ -42,18 +44,6 @@ static void init_resources() {
 namespace tinyllm::ui {
 
 namespace {
-
-// A page for a step whose engine is not in this version: says so, and what it will need.
-QWidget* unavailable_page(const QString& title, const QString& text) {
-  auto* w = new QWidget;
-  auto* l = new QVBoxLayout(w);
-  auto* label = new QLabel(
-      QStringLiteral("<h2>%1</h2><p>%2</p>").arg(title.toHtmlEscaped(), text.toHtmlEscaped()));
-  label->setWordWrap(true);
-  l->addWidget(label);
-  l->addStretch(1);
-  return w;
-}
 
 QPalette dark_palette() {
   QPalette p;
@@ -111,8 +101,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   pages_->addWidget(pretrain_page_);
   finetune_page_ = new FinetunePage(*session_);
   pages_->addWidget(finetune_page_);
-  pages_->addWidget(
-      unavailable_page(step_title(Step::quantize), session_->requirement(Step::quantize)));
+  quantize_page_ = new QuantizePage(*session_);
+  pages_->addWidget(quantize_page_);
   deploy_page_ = new DeployPage(*session_);
   pages_->addWidget(deploy_page_);
   h->addWidget(pages_, 1);
@@ -134,6 +124,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), session_(new Proj
   connect(pretrain_page_, &PretrainPage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(finetune_page_, &FinetunePage::status, this,
+          [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(quantize_page_, &QuantizePage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
   connect(deploy_page_, &DeployPage::status, this,
           [this](const QString& m) { statusBar()->showMessage(m, 10000); });
@@ -227,7 +219,7 @@ void MainWindow::show_start() {
 }
 
 QString MainWindow::version() {
-  return QStringLiteral(TINYLLM_VERSION);
+  return QString::fromLatin1(kWorkbenchVersion);
 }
 
 void MainWindow::new_project() {
@@ -290,7 +282,8 @@ void MainWindow::leave_project(const QString& question, std::function<void()> th
 }
 
 bool MainWindow::jobs_running() const {
-  return pretrain_page_->busy() || finetune_page_->busy() || deploy_page_->busy();
+  return pretrain_page_->busy() || finetune_page_->busy() || quantize_page_->busy() ||
+         deploy_page_->busy();
 }
 
 void MainWindow::stop_jobs(std::function<void()> then) {
@@ -307,9 +300,11 @@ void MainWindow::stop_jobs(std::function<void()> then) {
   };
   connections->push_back(connect(pretrain_page_, &PretrainPage::allJobsFinished, this, check));
   connections->push_back(connect(finetune_page_, &FinetunePage::allJobsFinished, this, check));
+  connections->push_back(connect(quantize_page_, &QuantizePage::allJobsFinished, this, check));
   connections->push_back(connect(deploy_page_, &DeployPage::allJobsFinished, this, check));
   if (pretrain_page_->busy()) pretrain_page_->stop_all();
   if (finetune_page_->busy()) finetune_page_->stop_all();
+  if (quantize_page_->busy()) quantize_page_->stop_all();
   if (deploy_page_->busy()) deploy_page_->stop_all();
 }
 
@@ -394,6 +389,17 @@ void MainWindow::refresh_hint() {
       hint = tr("A run is saved: Resume continues it, Start begins a new one.");
     else
       hint = tr("Next: check the settings and press Start.");
+  } else if (step == Step::quantize) {
+    if (st == StepState::blocked)
+      hint = session_->requirement(step);
+    else if (st == StepState::running)
+      hint = tr("Exporting and measuring. Stop ends it.");
+    else if (st == StepState::stale)
+      hint = tr("The model changed since the export: export again.");
+    else if (st == StepState::done)
+      hint = tr("Done. Compare the variants, try one, then the Deploy step.");
+    else
+      hint = tr("Next: tick the types and press Export.");
   } else {
     hint = session_->requirement(step);
   }

@@ -18,6 +18,7 @@ class DeployPage;
 class FinetunePage;
 class PretrainPage;
 class ProjectSession;
+class QuantizePage;
 class StartPage;
 
 class MainWindow : public QMainWindow {
@@ -36,6 +37,7 @@ class MainWindow : public QMainWindow {
   DataPage* data_page() const { return data_page_; }
   PretrainPage* pretrain_page() const { return pretrain_page_; }
   FinetunePage* finetune_page() const { return finetune_page_; }
+  QuantizePage* quantize_page() const { return quantize_page_; }
   DeployPage* deploy_page() const { return deploy_page_; }
   StartPage* start_page() const { return start_; }
   QListWidget* step_rail() const { return rail_; }
@@ -72,6 +74,7 @@ class MainWindow : public QMainWindow {
   DataPage* data_page_;
   PretrainPage* pretrain_page_;
   FinetunePage* finetune_page_;
+  QuantizePage* quantize_page_;
   DeployPage* deploy_page_;
   QLabel* rail_hint_;
 };

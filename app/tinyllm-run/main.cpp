@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include "base/version.h"
 #include "modes.h"
-#include "version.h"
 
 namespace tinyllm::run {
 namespace {
@@ -34,9 +34,9 @@ constexpr const char* kArch = "unknown";
 int print_version(bool json) {
   if (json)
     std::printf("{\"name\":\"tinyllm-run\",\"version\":\"%s\",\"arch\":\"%s\"}\n",
-                TINYLLM_RUN_VERSION, kArch);
+                tinyllm::kWorkbenchVersion, kArch);
   else
-    std::printf("tinyllm-run %s %s\n", TINYLLM_RUN_VERSION, kArch);
+    std::printf("tinyllm-run %s %s\n", tinyllm::kWorkbenchVersion, kArch);
   return 0;
 }
 

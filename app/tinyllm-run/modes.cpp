@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "base/version.h"
 #include "infer/sampler.h"
 #include "json_lite.h"
 
@@ -66,7 +67,9 @@ std::string info_json(infer::Engine& engine, const std::string& model_path) {
          ", \"answers\": " + answers +
          ", \"kernels\": " + json_string(engine.session().kernels().name) +
          ", \"threads\": " + std::to_string(engine.session().threads()) +
-         ", \"load_ms\": " + json_number(engine.load_ms()) + "}";
+         ", \"load_ms\": " + json_number(engine.load_ms()) +
+         ", \"runtime_version\": " + json_string(kWorkbenchVersion) +
+         ", \"workbench_version\": " + json_string(engine.workbench_version()) + "}";
 }
 
 std::string classification_json(const infer::Engine& engine, const infer::Classification& c,
@@ -106,6 +109,9 @@ int run_info(infer::Engine& engine, const Options& o) {
               task.kind.c_str());
   for (const auto& a : task.answers)
     std::printf("  answer   %s\n", a.c_str());
+  std::printf(
+      "versions   runtime %s, file written by workbench %s\n", kWorkbenchVersion,
+      engine.workbench_version().empty() ? "(not recorded)" : engine.workbench_version().c_str());
   std::printf("kernels    %s, %d threads; loaded in %.1f ms\n", engine.session().kernels().name,
               engine.session().threads(), engine.load_ms());
   return 0;

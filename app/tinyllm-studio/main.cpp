@@ -1,10 +1,11 @@
 // tinyllm-studio: the desktop workbench.
 //   tinyllm-studio [PROJECT_FOLDER]
 //   tinyllm-studio PROJECT_FOLDER --screenshot OUT.png [--step N] [--tab M] [--recording K]
-//                  [--train-steps N]
+//                  [--train-steps N] [--export TYPES]
 // The screenshot form opens the project at a page, saves the window as PNG and exits (used by
 // docs/screenshots.sh for the README).
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCommandLineParser>
 #include <QListWidget>
@@ -13,16 +14,20 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include "base/version.h"
 #include "data_page.h"
 #include "main_window.h"
 #include "pretrain_page.h"
+#include "quantize_page.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("TinyLLM"));
   QApplication::setApplicationName(QStringLiteral("Workbench"));
+  QApplication::setApplicationVersion(QString::fromLatin1(tinyllm::kWorkbenchVersion));
   QCommandLineParser parser;
   parser.addHelpOption();
+  parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("project"), QStringLiteral("project folder to open"));
   QCommandLineOption shot(QStringLiteral("screenshot"),
                           QStringLiteral("save the window to FILE and exit"),
@@ -38,7 +43,11 @@ int main(int argc, char** argv) {
       QStringLiteral("start a tiny training run of N steps; shoot when it ends"),
       QStringLiteral("n"));
   QCommandLineOption dark(QStringLiteral("dark"), QStringLiteral("use the dark palette"));
-  parser.addOptions({shot, step, tab, recording, train, dark});
+  QCommandLineOption export_types(
+      QStringLiteral("export"),
+      QStringLiteral("on the Quantize page, export these types (f32,q8_0); shoot when it ends"),
+      QStringLiteral("types"));
+  parser.addOptions({shot, step, tab, recording, train, export_types, dark});
   parser.process(app);
 
   tinyllm::ui::MainWindow window;
@@ -62,6 +71,14 @@ int main(int argc, char** argv) {
       QObject::connect(page, &tinyllm::ui::PretrainPage::trainingFinished, &window,
                        [&] { QTimer::singleShot(500, &window, save); });
       QTimer::singleShot(300, &window, [page] { page->start_button()->click(); });
+    } else if (parser.isSet(export_types)) {
+      auto* page = window.quantize_page();
+      const QStringList types = parser.value(export_types).split(QLatin1Char(','));
+      for (const char* t : {"f32", "f16", "q8_0", "q4_0"})
+        page->type_box(QLatin1String(t))->setChecked(types.contains(QLatin1String(t)));
+      QObject::connect(page, &tinyllm::ui::QuantizePage::allJobsFinished, &window,
+                       [&] { QTimer::singleShot(500, &window, save); });
+      QTimer::singleShot(300, &window, [page] { page->export_button()->click(); });
     } else {
       QTimer::singleShot(800, &window, save);
     }

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 
 extern char** environ;
@@ -11,6 +12,44 @@ extern char** environ;
 namespace tinyllm::cli {
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+namespace {
+
+// The runtime child while one runs; a signal handler can only reach a static.
+volatile sig_atomic_t g_runtime_child = 0;
+
+// Stop (SIGINT from the GUI's Stop, Ctrl-C) or SIGTERM: the runtime child goes with this
+// process instead of measuring on as an orphan, then the signal does what it would have done.
+extern "C" void stop_runtime_child(int sig) {
+  if (g_runtime_child > 0) ::kill(pid_t(g_runtime_child), SIGKILL);
+  std::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Installs stop_runtime_child for SIGINT and SIGTERM while it lives; restores the old handlers.
+class ChildGuard {
+ public:
+  ChildGuard() {
+    struct sigaction sa {};
+    sa.sa_handler = stop_runtime_child;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~ChildGuard() {
+    g_runtime_child = 0;
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+}  // namespace
 
 // Runs the native tinyllm-run next to this program and returns its last stdout line as JSON.
 Result<json> run_local_runtime(const std::vector<std::string>& args) {
@@ -35,7 +74,22 @@ Result<json> run_local_runtime(const std::vector<std::string>& args) {
     argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, runtime.c_str(), &actions, nullptr, argv.data(), environ);
+  // Signals are held back from spawn to the pid's store, so that the handler never misses it.
+  sigset_t block, previous;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &block, &previous);
+  ChildGuard guard;
+  // The child starts with the default signal mask, not the blocked one.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setsigmask(&attr, &previous);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  const int rc = ::posix_spawn(&pid, runtime.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc == 0) g_runtime_child = pid;
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (rc != 0) {

@@ -183,7 +183,8 @@ int deploy_command(const std::vector<std::string>& argv) {
                   {"remote_dir", r.outcome.model_dir + "/" + r.outcome.version},
                   {"bytes_sent", r.outcome.bytes_sent},
                   {"bytes_resumed", r.outcome.bytes_resumed},
-                  {"unchanged", r.outcome.unchanged}});
+                  {"unchanged", r.outcome.unchanged},
+                  {"notes", r.outcome.notes}});
       else
         j["error"] = r.error;
       std::printf("%s\n", j.dump().c_str());
@@ -205,8 +206,11 @@ int deploy_command(const std::vector<std::string>& argv) {
   }
   if (!as_json) {
     print_table({"device", "version", "sent", "time", "state"}, rows);
-    for (const auto& r : results)
+    for (const auto& r : results) {
       if (!r.ok) std::fprintf(stderr, "tinyllm: %s: %s\n", r.device.c_str(), r.error.c_str());
+      for (const auto& note : r.outcome.notes)
+        std::fprintf(stderr, "tinyllm: %s: note: %s\n", r.device.c_str(), note.c_str());
+    }
   }
   return failed ? 1 : 0;
 }

@@ -2,9 +2,11 @@
 // tokenizer and task recipe becomes one GGUF file per type in exports/, recorded in project.json
 // as "gguf-<run>-<type>" artifacts (inputs: the checkpoint's run, the tokenizer, the prepared
 // data), so a later fine-tune or data change marks them stale. core/gguf/export.h does the work.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -37,7 +39,7 @@ const char* kExportUsage =
   --checkpoint DIR   export this checkpoint folder instead (model.json + model.safetensors)
   --type LIST        comma-separated: f32, f16, q8_0, q4_0 (default: all four)
   --no-report        skip the quantization report
-  --json             one JSON line per file instead of the table
+  --json             progress lines, one JSON line per file, then the report (docs/gguf.md)
 
 Then the quantization report (reports/quantization-<run>.json): each file's size and bits per
 weight, perplexity on the validation text (data/prepared/pretrain_val.jsonl), accuracy on the test
@@ -98,6 +100,52 @@ void record_exports(project::Project& project, const fs::path& checkpoint, const
   }
 }
 
+// The three measurements of each variant, in the order they are made and reported.
+constexpr const char* kMeasurements[] = {"accuracy", "perplexity", "speed"};
+constexpr const char* kAllTypes[] = {"f32", "f16", "q8_0", "q4_0"};
+
+// With --json, one line per file written and per measurement made, each with how many of all
+// are done (docs/gguf.md), so that a progress bar moves through the whole command.
+class Progress {
+ public:
+  Progress(bool on, int total) : on_(on), total_(total) {}
+  void start() const { print(json{{"stage", "export"}}); }
+  void step(const std::string& stage, const std::string& type, const std::string& what = "") {
+    ++done_;
+    json e = {{"stage", stage}, {"type", type}};
+    if (!what.empty()) e["what"] = what;
+    print(e);
+  }
+
+ private:
+  void print(json e) const {
+    if (!on_) return;
+    e["event"] = "progress";
+    e["done"] = done_;
+    e["total"] = total_;
+    std::printf("%s\n", e.dump().c_str());
+    std::fflush(stdout);  // a pipe buffers: the reader must see each line as it happens
+  }
+  bool on_;
+  int total_;
+  int done_ = 0;
+};
+
+// The types the report of `run` will hold: those exported now and those already in exports/.
+size_t report_variant_count(const project::Project& project, const std::string& run,
+                            const std::vector<gguf::TensorType>& types) {
+  size_t n = 0;
+  for (const char* type : kAllTypes) {
+    std::error_code ec;
+    const bool exported =
+        fs::is_regular_file(project.path("exports") / (run + "-" + type + ".gguf"), ec);
+    const auto parsed = gguf::tensor_type_from_string(type);
+    const bool requested = parsed && std::find(types.begin(), types.end(), *parsed) != types.end();
+    if (exported || requested) ++n;
+  }
+  return n;
+}
+
 struct Measured {
   std::string type;
   fs::path file;
@@ -107,8 +155,10 @@ struct Measured {
 };
 
 // What the edge runtime measures of one file on this computer.
+// `measured_one` is called after each of kMeasurements, made or not.
 Result<Measured> measure(const project::Project& project, const fs::path& file,
-                         const std::string& type, uint64_t bytes, double bits_per_weight) {
+                         const std::string& type, uint64_t bytes, double bits_per_weight,
+                         const std::function<void(const char* what)>& measured_one) {
   Measured m{type, file, bytes, bits_per_weight, json(), json(), json()};
   const fs::path prepared = project.path(pipeline::kPreparedFolder);
   // A measurement that cannot be made (an example longer than the context, no validation text)
@@ -117,10 +167,12 @@ Result<Measured> measure(const project::Project& project, const fs::path& file,
   if (fs::exists(prepared / "task_test.jsonl"))
     m.eval = measured(run_local_runtime({"eval", "--model", file.string(), "--file",
                                          (prepared / "task_test.jsonl").string(), "--json"}));
+  measured_one(kMeasurements[0]);
   if (fs::exists(prepared / "pretrain_val.jsonl"))
     m.perplexity = measured(run_local_runtime({"perplexity", "--model", file.string(), "--file",
                                                (prepared / "pretrain_val.jsonl").string(),
                                                "--max-docs", "100", "--json"}));
+  measured_one(kMeasurements[1]);
   // Half the context for the prompt (at most 128 tokens), so small test models can be measured.
   uint32_t n_ctx = 256;
   if (auto parsed = gguf::File::open(file); parsed)
@@ -129,6 +181,7 @@ Result<Measured> measure(const project::Project& project, const fs::path& file,
       {"bench", "--model", file.string(), "--prompt-tokens",
        std::to_string(std::min<uint32_t>(128, n_ctx / 2)), "--gen-tokens",
        std::to_string(std::min<uint32_t>(32, n_ctx / 4)), "--repeat", "2", "--json"}));
+  measured_one(kMeasurements[2]);
   return m;
 }
 
@@ -137,9 +190,10 @@ double number_of(const json& j, const char* key) {
 }
 
 // Every exported type of `run` measured, F32 first, written to reports/quantization-<run>.json.
-Result<json> quantization_report(const project::Project& project, const std::string& run) {
+Result<json> quantization_report(const project::Project& project, const std::string& run,
+                                 Progress& progress) {
   std::vector<Measured> rows;
-  for (const char* type : {"f32", "f16", "q8_0", "q4_0"}) {
+  for (const char* type : kAllTypes) {
     const fs::path file = project.path("exports") / (run + "-" + type + ".gguf");
     std::error_code ec;
     if (!fs::is_regular_file(file, ec)) continue;
@@ -156,7 +210,8 @@ Result<json> quantization_report(const project::Project& project, const std::str
       }
       bpw = weights ? 8.0 * double(tensor_bytes) / double(weights) : 0;
     }
-    TINYLLM_TRY_ASSIGN(m, measure(project, file, type, fs::file_size(file), bpw));
+    TINYLLM_TRY_ASSIGN(m, measure(project, file, type, fs::file_size(file), bpw,
+                                  [&](const char* what) { progress.step("measure", type, what); }));
     rows.push_back(std::move(m));
   }
   const Measured* f32 = nullptr;
@@ -291,12 +346,21 @@ int run_export_command(const std::vector<std::string>& argv) {
   if (!schema) return fail(schema.error());
   inputs.schema = std::move(*schema);
 
-  auto files = gguf::export_gguf(inputs, *types, project->path("exports"), run);
+  const bool as_json = args->flag("json");
+  const bool with_report = !args->flag("no-report");
+  const size_t measurements =
+      with_report ? std::size(kMeasurements) * report_variant_count(*project, run, *types) : 0;
+  Progress progress(as_json, int(types->size() + measurements));
+  progress.start();
+  auto files = gguf::export_gguf(
+      inputs, *types, project->path("exports"), run, [&](const gguf::ExportedFile& f) {
+        progress.step("export", f.path.stem().string().substr(run.size() + 1));  // "q8_0"
+      });
   if (!files) return fail(files.error());
   record_exports(*project, checkpoint, run, *files);
   if (auto saved = project::save_project(*project); !saved) return fail(saved.error());
 
-  if (args->flag("json")) {
+  if (as_json) {
     for (const auto& f : *files)
       std::printf("%s\n", json{{"path", project::stored_path(project->root, f.path)},
                                {"type", gguf::to_string(f.type)},
@@ -306,8 +370,8 @@ int run_export_command(const std::vector<std::string>& argv) {
                                {"sha256", f.sha256}}
                               .dump()
                               .c_str());
-    if (!args->flag("no-report")) {
-      auto report = quantization_report(*project, run);
+    if (with_report) {
+      auto report = quantization_report(*project, run, progress);
       if (!report) return fail(report.error());
       std::printf("%s\n", json{{"report", *report}}.dump().c_str());
     }
@@ -321,8 +385,8 @@ int run_export_command(const std::vector<std::string>& argv) {
   std::printf("exported %s (%s)\n", project::stored_path(project->root, checkpoint).c_str(),
               model::format_count(int64_t(files->front().weights)).c_str());
   print_table({"type", "size", "bits/weight", "file"}, rows);
-  if (!args->flag("no-report")) {
-    auto report = quantization_report(*project, run);
+  if (with_report) {
+    auto report = quantization_report(*project, run, progress);
     if (!report) return fail(report.error());
     print_report(*report);
     std::printf("report: reports/quantization-%s.json\n", run.c_str());

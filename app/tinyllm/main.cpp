@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/version.h"
 #include "commands.h"
 
 namespace {
@@ -44,7 +45,9 @@ void print_usage() {
   std::printf("usage: tinyllm <command> [options]\n\ncommands:\n");
   for (const auto& g : kGroups)
     std::printf("  %-10s %s\n", g.name, g.summary);
-  std::printf("\n'tinyllm <command> --help' shows the options of a command.\n");
+  std::printf(
+      "\n'tinyllm <command> --help' shows the options of a command;\n"
+      "'tinyllm --version [--json]' the version.\n");
 }
 
 }  // namespace
@@ -53,6 +56,18 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     print_usage();
     return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    if (argc == 3 && !std::strcmp(argv[2], "--json")) {
+      std::printf("{\"name\":\"tinyllm\",\"version\":\"%s\"}\n", tinyllm::kWorkbenchVersion);
+      return 0;
+    }
+    if (argc != 2) {
+      std::fprintf(stderr, "tinyllm: --version takes only --json\n");
+      return 2;
+    }
+    std::printf("tinyllm %s\n", tinyllm::kWorkbenchVersion);
+    return 0;
   }
   std::vector<std::string> rest(argv + 2, argv + argc);
   for (const auto& g : kGroups)

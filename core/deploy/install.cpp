@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "deploy/shell.h"
 
 namespace tinyllm::deploy {
@@ -155,6 +156,28 @@ Result<Package> make_package(const std::string& model_name, const fs::path& gguf
   return package;
 }
 
+std::vector<std::string> version_notes(const json& info) {
+  std::vector<std::string> notes;
+  const std::string runtime = info.value("runtime_version", "");
+  const std::string writer = info.value("workbench_version", "");
+  if (runtime.empty())
+    notes.push_back("the runtime does not report its version (built before " +
+                    std::string(kWorkbenchVersion) +
+                    "); deploy again with this workbench's runtime");
+  else if (runtime != kWorkbenchVersion)
+    notes.push_back("the runtime is version " + runtime + ", this workbench " + kWorkbenchVersion +
+                    ": its results may differ from the desktop's");
+  if (writer.empty())
+    notes.push_back(
+        "the model file does not record the workbench version that wrote it "
+        "(exported before " +
+        std::string(kWorkbenchVersion) + "); export it again to check");
+  else if (!runtime.empty() && writer != runtime)
+    notes.push_back("the model was exported by workbench " + writer + ", the runtime is " +
+                    runtime);
+  return notes;
+}
+
 Result<DeployOutcome> install(SshSession& session, const DeviceProfile& device,
                               const Package& package, const DeployProgress& progress) {
   DeployOutcome outcome;
@@ -178,6 +201,7 @@ Result<DeployOutcome> install(SshSession& session, const DeviceProfile& device,
         installed.value("files", json()) == package.manifest["files"]) {
       outcome.unchanged = true;
       outcome.info = installed.value("device_info", json::object());
+      outcome.notes = version_notes(outcome.info);
       if (outcome.previous != package.version)
         TINYLLM_TRY(switch_current(session, outcome.model_dir, package.version));
       if (progress) progress({"done", "", total, total});
@@ -227,6 +251,7 @@ Result<DeployOutcome> install(SshSession& session, const DeviceProfile& device,
   outcome.info = json::parse(run.out, nullptr, false);
   if (outcome.info.is_discarded())
     return make_error(session.label(), "the runtime's info was not JSON: " + run.out);
+  outcome.notes = version_notes(outcome.info);
   json manifest_out = package.manifest;
   manifest_out["device_info"] = outcome.info;
   TINYLLM_TRY(session.write_small_file(incoming + "/manifest.json", manifest_out.dump(2) + "\n"));

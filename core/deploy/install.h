@@ -57,12 +57,18 @@ using DeployProgress = std::function<void(const DeployEvent&)>;
 struct DeployOutcome {
   std::string model_dir;  // on the device, as the shell sees it (relative to home or absolute)
   std::string version;
-  std::string previous;        // the version `current` pointed to before, "" when none
-  uint64_t bytes_sent = 0;     // over the network in this call
-  uint64_t bytes_resumed = 0;  // already on the device from a broken earlier upload
-  bool unchanged = false;      // this version was installed already: nothing was sent
-  nlohmann::json info;         // `tinyllm-run info --json` as the device ran it
+  std::string previous;            // the version `current` pointed to before, "" when none
+  uint64_t bytes_sent = 0;         // over the network in this call
+  uint64_t bytes_resumed = 0;      // already on the device from a broken earlier upload
+  bool unchanged = false;          // this version was installed already: nothing was sent
+  nlohmann::json info;             // `tinyllm-run info --json` as the device ran it
+  std::vector<std::string> notes;  // what the user should know, e.g. a version mismatch
 };
+
+// Versions that disagree, from the device's `tinyllm-run info --json`: the runtime against this
+// workbench, and the workbench that wrote the model against the runtime. Empty when all agree.
+// (A file newer than the runtime can read never gets here: the runtime refuses to load it.)
+std::vector<std::string> version_notes(const nlohmann::json& info);
 
 Result<DeployOutcome> install(SshSession& session, const DeviceProfile& device,
                               const Package& package, const DeployProgress& progress = {});

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "gguf/export.h"
 #include "gguf/keys.h"
 #include "model/config_json.h"
@@ -45,9 +46,9 @@ std::string lower(std::string text) {
 
 }  // namespace
 
-Result<std::vector<ExportedFile>> export_gguf(const ExportInputs& inputs,
-                                              const std::vector<TensorType>& types,
-                                              const fs::path& out_dir, const std::string& stem) {
+Result<std::vector<ExportedFile>> export_gguf(
+    const ExportInputs& inputs, const std::vector<TensorType>& types, const fs::path& out_dir,
+    const std::string& stem, const std::function<void(const ExportedFile&)>& on_file) {
   TINYLLM_TRY_ASSIGN(config, read_model_config(inputs.checkpoint));
   TINYLLM_TRY_ASSIGN(weights, read_weights(inputs.checkpoint, config));
   TINYLLM_TRY_ASSIGN(source_sha, sha256_file(inputs.checkpoint / "model.safetensors"));
@@ -70,6 +71,7 @@ Result<std::vector<ExportedFile>> export_gguf(const ExportInputs& inputs,
     if (!inputs.prepared.is_null())
       TINYLLM_TRY(add_task_metadata(w, inputs.prepared, inputs.schema));
     w.set_string(keys::kTinySourceSha256, source_sha);
+    w.set_string(keys::kTinyWorkbenchVersion, kWorkbenchVersion);
     if (!inputs.checkpoint_stored.empty())
       w.set_string(keys::kTinySourceCheckpoint, inputs.checkpoint_stored);
 
@@ -85,6 +87,7 @@ Result<std::vector<ExportedFile>> export_gguf(const ExportInputs& inputs,
     f.file_bytes = bytes.size();
     f.bits_per_weight = f.weights ? 8.0 * double(f.tensor_bytes) / double(f.weights) : 0.0;
     f.sha256 = sha256_hex(bytes);
+    if (on_file) on_file(f);
     files.push_back(std::move(f));
   }
   return files;

@@ -57,11 +57,12 @@ struct ExportedFile {
 };
 
 // Reads the inputs once and writes one file per type to `out_dir` as
-// "<stem>-<type>.gguf" (lower-case type), each atomically.
-Result<std::vector<ExportedFile>> export_gguf(const ExportInputs& inputs,
-                                              const std::vector<TensorType>& types,
-                                              const std::filesystem::path& out_dir,
-                                              const std::string& stem);
+// "<stem>-<type>.gguf" (lower-case type), each atomically. `on_file` (optional) sees each file
+// as soon as it is written: a caller reports progress with it.
+Result<std::vector<ExportedFile>> export_gguf(
+    const ExportInputs& inputs, const std::vector<TensorType>& types,
+    const std::filesystem::path& out_dir, const std::string& stem,
+    const std::function<void(const ExportedFile&)>& on_file = nullptr);
 
 // --- the parts, for tests ---
 

@@ -13,7 +13,7 @@ Status add_task_metadata(Writer& w, const json& prepared, const sensortext::Sche
   try {
     const json& settings = prepared.at("settings");
     const auto classes = prepared.at("classes").get<std::vector<std::string>>();
-    w.set_u32(keys::kTinyFormatVersion, 1);
+    w.set_u32(keys::kTinyFormatVersion, keys::kTinyFormatVersionCurrent);
     w.set_string(keys::kTinyTask, prepared.at("task").get<std::string>());
     w.set_string(keys::kTinyTaskKind, classes.empty() ? "position" : "classification");
     if (!classes.empty()) w.set_string_array(keys::kTinyAnswers, classes);

@@ -3,6 +3,7 @@
 // ../shared/reference/gguf-gpt2.md §1-§3; ours live under "tinyllm." (docs/gguf.md lists them).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace tinyllm::gguf::keys {
@@ -48,6 +49,10 @@ inline constexpr int32_t kTokenNormal = 1, kTokenUnknown = 2, kTokenControl = 3,
 
 // --- tinyllm.*: what the device needs to turn readings into a prompt and read the answer ---
 inline constexpr const char* kTinyFormatVersion = "tinyllm.format_version";  // u32 1
+// The tinyllm.* layout this code writes and the newest it reads: a runtime refuses a file whose
+// format_version is newer than its own (it would misread keys it does not know).
+inline constexpr uint32_t kTinyFormatVersionCurrent = 1;
+inline constexpr const char* kTinyWorkbenchVersion = "tinyllm.workbench_version";  // str "0.1.0"
 inline constexpr const char* kTinySourceSha256 = "tinyllm.source.sha256";  // str: model.safetensors
 inline constexpr const char* kTinySourceCheckpoint = "tinyllm.source.checkpoint";  // str, relative
 inline constexpr const char* kTinyTask = "tinyllm.task.name";                      // str "gesture"

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "base/version.h"
 #include "gguf/keys.h"
 #include "infer/classify.h"
 
@@ -44,6 +45,22 @@ Result<std::unique_ptr<Engine>> Engine::load(const std::filesystem::path& path,
   TINYLLM_TRY_ASSIGN(model, Model::load(path));
   std::unique_ptr<Engine> engine(new Engine(std::move(model)));
   const gguf::File& f = engine->model_.file();
+  if (f.find(keys::kTinyWorkbenchVersion)) {
+    TINYLLM_TRY_ASSIGN(version, f.get_string(keys::kTinyWorkbenchVersion));
+    engine->workbench_version_ = version;
+  }
+  if (f.find(keys::kTinyFormatVersion)) {
+    TINYLLM_TRY_ASSIGN(format, f.get_u32(keys::kTinyFormatVersion));
+    if (format > keys::kTinyFormatVersionCurrent)
+      return make_error(f.where(),
+                        std::string(keys::kTinyFormatVersion) + " is " + std::to_string(format) +
+                            ": the file was written by a newer workbench (" +
+                            (engine->workbench_version_.empty() ? "unknown version"
+                                                                : engine->workbench_version_) +
+                            ") than this runtime (" + kWorkbenchVersion + ", reads up to " +
+                            std::to_string(keys::kTinyFormatVersionCurrent) +
+                            "); deploy with that workbench's runtime");
+  }
   if (f.find(keys::kTinyTokenizerProto)) {
     TINYLLM_TRY_ASSIGN(proto, f.get_u8_array(keys::kTinyTokenizerProto));
     TINYLLM_TRY_ASSIGN(

@@ -56,6 +56,9 @@ class Engine {
   const std::optional<Recipe>& recipe() const { return recipe_; }
   Session& session() { return *session_; }
   double load_ms() const { return load_ms_; }
+  // The workbench version that wrote the file (tinyllm.workbench_version); "" for files written
+  // before the key existed or by other tools.
+  const std::string& workbench_version() const { return workbench_version_; }
 
   // The prompt for an input text, from the file's template and instruction.
   std::string prompt_for_input(std::string_view input) const;
@@ -76,6 +79,7 @@ class Engine {
   std::vector<std::vector<int32_t>> answer_tokens_;  // each answer's response, end marker incl.
   std::unique_ptr<Session> session_;
   double load_ms_ = 0;
+  std::string workbench_version_;
 };
 
 }  // namespace tinyllm::infer

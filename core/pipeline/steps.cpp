@@ -83,7 +83,7 @@ StepState quantize_state(const project::Project& p) {
     if (a.kind == "gguf") exports.push_back(&a);
   if (exports.empty()) {
     if (finetune.status == StepStatus::done || finetune.status == StepStatus::stale)
-      return {StepStatus::ready, "fine-tuned; not exported yet (tinyllm export)"};
+      return {StepStatus::ready, "fine-tuned; not exported yet"};
     return {StepStatus::needs_earlier_step, "needs a fine-tuned model from the Fine-tune step"};
   }
   const auto* newest = *std::max_element(
@@ -181,9 +181,8 @@ const std::vector<StepInfo>& steps() {
        "model the task, then compare it with the baselines on held-out data.",
        finetune_state},
       {StepId::quantize, "quantize", "Quantize",
-       "Needs a fine-tuned model. Export it for the device from the command line: tinyllm "
-       "export --project P (F32, F16, Q8_0, Q4_0 as GGUF, with a report of size, perplexity, "
-       "accuracy and speed per type). The Quantize page comes in a later version.",
+       "Needs a fine-tuned model. Export it for the device as F32, F16, Q8_0 or Q4_0 GGUF "
+       "files, then compare size, perplexity, accuracy and speed per type and try each one.",
        quantize_state},
       {StepId::deploy, "deploy", "Deploy",
        "Needs a quantized model (an export) and a Raspberry Pi reachable over SSH. Add the "

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "model/config_json.h"
 #include "safetensors/safetensors.h"
 
@@ -148,6 +149,7 @@ Status write_checkpoint(const fs::path& dir, Gpt2& model, AdamW* optimizer,
   json state_json = to_json(state);
   state_json["files"] = files;
   state_json["written"] = utc_now_iso8601();
+  state_json["workbench_version"] = kWorkbenchVersion;
   TINYLLM_TRY(write_file_atomic(temp / "state.json", state_json.dump(2) + "\n"));
   fsync_folder(temp);
 
