@@ -2,11 +2,12 @@
 // lands as a labelled take with the right rows and imports like any recording; a time budget, a
 // command that dies mid-stream and a cut connection all keep what arrived; output that is not CSV
 // is refused with the line, and the project is left byte for byte as it was; RSSI scans at a
-// zone; the CLI with a device's sensor source.
+// zone; the CLI with a device's sensor source, its --json events streaming the readings.
 #include <QtTest>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -252,7 +253,21 @@ class TestRecord : public QObject {
                       {"record", "--project", p, "--device", "bench-pi", "--source", "wifi",
                        "--label", zone, "--scans", "8", "--json"});
       QVERIFY2(r.code == 0, (r.err + r.out).c_str());
-      const json out = json::parse(r.out);
+      // JSON Lines: the header, the readings in batches as they arrived, the take last.
+      std::istringstream lines(r.out);
+      std::vector<json> events;
+      for (std::string line; std::getline(lines, line);)
+        events.push_back(json::parse(line));
+      QVERIFY(events.size() >= 3);
+      QCOMPARE(events.front()["columns"], json::array({"ap_1", "ap_2", "ap_3"}));
+      size_t streamed = 0;
+      for (const auto& e : events)
+        if (e["event"] == "rows") {
+          QCOMPARE(e["first"].get<size_t>(), streamed);
+          streamed += e["rows"].size();
+        }
+      QCOMPARE(streamed, size_t{8});
+      const json& out = events.back();
       QCOMPARE(out["event"].get<std::string>(), std::string("take"));
       QCOMPARE(out["rows"].get<int>(), 8);
       QCOMPARE(out["ended"].get<std::string>(), std::string("all rows taken"));

@@ -25,6 +25,7 @@
 #include "import_dialog.h"
 #include "job_runner.h"
 #include "project_session.h"
+#include "record_dialog.h"
 #include "text/prompt_template.h"
 #include "text/tokenizer.h"
 #include "trace_plot.h"
@@ -102,7 +103,14 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   held_note->setWordWrap(true);
   lv->addWidget(held_note);
   import_ = new QPushButton(tr("&Import recordings..."));
-  lv->addWidget(import_);
+  record_ = new QPushButton(tr("Record from a de&vice..."));
+  record_->setToolTip(
+      tr("Record new takes over SSH on a device of the project (added on the Deploy page), "
+         "watching the readings as they arrive."));
+  auto* bring_buttons = new QHBoxLayout;
+  bring_buttons->addWidget(import_);
+  bring_buttons->addWidget(record_);
+  lv->addLayout(bring_buttons);
 
   auto* box = new QGroupBox(tr("2. Turn them into training text"));
   auto* form = new QFormLayout(box);
@@ -198,6 +206,7 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   remember_splitter(splitter, QStringLiteral("layout/data_splitter"));
 
   connect(import_, &QPushButton::clicked, this, [this] { open_import_dialog(); });
+  connect(record_, &QPushButton::clicked, this, &DataPage::open_record_dialog);
   connect(prepare_, &QPushButton::clicked, this, &DataPage::prepare);
   connect(reset, &QPushButton::clicked, trace_, &TracePlot::reset);
   connect(recording_, &QComboBox::currentIndexChanged, this, &DataPage::show_recording);
@@ -232,6 +241,25 @@ void DataPage::open_import_dialog(const QString& path) {
   });
   if (!path.isEmpty()) dialog->set_path(path);
   dialog->open();
+}
+
+void DataPage::open_record_dialog() {
+  if (!session_.is_open()) return;
+  // One dialog for the page's life: it keeps the device, label and person between takes.
+  if (!record_dialog_) {
+    record_dialog_ = new RecordDialog(session_, this);
+    connect(record_dialog_, &RecordDialog::recorded, this, [this](const QString& summary) {
+      session_.reload();
+      // The new take is the last source and its recording the last one: show them.
+      if (sources_->count() > 0) sources_->setCurrentRow(sources_->count() - 1);
+      if (recording_->count() > 0) recording_->setCurrentIndex(recording_->count() - 1);
+      emit status(summary);
+    });
+  }
+  record_dialog_->refresh();
+  record_dialog_->show();
+  record_dialog_->raise();
+  record_dialog_->activateWindow();
 }
 
 void DataPage::prepare() {

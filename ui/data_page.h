@@ -1,6 +1,7 @@
 // Step 1 page: the project's sources, their recordings as plots, class histogram and channel
-// ranges, the cleaning report, the split summary and a preview of the training text. Import and
-// prepare run as separate processes; the page reloads from the project when they finish.
+// ranges, the cleaning report, the split summary and a preview of the training text. Import,
+// recording from a device (RecordDialog) and prepare run as separate processes; the page reloads
+// from the project when they finish.
 #pragma once
 
 #include <QWidget>
@@ -22,6 +23,7 @@ namespace tinyllm::ui {
 
 class JobRunner;
 class ProjectSession;
+class RecordDialog;
 class TracePlot;
 
 class DataPage : public QWidget {
@@ -31,7 +33,11 @@ class DataPage : public QWidget {
 
   TracePlot* trace() const { return trace_; }
   QComboBox* recording_picker() const { return recording_; }
+  QListWidget* source_list() const { return sources_; }
   QPushButton* import_button() const { return import_; }
+  QPushButton* record_button() const { return record_; }
+  // The Record dialog, once opened (nullptr before).
+  RecordDialog* record_dialog() const { return record_dialog_; }
   QPushButton* prepare_button() const { return prepare_; }
   QLabel* split_note() const { return split_note_; }
   QTabWidget* tabs() const { return tabs_; }
@@ -39,6 +45,7 @@ class DataPage : public QWidget {
 
  public slots:
   void open_import_dialog(const QString& path = {});
+  void open_record_dialog();
   void prepare();
 
  signals:
@@ -55,6 +62,8 @@ class DataPage : public QWidget {
   JobRunner* job_;
   QListWidget* sources_;
   QPushButton* import_;
+  QPushButton* record_;
+  RecordDialog* record_dialog_ = nullptr;
   QPushButton* prepare_;
   QComboBox* task_;
   QComboBox* style_;

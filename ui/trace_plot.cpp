@@ -21,11 +21,53 @@ TracePlot::TracePlot(QWidget* parent) : QWidget(parent), plot_(new QCustomPlot(t
 }
 
 void TracePlot::clear() {
+  live_window_ = 0;
   plot_->clearPlottables();
   plot_->clearItems();
   plot_->plotLayout()->clear();
   plot_->plotLayout()->addElement(0, 0, new QCPAxisRect(plot_));
   plot_->replot();
+}
+
+void TracePlot::start_live(const QStringList& channels, const QString& x_label, double window) {
+  clear();
+  live_window_ = window;
+  auto* rect = plot_->axisRect();
+  rect->axis(QCPAxis::atBottom)->setLabel(x_label);
+  rect->axis(QCPAxis::atBottom)->setRange(0, window);
+  // Many channels (a WiFi scan hears dozens of access points) would bury the legend; the lines
+  // are all drawn, the legend names the first few.
+  constexpr int kLegendMax = 8;
+  auto* legend = new QCPLegend;
+  rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+  legend->setLayer(QLatin1String("legend"));
+  for (int c = 0; c < channels.size(); ++c) {
+    auto* g = plot_->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+    g->setName(channels[c]);
+    g->setPen(QPen(class_color(c), 1.2));
+    if (c < kLegendMax) legend->addItem(new QCPPlottableLegendItem(legend, g));
+  }
+  style_plot(plot_);  // replots
+}
+
+void TracePlot::append_live(const QVector<double>& x, const QList<QVector<double>>& values) {
+  if (x.isEmpty() || live_window_ <= 0) return;
+  for (int c = 0; c < values.size() && c < plot_->graphCount(); ++c)
+    plot_->graph(c)->addData(x, values[c], true);
+  auto* rect = plot_->axisRect();
+  const double last = x.back();
+  rect->axis(QCPAxis::atBottom)
+      ->setRange(std::max(0.0, last - live_window_), std::max(live_window_, last));
+  // The value axis follows what is in view, so a quiet stretch is not flattened by a peak that
+  // scrolled away.
+  bool first = true;
+  for (int i = 0; i < plot_->graphCount(); ++i) {
+    plot_->graph(i)->rescaleValueAxis(!first, true);
+    first = false;
+  }
+  auto* value_axis = rect->axis(QCPAxis::atLeft);
+  value_axis->scaleRange(1.1, value_axis->range().center());  // no line on the frame
+  plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 std::vector<size_t> heard_channels(const nlohmann::json& source_stats) {
@@ -51,12 +93,13 @@ size_t TracePlot::point_count() const {
 }
 
 void TracePlot::reset() {
-  style_plot(plot_);
+  // Ranges first: style_plot replots, and new data drawn against the previous ranges can lie
+  // far outside the view, where the raster engine takes seconds to stroke each line.
   plot_->rescaleAxes();
   for (auto* rect : plot_->axisRects())
     for (auto* axis : rect->axes())
       axis->scaleRange(1.05, axis->range().center());
-  plot_->replot();
+  style_plot(plot_);
 }
 
 void TracePlot::show_imu(const data::Series& s, const data::Schema& schema,

@@ -2,6 +2,7 @@
 // over SSH into the project and imported like any recording. Ctrl-C ends the take and keeps it.
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -40,6 +41,39 @@ streams its output into a take labelled L, and imports the take as a new source 
   --threshold P   --live: below this confidence the label shown is "none" (default 0.5)
   --smooth N      --live: the label shown is the majority of the last N windows (default 3)
 )";
+
+// With --json the readings go out while they arrive, as JSON Lines (docs/record.md): the header
+// once, then the rows in batches about every 100 ms, so that a plot can follow the take (the
+// Data page's Record dialog) without one line per reading.
+class RowBatches {
+ public:
+  void header(const std::vector<std::string>& columns) {
+    std::printf("%s\n", json{{"event", "header"}, {"columns", columns}}.dump().c_str());
+    std::fflush(stdout);
+  }
+  void add(const std::vector<double>& row) {
+    rows_.push_back(row);  // NaN (a column that is not a number) is written as null
+    flush_if_due();
+  }
+  void flush_if_due() {
+    if (std::chrono::steady_clock::now() - last_flush_ >= kInterval) flush();
+  }
+  void flush() {
+    last_flush_ = std::chrono::steady_clock::now();
+    if (rows_.empty()) return;
+    const json batch = {{"event", "rows"}, {"first", sent_}, {"rows", rows_}};
+    std::printf("%s\n", batch.dump().c_str());
+    std::fflush(stdout);
+    sent_ += rows_.size();
+    rows_ = json::array();
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kInterval{100};
+  json rows_ = json::array();
+  uint64_t sent_ = 0;  // rows already written: the index of the batch's first row
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
+};
 
 // Set by the SIGINT handler; a signal handler can only reach a static.
 volatile std::sig_atomic_t g_stop_take = 0;
@@ -98,10 +132,16 @@ int run_record_command(const std::vector<std::string>& argv) {
   const bool as_json = args->flag("json");
   uint64_t rows = 0;
   const bool show_progress = !as_json && ::isatty(STDERR_FILENO);
-  request.on_row = [&](const std::vector<double>&) {
-    if (!as_json && ++rows % 100 == 0)
-      std::fprintf(stderr, "\rrecording: %llu rows", (unsigned long long)rows);
-  };
+  RowBatches batches;
+  if (as_json) {
+    request.on_header = [&](const std::vector<std::string>& columns) { batches.header(columns); };
+    request.on_row = [&](const std::vector<double>& row) { batches.add(row); };
+  } else {
+    request.on_row = [&](const std::vector<double>&) {
+      if (++rows % 100 == 0)
+        std::fprintf(stderr, "\rrecording: %llu rows", (unsigned long long)rows);
+    };
+  }
   if (args->flag("live")) {
     auto threshold = args->number_or("threshold", 0.5);
     if (!threshold) return fail(threshold.error());
@@ -123,18 +163,29 @@ int run_record_command(const std::vector<std::string>& argv) {
     };
   }
   g_stop_take = 0;
-  request.stop = [] { return g_stop_take != 0; };
+  // stop() is polled about 10 times a second even while no reading arrives: the moment to send
+  // the rows of a sensor that went quiet.
+  request.stop = [&] {
+    if (as_json) batches.flush_if_due();
+    return g_stop_take != 0;
+  };
   auto registry = make_registry();
   if (!registry) return fail(registry.error());
-  auto session = connect_device(*device);
-  if (!session) return fail(session.error());
+  // Ctrl-C (or the workbench's Stop) while connecting cancels the take before it starts.
   auto previous = std::signal(SIGINT, stop_take);
+  auto session = connect_device(*device);
+  if (!session || g_stop_take) {
+    std::signal(SIGINT, previous);
+    return fail(session ? make_error("record", "stopped before the take started")
+                        : session.error());
+  }
   if (!as_json)
     std::fprintf(stderr, "recording '%s' from %s (Ctrl-C ends the take)\n", request.label.c_str(),
                  device->name.c_str());
   auto recorded =
       deploy::record_into_project(*project, **registry, *session, *device, request, mapping);
   std::signal(SIGINT, previous);
+  if (as_json) batches.flush();
   if (show_progress) std::fprintf(stderr, "\n");
   if (!recorded) return fail(recorded.error());
   const auto& take = recorded->take;

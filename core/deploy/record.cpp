@@ -85,6 +85,7 @@ Result<Take> record_take(SshSession& session, const TakeRequest& request, const 
         return;
       }
       take.columns = fields;
+      if (request.on_header) request.on_header(take.columns);
       std::string header;
       for (size_t i = 0; i < fields.size(); ++i)
         header += (i ? "," : "") + csv_field(fields[i]);

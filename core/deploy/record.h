@@ -32,6 +32,8 @@ struct TakeRequest {
   double seconds = 0;          // stop after this long; 0: until the command ends or stop() says so
   uint64_t max_rows = 0;       // stop after this many rows (e.g. N RSSI scans); 0: no limit
   std::function<bool()> stop;  // polled about 10 times a second
+  // The device's header, once it arrived: names the numbers on_row gets.
+  std::function<void(const std::vector<std::string>& columns)> on_header;
   std::function<void(const std::vector<double>& row)> on_row;  // each row's numbers, live
   // With a live command (live_command): each classification the device made, as the JSON line
   // tinyllm-run stream prints ({"row","t_s","label","confidence","shown","latency_ms"}).
