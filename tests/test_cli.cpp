@@ -117,6 +117,22 @@ class TestCli : public QObject {
     QCOMPARE(run_cli({"--version", "--verbose"}).code, 2);
   }
 
+  // docs/cli.md is the programs' own help: a changed option or command that is not regenerated
+  // into the reference fails here (run docs/make-cli-reference.sh).
+  void cliReferenceIsTheHelp() {
+    QTemporaryDir dir;
+    const QString made = dir.path() + "/cli.md";
+    QProcess p;
+    p.start(QString(TINYLLM_SOURCE_DIR) + "/docs/make-cli-reference.sh",
+            {QString(TINYLLM_BINARY_DIR) + "/bin", made});
+    QVERIFY(p.waitForFinished(60000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    const std::string expected = tinyllm::test::read_text(made.toStdString());
+    QVERIFY(expected.find("## tinyllm deploy") != std::string::npos);
+    QVERIFY2(tinyllm::test::read_text(fs::path(TINYLLM_SOURCE_DIR) / "docs" / "cli.md") == expected,
+             "docs/cli.md differs from the programs' --help: run docs/make-cli-reference.sh");
+  }
+
   void startingAgainMakesANewRunAndKeepsTheFirst() {
     QTemporaryDir dir;
     const QString project = dir.path() + "/p";

@@ -128,10 +128,7 @@ class TestGui : public QObject {
  private slots:
   void initTestCase() {
     // Own settings and home: the tests never touch the user's recent projects or ~/TinyLLM.
-    qputenv("HOME", home_.path().toUtf8());
-    qputenv("XDG_CONFIG_HOME", (home_.path() + "/config").toUtf8());
-    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
-    QCoreApplication::setOrganizationName("TinyLLM-test");
+    test::isolate_gui_test(home_.path());
   }
 
   void startScreenThenDemoProject() {

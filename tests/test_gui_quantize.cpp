@@ -76,10 +76,7 @@ class TestGuiQuantize : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    qputenv("HOME", home_.path().toUtf8());
-    qputenv("XDG_CONFIG_HOME", (home_.path() + "/config").toUtf8());
-    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
-    QCoreApplication::setOrganizationName("TinyLLM-test");
+    test::isolate_gui_test(home_.path());
     project_ = fs::path(dir_.path().toStdString()) / "demo";
     TINYLLM_VERIFY_OK(
         test::make_deployable_demo(test::tinyllm_cli(), project_, ""));  // fine-tuned, not exported

@@ -110,11 +110,8 @@ class TestGuiRecord : public QObject {
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
-    qputenv("HOME", home_.path().toUtf8());
-    qputenv("XDG_CONFIG_HOME", (home_.path() + "/config").toUtf8());
-    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
+    test::isolate_gui_test(home_.path());
     qunsetenv("SSH_AUTH_SOCK");
-    QCoreApplication::setOrganizationName("TinyLLM-test");
     if (!fs::exists("/usr/sbin/sshd")) QSKIP("openssh-server is not installed");
     TINYLLM_VERIFY_OK(server_.start());
     for (auto [name, text] : {std::pair{"imu.sh", kImuStream}, std::pair{"rssi.sh", kRssiStream}}) {

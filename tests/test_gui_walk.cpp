@@ -62,11 +62,8 @@ class TestGuiWalk : public QObject {
 
  private slots:
   void initTestCase() {
-    qputenv("HOME", home_.path().toUtf8());
-    qputenv("XDG_CONFIG_HOME", (home_.path() + "/config").toUtf8());
-    qputenv("TINYLLM_CLI", QByteArray(TINYLLM_BINARY_DIR) + "/bin/tinyllm");
+    test::isolate_gui_test(home_.path());
     qunsetenv("SSH_AUTH_SOCK");
-    QCoreApplication::setOrganizationName("TinyLLM-test");
     if (!fs::exists("/usr/sbin/sshd")) QSKIP("openssh-server is not installed");
     auto runtime = deploy::find_runtime("x86_64");
     if (!runtime) QSKIP(("no x86_64 runtime to deploy: " + runtime.error().to_string()).c_str());

@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <QCoreApplication>
+
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +28,13 @@ std::unique_ptr<data::PluginRegistry> builtin_registry() {
   auto r = std::make_unique<data::PluginRegistry>();
   plugins::register_builtin_plugins(*r);
   return r;
+}
+
+void isolate_gui_test(const QString& home) {
+  qputenv("HOME", home.toUtf8());
+  qputenv("XDG_CONFIG_HOME", (home + "/config").toUtf8());
+  qputenv("TINYLLM_CLI", QByteArray::fromStdString(tinyllm_cli()));
+  QCoreApplication::setOrganizationName("TinyLLM-test");
 }
 
 void write_text(const fs::path& path, const std::string& text) {

@@ -2,6 +2,8 @@
 // plugins, small file writers.
 #pragma once
 
+#include <QString>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -21,6 +23,9 @@ std::filesystem::path uji_dir();
 
 std::unique_ptr<data::PluginRegistry> builtin_registry();
 void write_text(const std::filesystem::path& path, const std::string& text);
+// A GUI test's own world: HOME and the settings under `home` (never the user's recent projects
+// or ~/TinyLLM), this build's CLI for the pages' workers, its own settings organization.
+void isolate_gui_test(const QString& home);
 // The tinyllm CLI of this build.
 inline std::string tinyllm_cli() {
   return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm";

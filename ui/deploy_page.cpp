@@ -7,7 +7,6 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -25,6 +24,7 @@
 #include "deploy_models.h"
 #include "deploy_plots.h"
 #include "deploy_text.h"
+#include "device_dialog.h"
 #include "job_runner.h"
 #include "pipeline/quantize_step.h"
 #include "project_session.h"
@@ -300,15 +300,7 @@ void DeployPage::on_line(const QString& line) {
 }
 
 void DeployPage::ask_secret(const QString& prompt) {
-  bool ok = false;
-  const QString secret =
-      QInputDialog::getText(this, tr("The device asks for a secret"),
-                            tr("%1\n(it is sent to the device only, never stored)").arg(prompt),
-                            QLineEdit::Password, QString(), &ok);
-  if (ok)
-    job_->send_secret(secret);
-  else
-    job_->close_input();  // the CLI sees the question cancelled and says so
+  ask_device_secret(this, *job_, prompt);
 }
 
 void DeployPage::show_failure(const QString& title, const QString& detail) {

@@ -7,13 +7,28 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "job_runner.h"
+
 namespace tinyllm::ui {
+
+void ask_device_secret(QWidget* parent, JobRunner& job, const QString& prompt) {
+  bool ok = false;
+  const QString secret = QInputDialog::getText(
+      parent, QObject::tr("The device asks for a secret"),
+      QObject::tr("%1\n(it is sent to the device only, never stored)").arg(prompt),
+      QLineEdit::Password, QString(), &ok);
+  if (ok)
+    job.send_secret(secret);
+  else
+    job.close_input();  // the CLI sees the question cancelled and says so
+}
 
 DeviceDialog::DeviceDialog(const deploy::DeviceProfile* existing, QWidget* parent)
     : QDialog(parent) {

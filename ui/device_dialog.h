@@ -9,12 +9,20 @@
 #include "deploy/device.h"
 
 class QCheckBox;
+class QWidget;
 class QComboBox;
 class QGroupBox;
 class QLineEdit;
 class QSpinBox;
 
 namespace tinyllm::ui {
+
+class JobRunner;
+
+// Asks for the password or key passphrase a running CLI requested ({"event":"ask"}) in a password
+// dialog and hands the answer to that process only; Cancel closes its input, so that the CLI
+// says the question was cancelled. Nothing is stored.
+void ask_device_secret(QWidget* parent, JobRunner& job, const QString& prompt);
 
 class DeviceDialog : public QDialog {
   Q_OBJECT

@@ -5,7 +5,6 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -16,6 +15,7 @@
 
 #include "deploy/device.h"
 #include "deploy/project_deploy.h"
+#include "device_dialog.h"
 #include "job_runner.h"
 #include "project_session.h"
 #include "trace_plot.h"
@@ -356,15 +356,7 @@ void RecordDialog::on_finished(int code, const QString& error_tail) {
 }
 
 void RecordDialog::ask_secret(const QString& prompt) {
-  bool ok = false;
-  const QString secret =
-      QInputDialog::getText(this, tr("The device asks for a secret"),
-                            tr("%1\n(it is sent to the device only, never stored)").arg(prompt),
-                            QLineEdit::Password, QString(), &ok);
-  if (ok)
-    job_->send_secret(secret);
-  else
-    job_->close_input();  // the CLI sees the question cancelled and says so
+  ask_device_secret(this, *job_, prompt);
 }
 
 }  // namespace tinyllm::ui
