@@ -25,9 +25,12 @@ shoot data-text "$work/demo" --tab 4
 shoot data-rssi "$work/zones" --tab 0
 $bin/tinyllm tokenizer train --project "$work/demo" --quiet >/dev/null
 shoot pretrain "$work/demo" --step 1 --train-steps 40
-# Step 4: a tiny fine-tune from scratch, then the Quantize page after exporting all four types.
-$bin/tinyllm finetune --project "$work/demo" --from scratch --steps 60 --n_layer 1 --n_embd 32 \
-  --n_head 2 --eval_every 60 >/dev/null
+# Steps 3 and 4: a tiny fine-tune from scratch and its evaluation (the Fine-tune page), then the
+# Quantize page after exporting all four types.
+$bin/tinyllm finetune --project "$work/demo" --from scratch --steps 200 --n_layer 1 --n_embd 32 \
+  --n_head 2 --eval_every 50 >/dev/null
+$bin/tinyllm eval --project "$work/demo" >/dev/null
+shoot finetune "$work/demo" --step 2 --tab 1
 out=docs/images shoot quantize-page "$work/demo" --step 3 --export f32,f16,q8_0,q4_0
 if [ -d ../shared/datasets/magic_wand ]; then
   $bin/tinyllm project new "$work/wand" --task gesture >/dev/null

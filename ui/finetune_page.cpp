@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -330,6 +331,19 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   ev->addWidget(summary_);
   auto* charts = new QSplitter(Qt::Horizontal);
   confusion_plot_ = make_plot(tr("predicted"), tr("true"));
+  // The predicted names stand upright while each fits its column and slant once neighbours would
+  // run into each other ("shakeswipe"); decided at each replot, when the columns' width is known.
+  connect(confusion_plot_, &QCustomPlot::beforeReplot, this, [this] {
+    auto names = confusion_plot_->xAxis->ticker().dynamicCast<QCPAxisTickerText>();
+    if (!names || names->ticks().isEmpty()) return;
+    const QFontMetrics metrics(confusion_plot_->xAxis->tickLabelFont());
+    int widest = 0;
+    for (const QString& name : names->ticks())
+      widest = std::max(widest, metrics.horizontalAdvance(name));
+    const int column = confusion_plot_->axisRect()->width() / int(names->ticks().size());
+    confusion_plot_->xAxis->setTickLabelRotation(widest + metrics.averageCharWidth() > column ? 45
+                                                                                              : 0);
+  });
   confusion_plot_->setInteractions(QCP::Interactions());
   confusion_plot_->setToolTip(
       tr("Each row is a true answer, each column what the model said: the diagonal is right, "
@@ -1057,7 +1071,6 @@ void FinetunePage::show_report(const json& report) {
       ticks->addTick(i, QString::fromStdString(classes[size_t(i)]));
     confusion_plot_->xAxis->setTicker(ticks);
     confusion_plot_->yAxis->setTicker(ticks);
-    confusion_plot_->xAxis->setTickLabelRotation(n > 5 ? 45 : 0);
     confusion_plot_->xAxis->setRange(-0.5, n - 0.5);
     confusion_plot_->yAxis->setRange(-0.5, n - 0.5);
     confusion_plot_->yAxis->setRangeReversed(true);

@@ -16,6 +16,7 @@
 
 #include "base/version.h"
 #include "data_page.h"
+#include "finetune_page.h"
 #include "main_window.h"
 #include "pretrain_page.h"
 #include "quantize_page.h"
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
                           QStringLiteral("file"));
   QCommandLineOption step(QStringLiteral("step"), QStringLiteral("step page to show (0-4)"),
                           QStringLiteral("n"), "0");
-  QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("tab of the Data page"),
+  QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("tab of the Data or Fine-tune page"),
                          QStringLiteral("n"), "0");
   QCommandLineOption recording(QStringLiteral("recording"), QStringLiteral("recording to plot"),
                                QStringLiteral("n"), "0");
@@ -58,7 +59,9 @@ int main(int argc, char** argv) {
   if (!args.isEmpty()) window.open_project(args.at(0));
   if (parser.isSet(shot)) {
     window.step_rail()->setCurrentRow(parser.value(step).toInt());
+    // --tab picks the tab of the page shown: the Data page's or the Fine-tune page's.
     window.data_page()->tabs()->setCurrentIndex(parser.value(tab).toInt());
+    window.finetune_page()->tabs()->setCurrentIndex(parser.value(tab).toInt());
     window.data_page()->recording_picker()->setCurrentIndex(parser.value(recording).toInt());
     auto save = [&] {
       const bool ok = window.grab().save(parser.value(shot));
