@@ -389,7 +389,7 @@ class TestGui : public QObject {
     QTest::mouseClick(page->start_button(), Qt::LeftButton);
     QVERIFY(page->training());
     QVERIFY(!page->start_button()->isEnabled());
-    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 300000);
     QVERIFY2(trained.at(0).at(0).toBool(), qPrintable(page->status_label()->text()));
     // Validation accuracy every 10 steps, in percent.
     auto accuracy = page->accuracy_plot()->graph(0)->data();
@@ -398,7 +398,7 @@ class TestGui : public QObject {
       QVERIFY(point.value >= 0 && point.value <= 100);
     QVERIFY(page->loss_plot()->graph(0)->dataCount() >= 3);
     // The evaluation follows by itself.
-    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 300000);
     QVERIFY2(evaluated.at(0).at(0).toBool(), qPrintable(page->summary_label()->text()));
     QCOMPARE(page->shown_run(), QString("ft1"));
     const auto report = read_json(root / "reports/ft1-test/report.json");
@@ -485,7 +485,7 @@ class TestGui : public QObject {
     QSignalSpy trained(page, &ui::FinetunePage::trainingFinished);
     QSignalSpy evaluated(page, &ui::FinetunePage::evaluationFinished);
     QTest::mouseClick(page->start_button(), Qt::LeftButton);
-    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 300000);
     QVERIFY2(trained.at(0).at(0).toBool(), qPrintable(page->status_label()->text()));
     const fs::path run = fs::path(folder.toStdString()) / "finetune" / "ft1";
     std::ifstream events(run / "events.jsonl");
@@ -494,7 +494,7 @@ class TestGui : public QObject {
     const auto start = nlohmann::json::parse(first);
     QCOMPARE(start["lora"]["rank"].get<int>(), 8);
     QVERIFY(fs::exists(run / "best" / "lora.safetensors"));
-    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 120000);
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 300000);
     QVERIFY2(page->runs()->item(0)->text().contains("LoRA rank 8"),
              qPrintable(page->runs()->item(0)->text()));
   }
