@@ -5,6 +5,7 @@
 // parallel, remote bench/eval beside the desktop), and the aarch64 runtime run under qemu.
 #include <QtTest>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -635,6 +636,42 @@ class TestDeploy : public QObject {
     auto runs = deploy::load_runs(demo);
     TINYLLM_VERIFY_OK(runs);
     QCOMPARE(runs->size(), size_t{4});  // bench and eval, each on the device and the desktop
+
+    // Before training, the demo recorded a take on the device (issue 13): the example script ran
+    // there on its replayed register dump, and every reading of it landed in the project as a
+    // labelled recording of a new person, which the prepared data was made from.
+    QVERIFY(r.out.find("== step 1: a take recorded on " + spec) != std::string::npos);
+    const fs::path dump = server_.dir() / "demo-device" / "sensors" / "demo-circles.bin";
+    QVERIFY(fs::is_regular_file(dump));
+    QVERIFY(fs::is_regular_file(server_.dir() / "demo-device" / "sensors" / "imu_mpu6050.py"));
+    const uint64_t readings = fs::file_size(dump) / 14;
+    QVERIFY(readings > 100);
+    auto project = project::open_project(demo);
+    TINYLLM_VERIFY_OK(project);
+    const project::Source* take = nullptr;
+    for (const auto& s : project->sources)
+      if (s.origin.value("device", "") == "127.0.0.1") take = &s;
+    QVERIFY(take);
+    QCOMPARE(take->origin.value("label", ""), std::string("circle"));
+    QCOMPARE(take->rows, readings);
+    const std::string csv = test::read_text(project::resolve_path(demo, take->files.at(0).path));
+    QVERIFY2(csv.rfind("time_ms,ax,ay,az,gx,gy,gz,label,person\n0,", 0) == 0,
+             csv.substr(0, 80).c_str());
+    QCOMPARE(uint64_t(std::count(csv.begin(), csv.end(), '\n')), readings + 1);
+    QCOMPARE(csv.find(",circle,pi-demo\n") != std::string::npos, true);
+    const auto* prepared = project->find_artifact("prepared");
+    QVERIFY(prepared);
+    QVERIFY(std::find(prepared->inputs.begin(), prepared->inputs.end(), take->id) !=
+            prepared->inputs.end());
+
+    // A second demo on the project records no second take from the same device.
+    const auto again = run_program(
+        test::tinyllm_cli(),
+        {"demo", demo.string(), "--steps", "3", "--finetune-steps", "2", "--device", "127.0.0.1"},
+        600000);
+    QVERIFY2(again.code == 0, (again.err + again.out).c_str());
+    QVERIFY(again.out.find("already has a take from 127.0.0.1") != std::string::npos);
+    QCOMPARE(project::open_project(demo)->sources.size(), project->sources.size());
   }
 
   // A device whose runtime runs through qemu-aarch64: the aarch64 build is the one deployed,

@@ -20,6 +20,7 @@
 #include "main_window.h"
 #include "pretrain_page.h"
 #include "quantize_page.h"
+#include "record_dialog.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -48,7 +49,12 @@ int main(int argc, char** argv) {
       QStringLiteral("export"),
       QStringLiteral("on the Quantize page, export these types (f32,q8_0); shoot when it ends"),
       QStringLiteral("types"));
-  parser.addOptions({shot, step, tab, recording, train, export_types, dark});
+  QCommandLineOption record(
+      QStringLiteral("record"),
+      QStringLiteral("open the Data page's Record dialog, record a take labelled LABEL from the "
+                     "first device's sensor source SOURCE and shoot the dialog while it records"),
+      QStringLiteral("source:label"));
+  parser.addOptions({shot, step, tab, recording, train, export_types, record, dark});
   parser.process(app);
 
   tinyllm::ui::MainWindow window;
@@ -82,6 +88,21 @@ int main(int argc, char** argv) {
       QObject::connect(page, &tinyllm::ui::QuantizePage::allJobsFinished, &window,
                        [&] { QTimer::singleShot(500, &window, save); });
       QTimer::singleShot(300, &window, [page] { page->export_button()->click(); });
+    } else if (parser.isSet(record)) {
+      const QStringList take = parser.value(record).split(QLatin1Char(':'));
+      auto* data = window.data_page();
+      QTimer::singleShot(300, &window, [&, data, take] {
+        data->record_button()->click();
+        auto* dialog = data->record_dialog();
+        dialog->source_combo()->setCurrentIndex(dialog->source_combo()->findData(take.value(0)));
+        dialog->label_combo()->setCurrentText(take.value(1));
+        dialog->start_button()->click();
+        // A few seconds of readings in the live plot, then the dialog as the user sees it.
+        QTimer::singleShot(4000, dialog, [&, dialog] {
+          const bool ok = dialog->grab().save(parser.value(shot));
+          QApplication::exit(ok ? 0 : 1);
+        });
+      });
     } else {
       QTimer::singleShot(800, &window, save);
     }

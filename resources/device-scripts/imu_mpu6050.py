@@ -9,7 +9,8 @@ workbench with:
 
 Prints `time_ms,ax,ay,az,gx,gy,gz` (accelerations in milli-g at +-2 g, angular rates in rad/s at
 +-250 deg/s), then one row per reading until stopped. --replay FILE reads recorded register
-dumps (14 bytes per reading, as read from register 0x3B) instead of the bus, without waiting.
+dumps (14 bytes per reading, as read from register 0x3B) instead of the bus, without waiting
+(--paced: at --hz, as the sensor would).
 """
 import argparse
 import fcntl
@@ -38,14 +39,18 @@ def main():
     parser.add_argument("--address", type=lambda s: int(s, 0), default=0x68)
     parser.add_argument("--hz", type=float, default=50.0)
     parser.add_argument("--replay", help="recorded 14-byte register dumps instead of the bus")
+    parser.add_argument("--paced", action="store_true", help="replay at --hz, not at once")
     args = parser.parse_args()
     print("time_ms,ax,ay,az,gx,gy,gz", flush=True)
     if args.replay:
         with open(args.replay, "rb") as f:
             data = f.read()
         period_ms = 1000.0 / args.hz
+        start = time.monotonic()
         for i in range(len(data) // 14):
-            print(row(round(i * period_ms), data[i * 14:(i + 1) * 14]))
+            if args.paced:
+                time.sleep(max(0.0, start + i * period_ms / 1000.0 - time.monotonic()))
+            print(row(round(i * period_ms), data[i * 14:(i + 1) * 14]), flush=args.paced)
         return 0
     fd = os.open(args.bus, os.O_RDWR)
     fcntl.ioctl(fd, I2C_SLAVE, args.address)
