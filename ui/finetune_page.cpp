@@ -37,9 +37,11 @@
 #include "job_runner.h"
 #include "model/config.h"
 #include "pipeline/finetune_step.h"
+#include "pipeline/pretrain_step.h"
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
 #include "project_session.h"
+#include "run_on_picker.h"
 #include "trace_plot.h"
 
 namespace tinyllm::ui {
@@ -215,6 +217,8 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   steps_->setValue(600);
   steps_->setToolTip(tr("One step trains on one batch of examples."));
   form->addRow(tr("St&eps:"), steps_);
+  run_on_ = make_run_on_picker();
+  form->addRow(tr("Run &on:"), run_on_);
   sv->addLayout(form);
   sv->addWidget(
       explanation(tr("At most this many; training stops early when the validation accuracy stops "
@@ -479,6 +483,8 @@ void FinetunePage::refresh() {
     update_starting_point();
   }
   show_task();
+  fill_run_on_picker(run_on_,
+                     session_.is_open() ? session_.project().root : std::filesystem::path());
   list_runs();
   run_check();  // does nothing when what it checks has not changed
   update_buttons();
@@ -707,6 +713,7 @@ void FinetunePage::start(bool resume) {
     if (lora_->isChecked() && !from_scratch_->isChecked()) args << QStringLiteral("--lora");
     args << extra_->text().split(' ', Qt::SkipEmptyParts);
   }
+  args << run_on_arguments(run_on_);
   current_run_ = run;
   done_reason_.clear();
   run_steps_ = resume ? run_steps_ : steps_->value();
@@ -926,6 +933,9 @@ void FinetunePage::list_runs() {
       if (kind == events::kDone && number_or(e, "best_val_accuracy", -1) >= 0)
         text += tr(", validation %1").arg(percent(number_or(e, "best_val_accuracy", 0)));
     }
+    if (const auto* artifact = session_.project().find_artifact(
+            pipeline::checkpoint_artifact_id(run.toStdString(), pipeline::kFinetuneRuns)))
+      text += ran_on_text(artifact->outcome);
     const json report = read_json_file(report_path(run));
     if (report.is_object() && report.contains("model"))
       text += tr(", test %1").arg(percent(number_or(report["model"], "accuracy", 0)));

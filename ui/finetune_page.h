@@ -51,6 +51,7 @@ class FinetunePage : public QWidget {
   QRadioButton* from_scratch() const { return from_scratch_; }
   // The model size of a run from scratch (a pre-trained model keeps its own).
   QComboBox* preset() const { return preset_; }
+  QComboBox* run_on() const { return run_on_; }  // run_on_picker.h
   QSpinBox* steps() const { return steps_; }
   QCheckBox* augment() const { return augment_; }
   QRadioButton* full() const { return full_; }
@@ -130,6 +131,7 @@ class FinetunePage : public QWidget {
   QRadioButton* from_scratch_;
   QLabel* pretrained_note_;
   QComboBox* preset_;
+  QComboBox* run_on_;
   QSpinBox* steps_;
   QCheckBox* augment_;
   QRadioButton* full_;

@@ -24,9 +24,11 @@
 #include "appearance.h"
 #include "job_runner.h"
 #include "model/config.h"
+#include "pipeline/pretrain_step.h"
 #include "pipeline/worker_events.h"
 #include "project_session.h"
 #include "run_display.h"
+#include "run_on_picker.h"
 #include "text/tokenizer.h"
 
 namespace tinyllm::ui {
@@ -115,6 +117,8 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   steps_->setRange(1, 10000000);
   steps_->setValue(1000);
   mf->addRow(tr("St&eps:"), steps_);
+  run_on_ = make_run_on_picker();
+  mf->addRow(tr("Run &on:"), run_on_);
   estimate_ = new QLabel;
   estimate_->setWordWrap(true);
   mf->addRow(estimate_);
@@ -340,6 +344,8 @@ void PretrainPage::refresh() {
     pause_->blockSignals(false);
   }
   update_estimate();
+  fill_run_on_picker(run_on_,
+                     session_.is_open() ? session_.project().root : std::filesystem::path());
   list_runs();
 }
 
@@ -467,6 +473,7 @@ void PretrainPage::start(bool resume) {
                       QStringLiteral("--sample_every"),
                       QString::number(std::max(1, steps_->value() / 10))};
   if (resume) args << QStringLiteral("--resume") << QStringLiteral("--run") << run;
+  args << run_on_arguments(run_on_);
   run_steps_ = steps_->value();
   status_->setText(tr("Starting the training worker..."));
   progress_->setRange(0, steps_->value());
@@ -608,10 +615,16 @@ void PretrainPage::list_runs() {
   QDir checkpoints(QString::fromStdString((session_.project().root / "checkpoints").string()));
   for (const QString& run : checkpoints.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
     QDir dir(checkpoints.filePath(run));
+    // Where a run trained, when not here (recorded with its checkpoint artifact).
+    const auto* artifact =
+        session_.project().find_artifact(pipeline::checkpoint_artifact_id(run.toStdString()));
+    const QString where = artifact ? ran_on_text(artifact->outcome) : QString();
     for (const QString& ck : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
       const bool best = ck == QStringLiteral("best");
-      auto* item = new QListWidgetItem(
-          QStringLiteral("%1%2 / %3").arg(best ? QStringLiteral("★ ") : QString(), run, ck), runs_);
+      auto* item =
+          new QListWidgetItem(QStringLiteral("%1%2 / %3%4")
+                                  .arg(best ? QStringLiteral("★ ") : QString(), run, ck, where),
+                              runs_);
       item->setData(Qt::UserRole, dir.filePath(ck));
     }
   }

@@ -63,6 +63,8 @@ class PretrainPage : public QWidget {
   QString resumable_run() const;
   QSpinBox* steps() const { return steps_; }
   QComboBox* preset() const { return preset_; }
+  // Where the run trains: this computer (data "") or the project's devices ("a" or "a,b").
+  QComboBox* run_on() const { return run_on_; }
   QCustomPlot* loss_plot() const { return loss_plot_; }
   QListWidget* runs() const { return runs_; }
   QLabel* status_label() const { return status_; }
@@ -100,6 +102,7 @@ class PretrainPage : public QWidget {
   QPushButton* train_tokenizer_;
   QLabel* tokenizer_state_;
   QComboBox* preset_;
+  QComboBox* run_on_;
   QLabel* estimate_;
   QSpinBox* steps_;
   QPushButton* start_;

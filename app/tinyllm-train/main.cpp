@@ -13,6 +13,7 @@
 //                 [--tokenizer=FILE] --out=PREDICTIONS.jsonl
 //                 scores every answer of the task for each example (constrained decoding)
 //   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
+//   tinyllm-train --version     the workbench, libtorch and CUDA versions, the GPUs it sees (JSON)
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,9 +28,12 @@
 #include <thread>
 #include <tuple>
 
+#include <torch/torch.h>
+#include <torch/version.h>
 #include <nlohmann/json.hpp>
 
 #include "base/files.h"
+#include "base/version.h"
 #include "model/config_json.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/tokenizer_step.h"
@@ -628,6 +632,18 @@ int run_eval(Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // What a training host has (tinyllm device probe --training): one JSON line.
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    const bool cuda = torch::cuda::is_available();
+    const nlohmann::json v = {{"workbench_version", tinyllm::kWorkbenchVersion},
+                              {"libtorch_version", std::to_string(TORCH_VERSION_MAJOR) + "." +
+                                                       std::to_string(TORCH_VERSION_MINOR) + "." +
+                                                       std::to_string(TORCH_VERSION_PATCH)},
+                              {"cuda", cuda},
+                              {"gpus", cuda ? int(torch::cuda::device_count()) : 0}};
+    std::printf("%s\n", v.dump().c_str());
+    return 0;
+  }
   auto args = parse_args(argc, argv);
   if (!args) return fail(args.error());
   if (args->mode == "settings") {  // the table docs/events.md holds (a test compares them)

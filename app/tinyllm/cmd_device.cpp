@@ -12,6 +12,7 @@
 #include "cli_ssh.h"
 #include "commands.h"
 #include "deploy/device.h"
+#include "deploy/remote_train.h"
 #include "model/config.h"
 #include "project/project.h"
 
@@ -24,8 +25,9 @@ namespace {
 const char* kDeviceUsage =
     R"(usage: tinyllm device add --project P NAME --host H [--port N] [--user U] [--key FILE]
                           [--dir D] [--arch A] [--runner CMD] [--known-hosts FILE]
+                          [--worker CMD] [--train-addr A] [--train-iface IF]
                           [--accept-new-host-key | --accept-fingerprint SHA256:...]
-       tinyllm device probe --project P NAME [--json]
+       tinyllm device probe --project P NAME [--training [--worker CMD]] [--json]
        tinyllm device list --project P [--json]
        tinyllm device remove --project P NAME
        tinyllm device add-source --project P DEVICE SOURCE --command CMD [--set field=value ...]
@@ -33,7 +35,9 @@ const char* kDeviceUsage =
 
   add       connect once, check the host key, probe the device and keep its profile
   probe     ask the device again what it is: machine, userland bits, OS, CPU, memory, free disk,
-            board, installed models and their runtime version
+            board, installed models and their runtime version; with --training, what it has
+            as a training host (tinyllm train --on): cores, memory, GPUs, free disk, and whether
+            the worker (--worker CMD, default tinyllm-train) runs there, with its libtorch/CUDA
   list      the project's devices and what their last probe said
   remove    forget a device (nothing on the device is touched; see tinyllm remote uninstall)
   add-source     a sensor on the device for tinyllm record: a command printing CSV (a header,
@@ -46,6 +50,10 @@ const char* kDeviceUsage =
   --dir D               install folder on the device (default ~/tinyllm)
   --arch A              force the runtime build: aarch64, armhf or x86_64 (default: from the probe)
   --runner CMD          prefix for running the runtime there (e.g. qemu-aarch64)
+  --worker CMD          as a training host (tinyllm train --on): the tinyllm-train there
+                        (default tinyllm-train; e.g. a build against a CUDA libtorch)
+  --train-addr A        the address the other training hosts reach this one on (default --host)
+  --train-iface IF      the network interface its worker talks to the others over
   --known-hosts FILE    host keys (default OpenSSH's ~/.ssh/known_hosts)
   --accept-new-host-key accept and remember a host key never seen before (check its fingerprint)
   --accept-fingerprint F  accept and remember an unknown host key only if its fingerprint is F
@@ -105,6 +113,9 @@ int add(const Args& args, const fs::path& root) {
   d.install_dir = args.get_or("dir", deploy::kDefaultInstallDir);
   d.arch = args.get_or("arch", "");
   d.runner = args.get_or("runner", "");
+  d.train_worker = args.get_or("worker", "tinyllm-train");
+  d.train_addr = args.get_or("train-addr", "");
+  d.train_iface = args.get_or("train-iface", "");
   // Validate the profile the same way a stored one is read back.
   auto checked = deploy::device_from_json(deploy::to_json(d), "device " + d.name);
   if (!checked) return fail(checked.error());
@@ -125,10 +136,11 @@ int run_device_command(const std::vector<std::string>& argv) {
     std::printf("%s", kDeviceUsage);
     return argv.empty() ? 2 : 0;
   }
-  auto args = Args::parse(argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner",
-                                  "known-hosts", "command", "accept-fingerprint"},
-                                 {"json", "accept-new-host-key"},
-                                 {"set"}});
+  auto args = Args::parse(
+      argv, {{"project", "host", "port", "user", "key", "dir", "arch", "runner", "known-hosts",
+              "command", "accept-fingerprint", "worker", "train-addr", "train-iface"},
+             {"json", "accept-new-host-key", "training"},
+             {"set"}});
   if (!args) return fail(args.error());
   const std::string action = args->positionals().empty() ? "" : args->positionals()[0];
   const auto root = args->get("project");
@@ -191,6 +203,43 @@ int run_device_command(const std::vector<std::string>& argv) {
   if (action == "remove") {
     if (auto removed = deploy::remove_device(*root, name); !removed) return fail(removed.error());
     std::printf("removed device %s (nothing on the device was touched)\n", name.c_str());
+    return 0;
+  }
+  if (action == "probe" && args->flag("training")) {
+    // As a training host (tinyllm train --on): what it has for training, and the worker.
+    auto device = deploy::find_device(*root, name);
+    if (!device) return fail(device.error());
+    auto session = connect_device(*device);
+    if (!session) return fail(session.error());
+    const std::string worker = args->get_or("worker", device->train_worker);
+    auto probe = deploy::probe_training_host(*session, *device, worker);
+    if (!probe) return fail(probe.error());
+    if (args->flag("json")) {
+      print_json(*probe);
+      return 0;
+    }
+    const auto& p = *probe;
+    std::printf("%s: %d cores, %.1f GiB memory, %.1f GiB free in %s\n", name.c_str(),
+                p.value("cores", 0), p.value("memory_bytes", 0.0) / (1 << 30),
+                p.value("disk_free_bytes", 0.0) / (1 << 30), device->install_dir.c_str());
+    for (const auto& gpu : p["gpus"])
+      std::printf("GPU: %s\n", gpu.get<std::string>().c_str());
+    if (p["gpus"].empty()) std::printf("no NVIDIA GPU (nvidia-smi found none)\n");
+    if (p.value("worker_installed", false)) {
+      const auto& v = p["worker_version"];
+      std::printf("worker %s: workbench %s, libtorch %s, %s\n", worker.c_str(),
+                  v.value("workbench_version", "?").c_str(),
+                  v.value("libtorch_version", "?").c_str(),
+                  v.value("cuda", false)
+                      ? ("CUDA with " + std::to_string(v.value("gpus", 0)) + " GPU(s)").c_str()
+                      : "CPU only");
+    } else {
+      std::printf(
+          "worker %s does not run there (%s): install the workbench's package on it (CPU), or a "
+          "tinyllm-train built against a CUDA libtorch (docs/training-hosts.md), and name it with "
+          "--worker PATH\n",
+          worker.c_str(), p.value("worker_problem", "").c_str());
+    }
     return 0;
   }
   if (action == "probe") {

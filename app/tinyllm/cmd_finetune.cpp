@@ -13,6 +13,7 @@
 #include "model/config.h"
 #include "pipeline/finetune_step.h"
 #include "pipeline/tokenizer_step.h"
+#include "train_on_hosts.h"
 #include "worker_launch.h"
 
 namespace tinyllm::cli {
@@ -43,6 +44,7 @@ const char* kFinetuneUsage =
 
 The loss is on the answers only; validation accuracy decides the best checkpoint (best/).
 Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it.
+--on HOST[,HOST...] runs it on other computers, as for tinyllm train (see tinyllm train --help).
 )";
 
 std::optional<std::string> option(const WorkerOptions& options, const std::string& key) {
@@ -139,6 +141,7 @@ int run_finetune_command(const std::vector<std::string>& argv) {
   }
   for (auto& kv : forward)
     run_options.push_back(kv);
+  if (option(run_options, "on")) return run_on_hosts("finetune", run_options, raw_json);
   return launch("finetune", run_options, 1, raw_json);
 }
 

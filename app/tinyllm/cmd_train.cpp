@@ -29,6 +29,7 @@
 #include "commands.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/worker_events.h"
+#include "train_on_hosts.h"
 #include "worker_launch.h"
 
 extern char** environ;
@@ -53,8 +54,16 @@ const char* kTrainUsage = R"(usage: tinyllm train --project P [--preset NAME] [-
   --KEY VALUE        any training setting, e.g. --lr 3e-4 --batch_size 16 --n_layer 4
 
 Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it.
-Across hosts, start one worker per host with --rank R --world_size N --dist_addr HOST
---dist_port PORT (the same on every host).
+
+On other computers (devices of the project, tinyllm device add; docs/training-hosts.md):
+  --on HOST[,HOST...]  one worker per host, data-parallel; what the run reads is sent there
+                       (only what changed) and its checkpoints come home as they are written
+  --worker CMD         the worker's command on the hosts (default tinyllm-train)
+  --dist_addr A        where the other hosts reach the first one (default: its SSH host name)
+  --dist_port N        the rendezvous port on the first host (default 29500; open it)
+  --dist_iface IF      the network interface the hosts talk over (GLOO_SOCKET_IFNAME)
+By hand instead: one worker per host with --rank R --world_size N --dist_addr HOST --dist_port
+PORT (the same on every host).
 )";
 
 const char* kSampleUsage =
@@ -489,6 +498,8 @@ int run_train_command(const std::vector<std::string>& argv) {
       forward.emplace_back(k == "run" ? "run_id" : k, v);  // the worker validates the rest
     }
   }
+  if (std::any_of(forward.begin(), forward.end(), [](const auto& kv) { return kv.first == "on"; }))
+    return run_on_hosts("train", forward, raw_json);
   const bool has_source = std::any_of(forward.begin(), forward.end(), [](const auto& kv) {
     return kv.first == "project" || kv.first == "data_dir";
   });

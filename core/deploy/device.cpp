@@ -160,6 +160,9 @@ json to_json(const DeviceProfile& d) {
             {"install_dir", d.install_dir},
             {"arch", d.arch},
             {"runner", d.runner}};
+  if (d.train_worker != "tinyllm-train") j["train_worker"] = d.train_worker;
+  if (!d.train_addr.empty()) j["train_addr"] = d.train_addr;
+  if (!d.train_iface.empty()) j["train_iface"] = d.train_iface;
   if (d.probe) j["probe"] = to_json(*d.probe);
   if (!d.sources.empty()) {
     json sources = json::array();
@@ -183,6 +186,9 @@ Result<DeviceProfile> device_from_json(const json& j, const std::string& where) 
     d.install_dir = j.value("install_dir", std::string(kDefaultInstallDir));
     d.arch = j.value("arch", "");
     d.runner = j.value("runner", "");
+    d.train_worker = j.value("train_worker", std::string("tinyllm-train"));
+    d.train_addr = j.value("train_addr", "");
+    d.train_iface = j.value("train_iface", "");
     if (j.contains("probe") && j["probe"].is_object()) {
       const json& p = j["probe"];
       ProbeResult probe;

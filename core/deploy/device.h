@@ -52,6 +52,12 @@ struct DeviceProfile {
   std::string install_dir = kDefaultInstallDir;  // on the device; "~/" is the login's home
   std::string arch;    // "" = from the probe; else aarch64, armhf or x86_64
   std::string runner;  // a command prefix for the runtime on the device, e.g. "qemu-aarch64"
+  // As a training host (tinyllm train --on): the worker's command there, the address the other
+  // hosts reach it on when it hosts the rendezvous ("" = its SSH host), and the network interface
+  // its worker talks to the others over (GLOO_SOCKET_IFNAME; "" = Gloo's choice).
+  std::string train_worker = "tinyllm-train";
+  std::string train_addr;
+  std::string train_iface;
   std::optional<ProbeResult> probe;
   std::vector<SensorSource> sources;
   const SensorSource* find_source(const std::string& source_name) const;

@@ -228,11 +228,20 @@ Result<ExecResult> SshSession::exec(const std::string& command, const ExecIo& io
   if (!ch.channel || ssh_channel_open_session(ch.channel) != SSH_OK ||
       ssh_channel_request_exec(ch.channel, command.c_str()) != SSH_OK)
     return lost(label_, s, "starting a command");
-  ssh_channel_send_eof(ch.channel);
+  if (!io.input) ssh_channel_send_eof(ch.channel);
   ExecResult result;
   std::vector<char> buffer(64 * 1024);
   for (;;) {
     if (io.cancelled && io.cancelled()) return make_error(label_, "stopped");
+    if (io.input) {
+      const std::string bytes = io.input();
+      for (size_t offset = 0; offset < bytes.size();) {
+        const int w = ssh_channel_write(ch.channel, bytes.data() + offset,
+                                        static_cast<uint32_t>(bytes.size() - offset));
+        if (w == SSH_ERROR) return lost(label_, s, "writing to a command");
+        offset += static_cast<size_t>(w);
+      }
+    }
     const int n = ssh_channel_read_timeout(ch.channel, buffer.data(),
                                            static_cast<uint32_t>(buffer.size()), 0, 100);
     if (n == SSH_ERROR) return lost(label_, s, "running a command");

@@ -57,6 +57,9 @@ struct ExecIo {
   std::function<void(std::string_view)> on_stdout;  // live chunks, as they arrive
   std::function<void(std::string_view)> on_stderr;
   std::function<bool()> cancelled;  // polled; true closes the channel
+  // Polled about 10 times a second: bytes to write to the command's stdin now (a control line to
+  // a training worker). Given, stdin stays open while the command runs; else it is closed at once.
+  std::function<std::string()> input;
 };
 
 // Progress of a stream into a remote command: bytes sent so far.

@@ -1,5 +1,7 @@
 #include "train/distributed.h"
 
+#include <cstdlib>
+
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef USE_C10D_NCCL
@@ -46,11 +48,15 @@ Result<std::unique_ptr<Collective>> Collective::connect(const Rendezvous& r, tor
       return make_error(where, "this libtorch has no NCCL; DDP on CUDA needs it");
     auto gloo_opts = c10d::ProcessGroupGloo::Options::create();
     gloo_opts->timeout = std::chrono::seconds(r.timeout_s);
-    // Loopback rendezvous: talk over loopback. Otherwise the interface the hostname resolves to.
+    // Loopback rendezvous: talk over loopback. Otherwise the interface GLOO_SOCKET_IFNAME names
+    // (as PyTorch reads it: hosts that share a host name, or have several networks, need it),
+    // else the one the host name resolves to.
     const bool loopback = r.addr == "127.0.0.1" || r.addr == "localhost";
-    gloo_opts->devices.push_back(loopback
-                                     ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
-                                     : c10d::ProcessGroupGloo::createDefaultDevice());
+    const char* iface = std::getenv("GLOO_SOCKET_IFNAME");
+    gloo_opts->devices.push_back(
+        loopback            ? c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1")
+        : (iface && *iface) ? c10d::ProcessGroupGloo::createDeviceForInterface(iface)
+                            : c10d::ProcessGroupGloo::createDefaultDevice());
     c->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(c->impl_->store, r.rank,
                                                                   r.world_size, gloo_opts);
   } catch (const std::exception& e) {
