@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -183,7 +184,7 @@ class TestPipeline : public QObject {
     TINYLLM_VERIFY_OK(text::Tokenizer::from_bytes(still_parses, "changed.model"));
     const std::string truncated = good.substr(0, good.size() / 2);
     QVERIFY(!text::Tokenizer::from_bytes(truncated, "cut.model").ok());
-    for (const std::string* damaged : {&still_parses, &truncated}) {
+    for (const std::string* damaged : {&std::as_const(still_parses), &truncated}) {
       test::write_text(model, *damaged);
       const auto pretrain = state(pipeline::StepId::pretrain);
       QCOMPARE(int(pretrain.status), int(pipeline::StepStatus::needs_attention));
