@@ -23,7 +23,7 @@ QString step_state_text(StepState s) {
     case StepState::stale:
       return QObject::tr("stale: an input changed");
     case StepState::attention:
-      return QObject::tr("needs attention: a file is damaged or missing");
+      return QObject::tr("needs attention");
   }
   return {};
 }
