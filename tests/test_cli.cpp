@@ -229,6 +229,39 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("--tokenizer"), qPrintable(r.err));
   }
 
+  // A damaged tokenizer.model: `project info` says the Pre-train step needs attention and marks
+  // the artifact, and `sample` refuses with an error naming the file instead of printing ids.
+  void damagedTokenizerIsSaidAndRefused() {
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/p";
+    copy_ready(project);
+    auto r = run_cli(tiny_train(project, 2));
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const fs::path model = fs::path(project.toStdString()) / "tokenizer" / "tokenizer.model";
+    const std::string good = tinyllm::test::read_text(model);
+    tinyllm::test::write_text(model, good.substr(0, good.size() / 2));
+
+    r = run_cli({"project", "info", project, "--json"});
+    QCOMPARE(r.code, 0);
+    const json info = json::parse(r.out.toStdString());
+    QCOMPARE(info["steps"][1]["state"].get<std::string>(), std::string("needs attention"));
+    QVERIFY(info["steps"][1]["reason"].get<std::string>().find("tokenizer.model") !=
+            std::string::npos);
+    QCOMPARE(info["steps"][2]["state"].get<std::string>(), std::string("needs an earlier step"));
+    bool marked = false;
+    for (const auto& a : info["artifacts"])
+      marked = marked || (a["id"] == "tokenizer" && a.contains("damaged"));
+    QVERIFY2(marked, qPrintable(r.out));
+    r = run_cli({"project", "info", project});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains("DAMAGED") && r.out.contains("needs attention"), qPrintable(r.out));
+
+    r = run_cli({"sample", "--project", project, "--tokens", "4", "--json"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("tokenizer.model") && r.err.contains("damaged"), qPrintable(r.err));
+    QVERIFY2(!r.out.contains("\"sample\""), qPrintable(r.out));
+  }
+
   void aStepCleansWhatAKilledStepLeft() {
     QTemporaryDir dir;
     const QString project = dir.path() + "/p";

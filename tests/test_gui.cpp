@@ -21,6 +21,7 @@
 #include <QTableWidget>
 #include <QToolButton>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -725,10 +726,21 @@ class TestGui : public QObject {
     QVERIFY(scale->axis()->label().contains("dBm"));
     const auto& source = window.session().data_info()["sources"][0];
     const size_t heard = ui::heard_channels(source["stats"]).size();
-    bool found = false;
+    QCPAxisRect* heat = nullptr;
     for (auto* rect : plot->axisRects())
-      found |= rect->axis(QCPAxis::atBottom)->label().contains(QString("%1 heard of").arg(heard));
-    QVERIFY(found);
+      if (rect->axis(QCPAxis::atBottom)->label().contains(QString("%1 heard of").arg(heard)))
+        heat = rect;
+    QVERIFY(heat);
+    // Its ticks read: access-point names under the columns (the demo's AP01..AP12), whole
+    // fingerprint numbers, nothing like "2.5".
+    plot->replot();
+    const QVector<QString> ap_labels = heat->axis(QCPAxis::atBottom)->tickVectorLabels();
+    QVERIFY2(ap_labels.size() >= 6,
+             qPrintable(QStringList(ap_labels.begin(), ap_labels.end()).join(' ')));
+    for (const QString& label : ap_labels)
+      QVERIFY2(label.startsWith("AP"), qPrintable(label));
+    for (double y : heat->axis(QCPAxis::atLeft)->tickVector())
+      QCOMPARE(y, std::round(y));
   }
 
   void crashingWorkerShowsItsLogAndTheAppStaysUp() {

@@ -102,6 +102,47 @@ class TestImporters : public QObject {
     QCOMPARE(first->values.size(), first->rows() * 3);
   }
 
+  // The capture naming convention without the shared dataset: output_<gesture>_<person>.txt for
+  // people, numbered captures (output_negative_1.txt, output_negative_ccw_2.txt) for recordings
+  // that name nobody. The people counted are the named ones only (the full set: 10, not 17).
+  void magicWandNumberedCapturesAreNotPeople() {
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    auto capture = [&](const std::string& folder, const std::string& name, int gestures) {
+      std::string text = "Script started on 2019-07-30\r\n\x1b[?1049h\r\n";
+      for (int g = 0; g < gestures; ++g) {
+        text += "-,-,-\r\n";
+        for (int i = 0; i < 40; ++i)
+          text += std::to_string(100 + 7 * i) + ".0," + std::to_string(-50 + g) + ".0,980.0\r\n";
+      }
+      test::write_text(root / folder / name, text);
+    };
+    capture("wing", "output_wing_anna.txt", 3);
+    capture("wing", "output_wing_bo.txt", 2);
+    capture("ring", "output_ring_anna.txt", 2);
+    capture("negative", "output_negative_1.txt", 1);
+    capture("negative", "output_negative_2.txt", 1);
+    capture("negative", "output_negative_ccw_1.txt", 2);
+    capture("negative", "output_negative_bo.txt", 1);
+    auto registry = test::builtin_registry();
+    auto r = import(*registry, {root}, root / "w.tls");
+    TINYLLM_VERIFY_OK(r);
+    QCOMPARE(QString::fromStdString(r->importer), QString("wand-capture"));
+    QCOMPARE(r->stats.series, uint64_t(12));
+    // Statistics file the captures that name nobody under "(none)", which is not a person.
+    std::set<std::string> people;
+    for (const auto& [subject, rows] : r->stats.subject_rows)
+      people.insert(subject);
+    QCOMPARE(people, (std::set<std::string>{"(none)", "anna", "bo"}));
+    auto opened = data::SeriesStore::open(root / "w.tls");
+    TINYLLM_VERIFY_OK(opened);
+    for (const auto& s : opened->series()) {
+      const bool numbered = s.id.rfind("negative_1", 0) == 0 || s.id.rfind("negative_2", 0) == 0 ||
+                            s.id.rfind("negative_ccw", 0) == 0;
+      QVERIFY2(numbered == s.subject.empty(), (s.id + " -> '" + s.subject + "'").c_str());
+    }
+  }
+
   // Two sessions of one person in two folders: the same file names, every series still its own.
   void sameFileNamesInTwoFoldersKeepTheirSeriesApart() {
     TINYLLM_REQUIRE_DATASETS();

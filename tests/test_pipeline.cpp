@@ -4,6 +4,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
 #include "test_support.h"
+#include "text/vocab_learning.h"
 
 using namespace tinyllm;
 using nlohmann::json;
@@ -22,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A demo project with prepared text and a (stand-in) tokenizer artifact recorded.
+// A demo project with prepared text.
 project::Project prepared_project(const fs::path& root) {
   auto registry = test::builtin_registry();
   auto p = pipeline::create_demo_project(root, pipeline::DemoKind::imu, 3, *registry);
@@ -32,12 +34,18 @@ project::Project prepared_project(const fs::path& root) {
   return std::move(*p);
 }
 
-void fake_tokenizer(project::Project& p, const std::string& bytes) {
-  test::write_text(p.path(pipeline::kTokenizerModel), bytes);
-  json summary = {{"model_sha256", sha256_hex(bytes)},
-                  {"vocab_size", 300},
-                  {"shards", {{"train", json::array()}, {"val", json::array()}}}};
-  if (!pipeline::record_tokenizer(p, json::object(), summary)) qFatal("record_tokenizer failed");
+// Trains a real tokenizer on the project's prepared text (the tokenizer step, as the CLI runs it)
+// and records it. A different `model_type` makes a different tokenizer.
+void train_tokenizer(project::Project& p, const std::string& model_type = "bpe") {
+  text::VocabSettings settings;
+  settings.model_type = model_type;
+  settings.vocab_size = 400;
+  settings.threads = 1;
+  auto summary = text::build_tokenizer(p.path("data/prepared"), p.path(pipeline::kTokenizerFolder),
+                                       settings, nullptr);
+  if (!summary) qFatal("%s", summary.error().to_string().c_str());
+  if (!pipeline::record_tokenizer(p, text::to_json(settings), *summary))
+    qFatal("record_tokenizer failed");
 }
 
 // A checkpoint folder of run `run` at `step` (weights as plain bytes: only their sha256 counts).
@@ -85,7 +93,7 @@ class TestPipeline : public QObject {
     auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "q");
     QCOMPARE(int(pipeline::step_state(prepared, pipeline::StepId::data).status),
              int(pipeline::StepStatus::done));
-    fake_tokenizer(prepared, "tokenizer one");
+    train_tokenizer(prepared);
     QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::ready));
     // A run folder with latest.json that no record names does not make the step done.
     fake_checkpoint(prepared, "stray", 5);
@@ -115,7 +123,7 @@ class TestPipeline : public QObject {
     // A new tokenizer makes the trained model stale.
     auto reopened = project::open_project(prepared.root);
     QVERIFY(reopened.ok());
-    fake_tokenizer(*reopened, "tokenizer two");
+    train_tokenizer(*reopened, "unigram");
     QCOMPARE(int(pretrain(prepared.root).status), int(pipeline::StepStatus::stale));
   }
 
@@ -130,7 +138,7 @@ class TestPipeline : public QObject {
     auto state = finetune(prepared.root);
     QCOMPARE(int(state.status), int(pipeline::StepStatus::needs_earlier_step));
     QVERIFY2(state.reason.find("tokenizer") != std::string::npos, state.reason.c_str());
-    fake_tokenizer(prepared, "tokenizer one");
+    train_tokenizer(prepared);
     state = finetune(prepared.root);
     QCOMPARE(int(state.status), int(pipeline::StepStatus::ready));
     // A recorded, completed fine-tuning run: done, with its validation accuracy.
@@ -149,8 +157,54 @@ class TestPipeline : public QObject {
     // A new tokenizer makes the fine-tuned model stale.
     auto reopened = project::open_project(prepared.root);
     QVERIFY(reopened.ok());
-    fake_tokenizer(*reopened, "tokenizer two");
+    train_tokenizer(*reopened, "unigram");
     QCOMPARE(int(finetune(prepared.root).status), int(pipeline::StepStatus::stale));
+  }
+
+  // A damaged tokenizer.model is not "ok": the Pre-train step needs attention and says which
+  // file and why, and Fine-tune (which needs the tokenizer) is not ready. Damage that still
+  // parses (the recorded checksum catches it), damage that does not, and a missing file.
+  void damagedTokenizerNeedsAttention() {
+    QTemporaryDir dir;
+    auto prepared = prepared_project(fs::path(dir.path().toStdString()) / "t");
+    train_tokenizer(prepared);
+    auto state = [&](pipeline::StepId id) {
+      return pipeline::step_state(*project::open_project(prepared.root), id);
+    };
+    QCOMPARE(int(state(pipeline::StepId::pretrain).status), int(pipeline::StepStatus::ready));
+    QCOMPARE(int(state(pipeline::StepId::finetune).status), int(pipeline::StepStatus::ready));
+    TINYLLM_VERIFY_OK(pipeline::check_tokenizer(prepared));
+
+    const fs::path model = prepared.path(pipeline::kTokenizerModel);
+    const std::string good = test::read_text(model);
+    std::string still_parses = good;
+    const size_t unk = still_parses.find("<unk>");
+    QVERIFY(unk != std::string::npos);
+    still_parses[unk + 6] = char(uint8_t(still_parses[unk + 6]) ^ 0x01);  // a bit of its score
+    TINYLLM_VERIFY_OK(text::Tokenizer::from_bytes(still_parses, "changed.model"));
+    const std::string truncated = good.substr(0, good.size() / 2);
+    QVERIFY(!text::Tokenizer::from_bytes(truncated, "cut.model").ok());
+    for (const std::string* damaged : {&std::as_const(still_parses), &truncated}) {
+      test::write_text(model, *damaged);
+      const auto pretrain = state(pipeline::StepId::pretrain);
+      QCOMPARE(int(pretrain.status), int(pipeline::StepStatus::needs_attention));
+      QVERIFY2(pretrain.reason.find("tokenizer.model") != std::string::npos,
+               pretrain.reason.c_str());
+      QVERIFY2(pretrain.reason.find("train") != std::string::npos, pretrain.reason.c_str());
+      const auto finetune = state(pipeline::StepId::finetune);
+      QCOMPARE(int(finetune.status), int(pipeline::StepStatus::needs_earlier_step));
+      QVERIFY2(finetune.reason.find("tokenizer") != std::string::npos, finetune.reason.c_str());
+      QVERIFY(!pipeline::check_tokenizer(*project::open_project(prepared.root)).ok());
+    }
+    QCOMPARE(std::string(pipeline::to_string(pipeline::StepStatus::needs_attention)),
+             std::string("needs attention"));
+    fs::remove(model);
+    const auto missing = state(pipeline::StepId::pretrain);
+    QCOMPARE(int(missing.status), int(pipeline::StepStatus::needs_attention));
+    QVERIFY2(missing.reason.find("missing") != std::string::npos, missing.reason.c_str());
+    // The file as it was: ready again.
+    test::write_text(model, good);
+    QCOMPARE(int(state(pipeline::StepId::pretrain).status), int(pipeline::StepStatus::ready));
   }
 
   // Deploy: needs an export; done once deployments/<device>/installs.json (the format
@@ -357,7 +411,7 @@ class TestPipeline : public QObject {
   void checkpointKnowsItsTokenizer() {
     QTemporaryDir dir;
     auto p = prepared_project(fs::path(dir.path().toStdString()) / "p");
-    fake_tokenizer(p, "the tokenizer");
+    train_tokenizer(p);
     const fs::path ckpt = fake_checkpoint(p, "run1", 4);
     TINYLLM_VERIFY_OK(pipeline::record_checkpoint(
         p.root, "run1", ckpt, {{"run_id", "run1"}, {"out_dir", p.path("checkpoints/run1")}},

@@ -681,6 +681,79 @@ class TestText : public QObject {
     QVERIFY((*summary)["warnings"].empty());
   }
 
+  // What libsentencepiece's trainer refuses (or crashed on) reaches the user in our words, naming
+  // the corpus or the setting; nothing of its source locations or check expressions.
+  void trainerFailuresAreSaidInOurTerms() {
+    auto learn = [](std::vector<std::string> docs, const std::string& type, int vocab) {
+      text::VocabSettings s;
+      s.model_type = type;
+      s.vocab_size = vocab;
+      s.threads = 1;
+      test::VectorDocuments d(std::move(docs));
+      return text::learn_sentencepiece(d, s, {}, nullptr);
+    };
+    auto raw = [](const Error& e) {
+      const std::string m = e.to_string();
+      return m.find(".cc(") != std::string::npos || m.find("trainer_interface") != std::string::npos
+                 ? m
+                 : std::string();
+    };
+    // A small corpus (under 101 documents: the trainer refused such a sample size) learns.
+    const auto few = test::synthetic_corpus(3, 20).all_texts();
+    QVERIFY(few.size() <= 100);
+    for (const char* type : {"bpe", "unigram"}) {
+      auto small = learn(few, type, 400);
+      QVERIFY2(small.ok(), small.ok() ? "" : small.error().to_string().c_str());
+      VERIFY_OK(text::Tokenizer::from_bytes(small->model_bytes, "small.model"));
+    }
+    // More characters than the vocabulary has room for: the setting and the size it needs.
+    std::string alphabet;
+    for (char32_t c = 0x3041; c < 0x3041 + 80; ++c) {  // 80 hiragana, 3 bytes each in UTF-8
+      alphabet += char(0xE0 | (c >> 12));
+      alphabet += char(0x80 | ((c >> 6) & 0x3F));
+      alphabet += char(0x80 | (c & 0x3F));
+    }
+    for (const char* type : {"bpe", "unigram"}) {
+      auto too_small = learn(std::vector<std::string>(200, alphabet), type, 300);
+      QVERIFY(!too_small.ok());
+      const std::string m = too_small.error().to_string();
+      QVERIFY2(too_small.error().where == "tokenizer setting vocab_size", m.c_str());
+      QVERIFY2(too_small.error().message.find("300 is too small") == 0, m.c_str());
+      QVERIFY2(too_small.error().message.find("at least") != std::string::npos, m.c_str());
+    }
+    // Only empty documents.
+    auto empty = learn(std::vector<std::string>(150, ""), "bpe", 400);
+    QVERIFY(!empty.ok());
+    QVERIFY2(empty.error().message.find("documents are empty") != std::string::npos,
+             empty.error().to_string().c_str());
+    QVERIFY2(raw(empty.error()).empty(), raw(empty.error()).c_str());
+    // Nothing BPE can merge (digits, spaces, template symbols): refused, where the trainer
+    // crashed; unigram learns from the same text.
+    const std::vector<std::string> digits(150, "12 7 0\n### Input:\n3 4");
+    auto bpe = learn(digits, "bpe", 400);
+    QVERIFY(!bpe.ok());
+    QVERIFY2(bpe.error().message.find("model_type") != std::string::npos,
+             bpe.error().to_string().c_str());
+    QVERIFY(learn(digits, "unigram", 400).ok());
+    QVERIFY(learn(std::vector<std::string>(150, "12 a"), "bpe", 400).ok());  // "▁a" merges
+
+    // Through the tokenizer step, the error names the corpus file.
+    QTemporaryDir dir;
+    const fs::path prepared = fs::path(dir.path().toStdString()) / "prepared";
+    std::string lines;
+    for (int i = 0; i < 150; ++i)
+      lines += R"({"text":"","split":"train"})"
+               "\n";
+    VERIFY_OK(write_file_atomic(prepared / "pretrain_train.jsonl", lines));
+    text::VocabSettings settings;
+    settings.threads = 1;
+    auto built = text::build_tokenizer(prepared, fs::path(dir.path().toStdString()) / "tokenizer",
+                                       settings, nullptr);
+    QVERIFY(!built.ok());
+    QVERIFY2(built.error().where.find("pretrain_train.jsonl") != std::string::npos,
+             built.error().to_string().c_str());
+  }
+
   void settingsRejectUnknownKeys() {
     QVERIFY(text::vocab_settings_from_json({{"vocab_size", 1024}}).ok());
     QVERIFY(!text::vocab_settings_from_json({{"vocab", 1024}}).ok());

@@ -364,7 +364,7 @@ void MainWindow::refresh_hint() {
     else
       hint = tr("Done. Next: the Pre-train step.");
   } else if (step == Step::pretrain) {
-    if (st == StepState::blocked)
+    if (st == StepState::blocked || st == StepState::attention)
       hint = session_->requirement(step);
     else if (st == StepState::running)
       hint = tr("Running. Pause or Stop keep what was trained so far.");

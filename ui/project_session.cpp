@@ -22,6 +22,8 @@ QString step_state_text(StepState s) {
       return QObject::tr("done");
     case StepState::stale:
       return QObject::tr("stale: an input changed");
+    case StepState::attention:
+      return QObject::tr("needs attention");
   }
   return {};
 }
@@ -106,6 +108,8 @@ StepState ProjectSession::state(Step step) const {
       return StepState::done;
     case pipeline::StepStatus::stale:
       return StepState::stale;
+    case pipeline::StepStatus::needs_attention:
+      return StepState::attention;
   }
   return StepState::unavailable;
 }

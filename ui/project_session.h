@@ -15,7 +15,7 @@
 
 namespace tinyllm::ui {
 
-enum class StepState { unavailable, blocked, ready, running, done, stale };
+enum class StepState { unavailable, blocked, ready, running, done, stale, attention };
 QString step_state_text(StepState state);
 
 enum class Step { data = 0, pretrain, finetune, quantize, deploy };

@@ -301,6 +301,20 @@ void TracePlot::show_rssi(const std::vector<float>& values, const std::vector<in
   heat->axis(QCPAxis::atBottom)
       ->setLabel(tr("access point (%1 heard of %2)").arg(aps.size()).arg(nc));
   heat->axis(QCPAxis::atLeft)->setLabel(tr("fingerprint"));
+  // Ticks that read: each column's access-point name under it (every k-th when there are more
+  // than fit, slanted when several), never fractional positions such as "2.5"; fingerprints are
+  // counted in whole numbers.
+  constexpr size_t kMaxApTicks = 12;
+  const size_t every = (aps.size() + kMaxApTicks - 1) / kMaxApTicks;
+  auto ap_ticks = QSharedPointer<QCPAxisTickerText>::create();
+  for (size_t k = 0; k < aps.size(); k += std::max<size_t>(every, 1))
+    ap_ticks->addTick(double(k), QString::fromStdString(schema.channels[aps[k]].name));
+  heat->axis(QCPAxis::atBottom)->setTicker(ap_ticks);
+  heat->axis(QCPAxis::atBottom)->setTickLabelRotation(ap_ticks->ticks().size() > 6 ? -40 : 0);
+  auto whole = QSharedPointer<QCPAxisTickerFixed>::create();
+  whole->setTickStep(1);
+  whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  heat->axis(QCPAxis::atLeft)->setTicker(whole);
   // Zone names in the middle of their band, on a backing so they read on any colour, and inside
   // the map so none is cut at its edges.
   size_t band_start = 0;

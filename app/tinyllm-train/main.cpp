@@ -427,10 +427,16 @@ int run_sample(Args& args) {
   fs::path tok;
   if (!tokenizer_path.empty()) {
     tok = tokenizer_path;
-  } else if (auto recorded = pipeline::recorded_tokenizer(dir)) {
-    tok = *recorded;
-  } else if (!prompt.empty()) {
-    return fail(recorded.error());
+  } else {
+    // A recorded tokenizer that is missing, changed or damaged is an error even without a prompt:
+    // raw ids in place of its text would be a quietly wrong answer.
+    std::string why_none;
+    auto recorded = pipeline::find_recorded_tokenizer(dir, &why_none);
+    if (!recorded) return fail(recorded.error());
+    if (*recorded)
+      tok = **recorded;
+    else if (!prompt.empty())
+      return fail(make_error(dir.string(), why_none + "; pass --tokenizer FILE to choose one"));
   }
   auto codec = worker::load_codec(tok);
   // A tokenizer that is there but damaged is an error, and so is a prompt with no tokenizer:

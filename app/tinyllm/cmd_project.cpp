@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "pipeline/data_step.h"
 #include "pipeline/steps.h"
+#include "pipeline/tokenizer_step.h"
 
 namespace tinyllm::cli {
 using nlohmann::json;
@@ -58,8 +59,12 @@ int run_project_command(const std::vector<std::string>& argv) {
     if (!p) return fail(p.error());
     if (args->flag("json")) {
       json j = project::to_json(*p);
-      for (auto& a : j["artifacts"])
+      for (auto& a : j["artifacts"]) {
         a["stale"] = p->is_stale(*p->find_artifact(a["id"].get<std::string>()));
+        if (a["id"] == pipeline::kTokenizerArtifact)
+          if (auto checked = pipeline::check_tokenizer(*p); !checked)
+            a["damaged"] = checked.error().to_string();
+      }
       j["steps"] = json::array();
       for (const auto& step : pipeline::steps()) {
         const auto state = step.state(*p);
@@ -85,7 +90,12 @@ int run_project_command(const std::vector<std::string>& argv) {
       std::string inputs;
       for (const auto& i : a.inputs)
         inputs += (inputs.empty() ? "" : ",") + i;
-      rows.push_back({a.id, a.kind, a.path, inputs, p->is_stale(a) ? "STALE" : "ok", a.created});
+      const bool damaged = a.id == pipeline::kTokenizerArtifact && !pipeline::check_tokenizer(*p);
+      rows.push_back({a.id, a.kind, a.path, inputs,
+                      damaged          ? "DAMAGED"
+                      : p->is_stale(a) ? "STALE"
+                                       : "ok",
+                      a.created});
     }
     std::printf("\nartifacts:\n");
     print_table({"id", "kind", "path", "made from", "state", "created"}, rows);

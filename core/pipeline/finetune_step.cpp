@@ -173,6 +173,9 @@ StepState finetune_state(const project::Project& p) {
             "the Data step is stale: prepare the training text again first"};
   if (!p.find_artifact(kTokenizerArtifact))
     return {StepStatus::needs_earlier_step, "needs a tokenizer from the Pre-train step"};
+  if (auto checked = check_tokenizer(p); !checked)
+    return {StepStatus::needs_earlier_step,
+            "the tokenizer needs attention (Pre-train step): " + checked.error().to_string()};
   const auto latest = latest_run_id(p, kFinetuneRuns);
   const auto* run =
       latest ? p.find_artifact(checkpoint_artifact_id(*latest, kFinetuneRuns)) : nullptr;

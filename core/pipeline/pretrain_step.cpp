@@ -110,10 +110,14 @@ const project::Artifact* run_of_checkpoint(const project::Project& p, const fs::
   return nullptr;
 }
 
-Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
+Result<std::optional<fs::path>> find_recorded_tokenizer(const fs::path& checkpoint,
+                                                        std::string* why_none) {
+  auto none = [&](std::string why) -> Result<std::optional<fs::path>> {
+    if (why_none) *why_none = std::move(why);
+    return std::optional<fs::path>();
+  };
   std::error_code ec;
   const fs::path dir = fs::weakly_canonical(fs::absolute(checkpoint), ec);
-  const std::string hint = "; pass --tokenizer FILE to choose one";
   fs::path root;
   for (fs::path at = dir; !at.empty(); at = at.parent_path()) {
     if (fs::exists(at / project::kManifestName, ec)) {
@@ -123,19 +127,15 @@ Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
     if (at == at.parent_path()) break;
   }
   if (root.empty())
-    return make_error(
-        checkpoint.string(),
-        "no tokenizer is recorded for this checkpoint (it is not inside a project)" + hint);
+    return none("no tokenizer is recorded for this checkpoint (it is not inside a project)");
   TINYLLM_TRY_ASSIGN(p, project::open_project(root));
   const project::Artifact* run = run_of_checkpoint(p, dir);
-  if (!run)
-    return make_error(checkpoint.string(),
-                      "the project does not record the run of this checkpoint" + hint);
+  if (!run) return none("the project does not record the run of this checkpoint");
   if (!run->outcome.contains("tokenizer") || !run->outcome["tokenizer"].is_object())
-    return make_error(checkpoint.string(), "run '" + run->id +
-                                               "' was trained without a tokenizer (token ids "
-                                               "only), so a text prompt cannot be encoded" +
-                                               hint);
+    return none("run '" + run->id +
+                "' was trained without a tokenizer (token ids only), so a text prompt cannot be "
+                "encoded");
+  const std::string hint = "; pass --tokenizer FILE to choose one";
   const json& t = run->outcome["tokenizer"];
   const fs::path model = project::resolve_path(p.root, t.value("path", ""));
   if (!fs::exists(model, ec))
@@ -144,10 +144,18 @@ Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
   TINYLLM_TRY_ASSIGN(sha, sha256_file(model));
   if (sha != t.value("sha256", ""))
     return make_error(model.string(),
-                      "the tokenizer changed since this checkpoint was trained (it would give the "
-                      "prompt other ids); retrain, or" +
+                      "the tokenizer file changed since this checkpoint was trained (damaged or "
+                      "replaced: it would give other ids); retrain, or" +
                           hint.substr(1));
-  return model;
+  return std::optional<fs::path>(model);
+}
+
+Result<fs::path> recorded_tokenizer(const fs::path& checkpoint) {
+  std::string why_none;
+  TINYLLM_TRY_ASSIGN(found, find_recorded_tokenizer(checkpoint, &why_none));
+  if (!found)
+    return make_error(checkpoint.string(), why_none + "; pass --tokenizer FILE to choose one");
+  return *found;
 }
 
 }  // namespace tinyllm::pipeline

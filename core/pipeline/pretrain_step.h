@@ -75,5 +75,10 @@ const project::Artifact* run_of_checkpoint(const project::Project& project,
 // walking up from the folder to the project.json, checked against its recorded sha256. An error
 // says why none can be used (not in a project, not recorded, missing, changed since).
 Result<std::filesystem::path> recorded_tokenizer(const std::filesystem::path& checkpoint);
+// The same, telling "none recorded" (not inside a project, the run is not recorded, it trained on
+// token ids only: std::nullopt, with `why_none` saying which) from a recorded tokenizer that
+// cannot be used (missing, changed or damaged since: an error naming the file).
+Result<std::optional<std::filesystem::path>> find_recorded_tokenizer(
+    const std::filesystem::path& checkpoint, std::string* why_none = nullptr);
 
 }  // namespace tinyllm::pipeline

@@ -47,6 +47,8 @@ StepState pretrain_state(const project::Project& p) {
             "the Data step is stale: prepare the training text again first"};
   const auto* tokenizer = p.find_artifact(kTokenizerArtifact);
   if (!tokenizer) return {StepStatus::ready, "no tokenizer trained yet"};
+  if (auto checked = check_tokenizer(p); !checked)
+    return {StepStatus::needs_attention, checked.error().to_string()};
   if (p.is_stale(*tokenizer) || files_missing(p, *tokenizer))
     return {StepStatus::stale, "the training text changed since the tokenizer was trained"};
   const auto latest = latest_run_id(p);
@@ -165,6 +167,8 @@ const char* to_string(StepStatus status) {
       return "done";
     case StepStatus::stale:
       return "stale";
+    case StepStatus::needs_attention:
+      return "needs attention";
   }
   return "";
 }

@@ -19,8 +19,9 @@ enum class StepStatus {
   ready,               // can run (again): nothing made yet, or a run to resume
   done,                // made, and its inputs unchanged
   stale,               // made, but an input changed since (or its files are gone)
+  needs_attention,     // what it made is damaged (e.g. tokenizer.model): make it again
 };
-// "done", "stale", "ready", "needs an earlier step", "not available yet"
+// "done", "stale", "ready", "needs an earlier step", "not available yet", "needs attention"
 const char* to_string(StepStatus status);
 
 struct StepState {

@@ -20,4 +20,10 @@ inline constexpr const char* kTokenizerModel = "tokenizer/tokenizer.model";
 Status record_tokenizer(project::Project& project, const nlohmann::json& settings,
                         const nlohmann::json& summary);
 
+// Checks the recorded tokenizer's file: it is there, its bytes are the ones the step recorded
+// (sha256), it parses as a SentencePiece model, and the token shards were made with it. The
+// error names the file and says what is wrong; an error too when no tokenizer is recorded.
+// Reads the model with our own parser (tinyllm_text), so the libtorch worker can call it.
+Status check_tokenizer(const project::Project& project);
+
 }  // namespace tinyllm::pipeline

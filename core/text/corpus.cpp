@@ -62,6 +62,13 @@ JsonlDocuments::JsonlDocuments(std::vector<std::filesystem::path> files)
 
 JsonlDocuments::~JsonlDocuments() = default;
 
+std::string JsonlDocuments::name() const {
+  std::string out;
+  for (const auto& file : files_)
+    out += (out.empty() ? "" : " + ") + file.string();
+  return out.empty() ? DocumentSource::name() : out;
+}
+
 Status JsonlDocuments::rewind() {
   state_ = std::make_unique<State>();
   if (files_.empty()) return {};

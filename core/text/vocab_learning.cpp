@@ -14,6 +14,7 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -161,6 +162,75 @@ bool is_label_symbol(const std::string& label) {
   return letter;  // digits-only labels would capture numbers in the sensor text
 }
 
+// Whether a BPE trainer finds a pair of characters to merge in `doc`: two characters in a row
+// within one word. Words are split before each space (which becomes a "▁" that starts the next
+// word; the first word gets one too), around each digit (split_digits) and at user-defined
+// symbols (`symbols`, as they appear in the text). libsentencepiece 0.1.97's BPE trainer crashes
+// (SIGSEGV) on a corpus without a single such pair, so that corpus is refused before it.
+bool has_mergeable_pair(std::string_view doc, const std::vector<std::string>& symbols) {
+  size_t run = 1;  // the dummy prefix "▁"
+  for (size_t i = 0; i < doc.size();) {
+    const auto c = static_cast<unsigned char>(doc[i]);
+    if ((c & 0xC0) == 0x80) {  // a UTF-8 continuation byte: part of the character before
+      ++i;
+      continue;
+    }
+    const auto symbol = std::find_if(symbols.begin(), symbols.end(), [&](const std::string& s) {
+      return !s.empty() && doc.compare(i, s.size(), s) == 0;
+    });
+    if (symbol != symbols.end()) {
+      run = 0;
+      i += symbol->size();
+      continue;
+    }
+    if (c == ' ')
+      run = 1;
+    else if (std::isdigit(c))
+      run = 0;
+    else if (++run >= 2)
+      return true;
+    ++i;
+  }
+  return false;
+}
+
+// "./src/trainer_interface.cc(580) [expression] Message." -> "Message."
+std::string without_check_location(const std::string& message) {
+  const size_t bracket = message.find("] ");
+  const bool located = message.find(".cc(") != std::string::npos && bracket != std::string::npos;
+  if (!located) return message;
+  std::string rest = message.substr(bracket + 2);
+  while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back())))
+    rest.pop_back();
+  return rest;
+}
+
+// libsentencepiece's failed checks, said in terms of our settings and the corpus.
+Error trainer_error(const std::string& message, const VocabSettings& settings,
+                    const std::string& corpus) {
+  const std::string detail = " (SentencePiece: " + message + ")";
+  const char* kTooSmall = "Vocabulary size is smaller than required_chars. ";
+  if (const size_t at = message.find(kTooSmall); at != std::string::npos) {
+    const char* numbers = message.c_str() + at + std::strlen(kTooSmall);
+    long given = 0, needed = 0;
+    char coverage[32];
+    std::snprintf(coverage, sizeof coverage, "%g", settings.character_coverage);
+    if (std::sscanf(numbers, "%ld vs %ld", &given, &needed) == 2)
+      return make_error("tokenizer setting vocab_size",
+                        std::to_string(given) + " is too small for " + corpus +
+                            ": the vocabulary needs at least " + std::to_string(needed) +
+                            " pieces (256 byte pieces, 4 special pieces, the template's and the "
+                            "labels' symbols and one per character the text uses); set "
+                            "vocab_size to " +
+                            std::to_string(needed) + " or more, or lower character_coverage (now " +
+                            coverage + ")");
+  }
+  const std::string said = without_check_location(message);
+  return make_error(corpus, "SentencePiece could not learn a " + settings.model_type +
+                                " vocabulary from this text" +
+                                (said.empty() || said == message ? "" : ": " + said) + detail);
+}
+
 }  // namespace
 
 std::vector<std::string> template_symbols() {
@@ -230,27 +300,6 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
   };
   LearnedVocab out;
 
-  // Pass 1: how much text there is, to sample it down to max_training_bytes.
-  TINYLLM_TRY(docs.rewind());
-  std::string doc;
-  size_t longest = 0;
-  for (;;) {
-    TINYLLM_TRY_ASSIGN(more, docs.next(doc));
-    if (!more) break;
-    ++out.documents;
-    out.bytes += doc.size();
-    longest = std::max(longest, doc.size());
-  }
-  if (out.documents == 0) return make_error("tokenizer", "the training corpus is empty");
-  const double mean_bytes = double(out.bytes) / double(out.documents);
-  out.sampled_documents =
-      out.bytes <= settings.max_training_bytes
-          ? out.documents
-          : std::max<uint64_t>(1, uint64_t(double(settings.max_training_bytes) / mean_bytes));
-  report("count", 1.0,
-         std::to_string(out.documents) + " documents, " + std::to_string(out.bytes) +
-             " bytes; training on " + std::to_string(out.sampled_documents) + " of them");
-
   // User-defined symbols: template markers, labels that qualify, the user's own.
   std::set<std::string> seen;
   auto add_symbol = [&](const std::string& s) {
@@ -276,6 +325,55 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
     symbols += (symbols.empty() ? "" : ",") + s;
   }
 
+  // The symbols as they appear in the text ("▁" is a space there).
+  std::vector<std::string> symbols_in_text;
+  for (const auto& symbol : out.user_symbols) {
+    std::string plain;
+    for (size_t i = 0; i < symbol.size(); ++i) {
+      if (symbol.compare(i, 3, "\xE2\x96\x81") == 0) {
+        plain += ' ';
+        i += 2;
+      } else {
+        plain += symbol[i];
+      }
+    }
+    symbols_in_text.push_back(std::move(plain));
+  }
+
+  // Pass 1: how much text there is, to sample it down to max_training_bytes; and whether the
+  // trainer can learn from it at all (it fails on no text, and BPE crashes on nothing to merge).
+  TINYLLM_TRY(docs.rewind());
+  std::string doc;
+  size_t longest = 0;
+  uint64_t with_text = 0;
+  bool mergeable = settings.model_type != "bpe";
+  for (;;) {
+    TINYLLM_TRY_ASSIGN(more, docs.next(doc));
+    if (!more) break;
+    ++out.documents;
+    out.bytes += doc.size();
+    longest = std::max(longest, doc.size());
+    if (!doc.empty()) ++with_text;
+    if (!mergeable) mergeable = has_mergeable_pair(doc, symbols_in_text);
+  }
+  if (out.documents == 0) return make_error(docs.name(), "the training corpus is empty");
+  if (with_text == 0)
+    return make_error(docs.name(), "no text to learn a vocabulary from: all " +
+                                       std::to_string(out.documents) + " documents are empty");
+  if (!mergeable)
+    return make_error(docs.name(),
+                      "the text has no two letters in a row (only digits, spaces and the "
+                      "template's symbols), so a BPE vocabulary has nothing to learn: add text, "
+                      "or set the tokenizer setting model_type to unigram");
+  const double mean_bytes = double(out.bytes) / double(out.documents);
+  out.sampled_documents =
+      out.bytes <= settings.max_training_bytes
+          ? out.documents
+          : std::max<uint64_t>(1, uint64_t(double(settings.max_training_bytes) / mean_bytes));
+  report("count", 1.0,
+         std::to_string(out.documents) + " documents, " + std::to_string(out.bytes) +
+             " bytes; training on " + std::to_string(out.sampled_documents) + " of them");
+
   const int threads = settings.threads > 0
                           ? settings.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -294,7 +392,11 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
       {"bos_id", "1"},
       {"eos_id", "2"},
       {"pad_id", "3"},
-      {"input_sentence_size", std::to_string(out.sampled_documents)},
+      // 0 takes every document; the trainer refuses a sample of 1..100 documents, so a sample
+      // is never smaller than 101.
+      {"input_sentence_size", out.sampled_documents < out.documents
+                                  ? std::to_string(std::max<uint64_t>(out.sampled_documents, 101))
+                                  : std::string("0")},
       {"shuffle_input_sentence", "true"},
       {"max_sentence_length", std::to_string(std::min(kMaxSentenceBytes, longest + 1) + 16)},
       {"num_threads", std::to_string(threads)},
@@ -333,11 +435,7 @@ Result<LearnedVocab> learn_sentencepiece(DocumentSource& docs, const VocabSettin
   capture.stop();
   out.log = capture.log();
   if (!it.error().message.empty()) return it.error();
-  if (!status.ok()) {
-    std::string tail = out.log.size() > 2000 ? out.log.substr(out.log.size() - 2000) : out.log;
-    return make_error("sentencepiece trainer",
-                      std::string(status.message()) + (tail.empty() ? "" : "\nlog tail:\n" + tail));
-  }
+  if (!status.ok()) return trainer_error(std::string(status.message()), settings, docs.name());
   report("train", 1.0, "vocabulary trained");
   return out;
 }

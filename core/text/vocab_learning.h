@@ -79,6 +79,8 @@ class DocumentSource {
   virtual Status rewind() = 0;
   // Sets `doc` to the next document; false at the end.
   virtual Result<bool> next(std::string& doc) = 0;
+  // What the documents are, for errors: the files they come from.
+  virtual std::string name() const { return "the training corpus"; }
 };
 
 // Documents in JSON Lines files: "text", or "prompt" + "response" (a task example's full text).
@@ -88,6 +90,7 @@ class JsonlDocuments : public DocumentSource {
   ~JsonlDocuments() override;
   Status rewind() override;
   Result<bool> next(std::string& doc) override;
+  std::string name() const override;
 
  private:
   struct State;
