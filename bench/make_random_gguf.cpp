@@ -2,24 +2,8 @@
 // seeded random weights, exported as a GGUF of TYPE (f32, f16, q8_0, q4_0) without a tokenizer
 // or task: input for `tinyllm-run bench` at sizes no demo model has.
 #include <cstdio>
-#include <string>
 
-#include "base/random.h"
-#include "gguf/export.h"
-#include "model/config.h"
-#include "model/names.h"
-
-namespace {
-
-// A seed per tensor name, so each tensor's values do not depend on the others.
-uint64_t name_seed(const std::string& name) {
-  uint64_t h = 0;
-  for (const char c : name)
-    h = tinyllm::splitmix64(h ^ uint8_t(c));
-  return h;
-}
-
-}  // namespace
+#include "random_gguf.h"
 
 int main(int argc, char** argv) {
   using namespace tinyllm;
@@ -37,23 +21,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unknown type %s (f32, f16, q8_0, q4_0)\n", argv[2]);
     return 1;
   }
-  gguf::Writer writer;
-  auto st = gguf::add_gpt2_model(
-      writer, *config,
-      [&](const std::string& name) -> Result<std::vector<float>> {
-        for (const auto& spec : model::gpt2_tensors(*config))
-          if (spec.name == name) {
-            SplitMix64 random(name_seed(name));
-            std::vector<float> values(size_t(spec.numel()));
-            for (auto& v : values)
-              v = float(0.02 * random.normal());
-            return values;
-          }
-        return make_error(name, "no such tensor");
-      },
-      *type);
-  if (st) st = writer.write(argv[3]);
-  if (!st) {
+  if (auto st = bench::write_random_gguf(*config, *type, argv[3]); !st) {
     std::fprintf(stderr, "%s\n", st.error().to_string().c_str());
     return 1;
   }

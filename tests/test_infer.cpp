@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -231,6 +232,169 @@ class TestInfer : public QObject {
     }
   }
 
+  // The matrix-matrix products (prompts) give each (row, token) the dot product's bits, for
+  // every tile shape and remainder (rows 1-17, tokens 1-7), and the SIMD products the scalar
+  // ones' values (floats summed in another order).
+  void productsEqualDotProducts() {
+    std::mt19937 gen(5);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<const infer::Kernels*> sets = {&infer::reference_kernels()};
+    if (infer::avx2_kernels()) sets.push_back(infer::avx2_kernels());
+    for (size_t cols : {40u, 256u}) {  // 40: F32/F16 rows with a tail past the last 8 columns
+      const size_t max_rows = 17, max_tokens = 7, blocks = cols / infer::kBlock;
+      std::vector<float> w(max_rows * cols), x(max_tokens * cols);
+      for (auto& v : w)
+        v = normal(gen);
+      for (auto& v : x)
+        v = normal(gen);
+      std::string f16, q8, q4;
+      for (size_t r = 0; r < max_rows; ++r) {
+        gguf::quantize_f16(w.data() + r * cols, cols, f16);
+        if (cols % infer::kBlock == 0) {
+          gguf::quantize_q8_0(w.data() + r * cols, cols, q8);
+          gguf::quantize_q4_0(w.data() + r * cols, cols, q4);
+        }
+      }
+      std::vector<infer::ActivationBlock> xq(max_tokens * blocks);
+      for (size_t t = 0; t < max_tokens && blocks; ++t)
+        infer::reference_kernels().quantize_activations(x.data() + t * cols, blocks * infer::kBlock,
+                                                        xq.data() + t * blocks);
+      const auto* w8 = reinterpret_cast<const uint8_t*>(q8.data());
+      const auto* w4 = reinterpret_cast<const uint8_t*>(q4.data());
+      const auto* wf = reinterpret_cast<const uint8_t*>(w.data());
+      const auto* wh = reinterpret_cast<const uint8_t*>(f16.data());
+      const size_t q8_row = blocks * gguf::kQ8_0BlockBytes, q4_row = blocks * gguf::kQ4_0BlockBytes;
+      for (size_t rows = 1; rows <= max_rows; ++rows)
+        for (size_t tokens = 1; tokens <= max_tokens; ++tokens) {
+          std::map<std::string, std::vector<float>> first;  // per type, from the first set
+          for (const infer::Kernels* k : sets) {
+            // Outputs in a wider matrix (stride rows + 3) whose padding must stay untouched.
+            const size_t stride = rows + 3;
+            auto check = [&](const std::string& type, auto&& product, auto&& dot) {
+              std::vector<float> y(tokens * stride, -7.0f);
+              product(y.data(), stride);
+              for (size_t t = 0; t < tokens; ++t)
+                for (size_t r = 0; r < stride; ++r) {
+                  const float got = y[t * stride + r];
+                  if (r >= rows) {
+                    QCOMPARE(got, -7.0f);
+                    continue;
+                  }
+                  const float want = dot(r, t);
+                  QVERIFY2(std::memcmp(&got, &want, sizeof got) == 0,
+                           qPrintable(QString("%1 %2 product (%3 rows, %4 tokens, %5 cols) at row "
+                                              "%6 token %7: %8, its dot product %9")
+                                          .arg(k->name, type.c_str())
+                                          .arg(rows)
+                                          .arg(tokens)
+                                          .arg(cols)
+                                          .arg(r)
+                                          .arg(t)
+                                          .arg(double(got), 0, 'g', 9)
+                                          .arg(double(want), 0, 'g', 9)));
+                }
+              auto& base = first[type];
+              if (base.empty()) {
+                base = y;
+                return;
+              }
+              double magnitude = 0, diff = 0;
+              for (size_t i = 0; i < y.size(); ++i) {
+                magnitude = std::max(magnitude, std::fabs(double(base[i])));
+                diff = std::max(diff, std::fabs(double(y[i]) - double(base[i])));
+              }
+              QVERIFY2(
+                  diff <= 1e-5 * std::max(1.0, magnitude) * double(cols),
+                  qPrintable(QString("%1 %2 vs scalar: %3").arg(k->name, type.c_str()).arg(diff)));
+            };
+            check(
+                "F32",
+                [&](float* y, size_t ys) {
+                  k->product_f32(wf, cols * 4, rows, x.data(), cols, tokens, y, ys);
+                },
+                [&](size_t r, size_t t) {
+                  return k->dot_f32(w.data() + r * cols, x.data() + t * cols, cols);
+                });
+            if (QTest::currentTestFailed()) return;
+            check(
+                "F16",
+                [&](float* y, size_t ys) {
+                  k->product_f16(wh, cols * 2, rows, x.data(), cols, tokens, y, ys);
+                },
+                [&](size_t r, size_t t) {
+                  return k->dot_f16(reinterpret_cast<const uint16_t*>(wh + r * cols * 2),
+                                    x.data() + t * cols, cols);
+                });
+            if (cols % infer::kBlock) continue;
+            if (QTest::currentTestFailed()) return;
+            check(
+                "Q8_0",
+                [&](float* y, size_t ys) {
+                  k->product_q8_0(w8, q8_row, rows, xq.data(), blocks, tokens, y, ys);
+                },
+                [&](size_t r, size_t t) {
+                  return k->dot_q8_0(w8 + r * q8_row, xq.data() + t * blocks, blocks);
+                });
+            if (QTest::currentTestFailed()) return;
+            check(
+                "Q4_0",
+                [&](float* y, size_t ys) {
+                  k->product_q4_0(w4, q4_row, rows, xq.data(), blocks, tokens, y, ys);
+                },
+                [&](size_t r, size_t t) {
+                  return k->dot_q4_0(w4 + r * q4_row, xq.data() + t * blocks, blocks);
+                });
+            if (QTest::currentTestFailed()) return;
+          }
+        }
+    }
+  }
+
+  // The AVX2 activation quantizer writes the scalar one's blocks bit for bit, ties (x.5 after
+  // scaling, which std::lround rounds away from zero) and all-zero blocks included.
+  void activationQuantizersAgree() {
+    const infer::Kernels* avx2 = infer::avx2_kernels();
+    if (!avx2) QSKIP("this CPU (or build) has no AVX2 kernels; the scalar ones are tested");
+    std::mt19937 gen(9);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::uniform_int_distribution<int> halves(-254, 254);
+    for (int rep = 0; rep < 2000; ++rep) {
+      std::vector<float> x(256);
+      for (auto& v : x)
+        v = rep % 2 ? normal(gen) : float(halves(gen)) * 0.5f;
+      x[3] = 127.0f;  // scale 1 for the first block: its halves stay halves
+      if (rep % 7 == 0) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
+      std::vector<infer::ActivationBlock> a(8), b(8);
+      infer::reference_kernels().quantize_activations(x.data(), x.size(), a.data());
+      avx2->quantize_activations(x.data(), x.size(), b.data());
+      QVERIFY2(std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0,
+               qPrintable(QString("repetition %1").arg(rep)));
+    }
+  }
+
+  // A prompt in one eval (the blocked products) gives the logits of its tokens fed one by one
+  // (the matrix-vector products) bit for bit, for every type and both kernel sets.
+  void promptGivesTokenByTokenBits() {
+    const auto ids = seeded_tokens(40, config_.n_vocab, 14);
+    std::vector<const infer::Kernels*> sets = {&infer::reference_kernels()};
+    if (infer::avx2_kernels()) sets.push_back(infer::avx2_kernels());
+    for (const auto& [type, path] : files_) {
+      auto model = infer::Model::load(path);
+      TINYLLM_VERIFY_OK(model);
+      for (const infer::Kernels* k : sets) {
+        infer::SessionOptions options;
+        options.kernels = k;
+        const auto prompt = runtime_logits(*model, ids, false, options);
+        const auto one_by_one = runtime_logits(*model, ids, true, options);
+        QVERIFY2(
+            prompt == one_by_one,
+            qPrintable(QString("%1 %2: max diff %3")
+                           .arg(gguf::to_string(type), k->name)
+                           .arg(max_abs_diff(prompt.data(), one_by_one.data(), prompt.size()))));
+      }
+    }
+  }
+
   // F32 weights: the runtime's logits are libtorch's, for a 40-token prompt in one eval
   // (matrix-matrix) and token by token (KV cache), with the scalar and the best kernels.
   void f32LogitsMatchLibtorch() {
@@ -254,15 +418,26 @@ class TestInfer : public QObject {
     }
   }
 
-  // Threads split rows, never a row's sum: any thread count gives the same bits.
+  // Threads split rows, never a row's sum: any thread count gives the same bits, for every
+  // type, with the blocked products of a prompt and the matrix-vector products of generation.
   void threadsDoNotChangeTheResult() {
-    auto model = infer::Model::load(files_[gguf::TensorType::q8_0]);
-    TINYLLM_VERIFY_OK(model);
     const auto ids = seeded_tokens(40, config_.n_vocab, 12);
-    infer::SessionOptions one, three;
-    one.threads = 1;
-    three.threads = 3;
-    QCOMPARE(runtime_logits(*model, ids, false, one), runtime_logits(*model, ids, false, three));
+    for (const auto& [type, path] : files_) {
+      auto model = infer::Model::load(path);
+      TINYLLM_VERIFY_OK(model);
+      for (bool token_by_token : {false, true}) {
+        infer::SessionOptions one;
+        one.threads = 1;
+        const auto expected = runtime_logits(*model, ids, token_by_token, one);
+        QVERIFY(!expected.empty());
+        for (int threads : {2, 3}) {
+          infer::SessionOptions many;
+          many.threads = threads;
+          QVERIFY2(runtime_logits(*model, ids, token_by_token, many) == expected,
+                   qPrintable(QString("%1, %2 threads").arg(gguf::to_string(type)).arg(threads)));
+        }
+      }
+    }
   }
 
   // Every index runs exactly once per job, over many short jobs (spinning and sleeping paths).

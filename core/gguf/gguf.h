@@ -19,12 +19,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "base/mapped_file.h"
 #include "base/result.h"
 
 namespace tinyllm::gguf {
@@ -111,7 +113,11 @@ struct TensorInfo {
 // A GGUF file read whole into memory and checked; nothing half-valid is ever returned.
 class File {
  public:
+  // Reads the whole file into memory.
   static Result<File> open(const std::filesystem::path& path);
+  // Maps the file read-only (base/mapped_file.h) and checks it as open() does; tensor_data()
+  // then points into the mapping, which lives as long as the File (moves keep it).
+  static Result<File> map(const std::filesystem::path& path);
   // From bytes in memory; `where` names them in errors.
   static Result<File> parse(std::string bytes, std::string where);
 
@@ -119,7 +125,7 @@ class File {
   uint32_t version() const { return version_; }
   uint64_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
-  uint64_t file_size() const { return bytes_.size(); }
+  uint64_t file_size() const { return bytes().size(); }
 
   const std::vector<KeyValue>& metadata() const { return metadata_; }
   const KeyValue* find(std::string_view key) const;
@@ -146,9 +152,13 @@ class File {
  private:
   File() = default;
   Result<const Value*> typed(std::string_view key, ValueType type, bool array) const;
+  // Checks and indexes bytes() (owned_ or the mapping, set before).
+  static Result<File> parse_into(File f);
+  std::string_view bytes() const { return mapping_ ? mapping_->bytes() : std::string_view(owned_); }
 
   std::string where_;
-  std::string bytes_;
+  std::string owned_;                          // the bytes, when read or given
+  std::shared_ptr<const MappedFile> mapping_;  // or the mapped file
   uint32_t version_ = 0;
   uint64_t alignment_ = kDefaultAlignment;
   uint64_t data_offset_ = 0;

@@ -246,9 +246,11 @@ uint64_t pad_to(uint64_t offset, uint64_t alignment) {
 
 }  // namespace
 
-Result<File> File::open(const std::filesystem::path& path) {
-  // The whole file goes into one buffer, which can hold at most PTRDIFF_MAX bytes: 2 GiB in a
-  // 32-bit (armhf) runtime. Say so up front instead of failing in fopen or the allocator.
+namespace {
+
+// A buffer or mapping holds at most PTRDIFF_MAX bytes: 2 GiB in a 32-bit (armhf) runtime. Say so
+// up front instead of failing in fopen, mmap or the allocator.
+Status check_loadable_size(const std::filesystem::path& path) {
   std::error_code ec;
   const uintmax_t size = std::filesystem::file_size(path, ec);
   constexpr uintmax_t kMaxBytes = uintmax_t(std::numeric_limits<std::ptrdiff_t>::max());
@@ -258,15 +260,35 @@ Result<File> File::open(const std::filesystem::path& path) {
                                          "-bit runtime loads at most " + std::to_string(kMaxBytes) +
                                          " bytes (use the 64-bit aarch64 runtime on a 64-bit OS, "
                                          "or a smaller type such as Q8_0 or Q4_0)");
+  return {};
+}
+
+}  // namespace
+
+Result<File> File::open(const std::filesystem::path& path) {
+  TINYLLM_TRY(check_loadable_size(path));
   TINYLLM_TRY_ASSIGN(bytes, read_file(path));
   return parse(std::move(bytes), path.string());
+}
+
+Result<File> File::map(const std::filesystem::path& path) {
+  TINYLLM_TRY(check_loadable_size(path));
+  TINYLLM_TRY_ASSIGN(mapping, MappedFile::open(path));
+  File f;
+  f.where_ = path.string();
+  f.mapping_ = std::make_shared<const MappedFile>(std::move(mapping));
+  return parse_into(std::move(f));
 }
 
 Result<File> File::parse(std::string bytes, std::string where) {
   File f;
   f.where_ = std::move(where);
-  f.bytes_ = std::move(bytes);
-  ByteReader r(f.bytes_, f.where_);
+  f.owned_ = std::move(bytes);
+  return parse_into(std::move(f));
+}
+
+Result<File> File::parse_into(File f) {
+  ByteReader r(f.bytes(), f.where_);
   TINYLLM_TRY(r.expect_magic("GGUF", "GGUF file"));
   const uint64_t version_at = r.offset();
   TINYLLM_TRY_ASSIGN(version, r.u32("version"));
@@ -315,9 +337,9 @@ Result<File> File::parse(std::string bytes, std::string where) {
   }
 
   f.data_offset_ = pad_to(r.offset(), f.alignment_);
-  if (n_tensors > 0 && f.data_offset_ > f.bytes_.size())
+  if (n_tensors > 0 && f.data_offset_ > f.bytes().size())
     return r.error("the data section would start at " + std::to_string(f.data_offset_) +
-                   ", past the end of the file (" + std::to_string(f.bytes_.size()) + " bytes)");
+                   ", past the end of the file (" + std::to_string(f.bytes().size()) + " bytes)");
   // Tensors must follow each other in info order, each padded to the alignment (as ggml checks).
   uint64_t expected = 0;
   for (const auto& t : f.tensors_) {
@@ -330,11 +352,11 @@ Result<File> File::parse(std::string bytes, std::string where) {
       return r.error_at(at, "tensor '" + t.name + "' offset " + std::to_string(t.offset) +
                                 ", expected " + std::to_string(expected));
     const auto end = checked_add(f.data_offset_ + t.offset, t.bytes);
-    if (!end || *end > f.bytes_.size())
+    if (!end || *end > f.bytes().size())
       return r.error_at(at, "tensor '" + t.name + "' (" + std::to_string(t.bytes) +
                                 " bytes at data offset " + std::to_string(t.offset) +
                                 ") runs past the end of the file (" +
-                                std::to_string(f.bytes_.size()) + " bytes)");
+                                std::to_string(f.bytes().size()) + " bytes)");
     expected = pad_to(t.offset + t.bytes, f.alignment_);
   }
   return f;
@@ -414,7 +436,7 @@ const TensorInfo* File::find_tensor(std::string_view name) const {
 }
 
 std::string_view File::tensor_data(const TensorInfo& tensor) const {
-  return std::string_view(bytes_).substr(data_offset_ + tensor.offset, tensor.bytes);
+  return bytes().substr(data_offset_ + tensor.offset, tensor.bytes);
 }
 
 Result<std::vector<float>> File::dequantize(const TensorInfo& tensor) const {

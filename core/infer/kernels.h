@@ -3,6 +3,12 @@
 // to 8 bits per 32-value block (integer products, one float multiply per block); F32 and F16 rows
 // with float activations.
 //
+// Prompts run the matrix-matrix form, `product_*`: a block of weight rows against several tokens
+// at once, register-tiled so that each weight block is loaded once for several tokens. Every
+// value it writes equals the matching dot product bit for bit (the same operations in the same
+// order), so a prompt gives the floats of its tokens fed one by one, and splitting rows over
+// threads changes nothing.
+//
 // Every kernel set has the same functions: `reference_kernels()` is portable scalar code (the
 // `_ref` twin that tests compare against), `avx2_kernels()` the x86-64 AVX2+FMA+F16C one where
 // the CPU has it (checked at run time, so one binary runs everywhere).
@@ -35,6 +41,19 @@ struct Kernels {
   // `blocks` weight blocks (raw bytes) against as many activation blocks.
   float (*dot_q8_0)(const uint8_t* w, const ActivationBlock* x, size_t blocks);
   float (*dot_q4_0)(const uint8_t* w, const ActivationBlock* x, size_t blocks);
+  // y[t * y_stride + r] = dot(weight row r, token t) for r < rows, t < tokens; weight row r
+  // starts at w + r * row_bytes, token t at x + t * cols (floats) or x + t * blocks (blocks).
+  void (*product_f32)(const uint8_t* w, size_t row_bytes, size_t rows, const float* x, size_t cols,
+                      size_t tokens, float* y, size_t y_stride);
+  void (*product_f16)(const uint8_t* w, size_t row_bytes, size_t rows, const float* x, size_t cols,
+                      size_t tokens, float* y, size_t y_stride);
+  void (*product_q8_0)(const uint8_t* w, size_t row_bytes, size_t rows, const ActivationBlock* x,
+                       size_t blocks, size_t tokens, float* y, size_t y_stride);
+  void (*product_q4_0)(const uint8_t* w, size_t row_bytes, size_t rows, const ActivationBlock* x,
+                       size_t blocks, size_t tokens, float* y, size_t y_stride);
+  // out[i] += p * v[i] for i < n, a multiply then an add per value: the same floats in every set
+  // (attention's weighted sum of values).
+  void (*add_scaled)(float* out, const float* v, float p, size_t n);
 };
 
 const Kernels& reference_kernels();

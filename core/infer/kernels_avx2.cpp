@@ -2,6 +2,11 @@
 // rest of the build keeps the baseline ISA and the CPU is checked at run time. The integer dot
 // products follow llama.cpp's ggml-cpu quants.c: |w| times sign-adjusted x with maddubs, then
 // madd to int32 and one float multiply-add per block.
+//
+// Every product is a register tile of RM weight rows x RN tokens with one accumulator per (row,
+// token) pair: a weight block is loaded (and, for Q4_0, unpacked) once for RN tokens, an
+// activation block once for RM rows. The dot products are the 1 x 1 tile, so both compute each
+// value with the same operations in the same order.
 #include "infer/kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -16,7 +21,7 @@
 namespace tinyllm::infer {
 namespace {
 
-TINYLLM_AVX2 float horizontal_sum(__m256 v) {
+TINYLLM_AVX2 inline float horizontal_sum(__m256 v) {
   __m128 lo = _mm256_castps256_ps128(v);
   const __m128 hi = _mm256_extractf128_ps(v, 1);
   lo = _mm_add_ps(lo, hi);
@@ -25,42 +30,11 @@ TINYLLM_AVX2 float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(lo);
 }
 
-// Eight int32 sums of products of 32 int8 pairs, as floats.
-TINYLLM_AVX2 __m256 int8_products(__m256i w, __m256i x) {
-  const __m256i abs_w = _mm256_sign_epi8(w, w);
+// Eight int32 sums of products of 32 int8 pairs, as floats; `abs_w` is |w|.
+TINYLLM_AVX2 inline __m256 int8_products(__m256i w, __m256i abs_w, __m256i x) {
   const __m256i signed_x = _mm256_sign_epi8(x, w);
   const __m256i pairs = _mm256_maddubs_epi16(abs_w, signed_x);
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-}
-
-TINYLLM_AVX2 float dot_f32_avx2(const float* w, const float* x, size_t n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), acc1);
-  }
-  for (; i + 8 <= n; i += 8)
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), acc0);
-  float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i)
-    sum += w[i] * x[i];
-  return sum;
-}
-
-TINYLLM_AVX2 float dot_f16_avx2(const uint16_t* w, const float* x, size_t n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i)));
-    const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 8)));
-    acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + i), acc0);
-    acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + i + 8), acc1);
-  }
-  float sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i)
-    sum += gguf::fp16_to_fp32(w[i]) * x[i];
-  return sum;
 }
 
 // The block's fp16 scale, converted by the F16C instruction (exact, as fp16_to_fp32).
@@ -70,31 +44,250 @@ TINYLLM_AVX2 inline float scale_of(const uint8_t* block) {
   return _cvtsh_ss(bits);
 }
 
-TINYLLM_AVX2 float dot_q8_0_avx2(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  for (size_t b = 0; b < blocks; ++b, w += gguf::kQ8_0BlockBytes) {
-    const __m256 d = _mm256_set1_ps(scale_of(w) * x[b].d);
-    const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2));
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-    acc = _mm256_fmadd_ps(d, int8_products(qw, qx), acc);
+// What a tile reads and writes: weight rows `row_bytes` apart, tokens `x_stride` inputs apart
+// (floats or activation blocks), outputs y[t * y_stride + r].
+template <class Input>
+struct Operands {
+  const uint8_t* w;
+  size_t row_bytes;
+  const Input* x;
+  size_t x_stride;  // = cols (floats) or blocks
+  float* y;
+  size_t y_stride;
+};
+
+// Float weights (F32, or F16 widened by F16C) against float activations: 8 columns per step,
+// then the horizontal sum and a scalar tail (columns past the last multiple of 8).
+struct F32Weights {
+  using Input = float;
+  TINYLLM_AVX2 static __m256 load(const uint8_t* row, size_t k) {
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k);
   }
-  return horizontal_sum(acc);
+  static float at(const uint8_t* row, size_t k) { return reinterpret_cast<const float*>(row)[k]; }
+};
+
+struct F16Weights {
+  using Input = float;
+  TINYLLM_AVX2 static __m256 load(const uint8_t* row, size_t k) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(
+        reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k)));
+  }
+  static float at(const uint8_t* row, size_t k) {
+    return gguf::fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[k]);
+  }
+};
+
+template <class Weights, int RM, int RN>
+TINYLLM_AVX2 void float_tile(const Operands<float>& o, size_t r0, size_t t0, size_t cols) {
+  __m256 acc[RM][RN];
+#pragma GCC unroll 8
+  for (int i = 0; i < RM; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < RN; ++j)
+      acc[i][j] = _mm256_setzero_ps();
+  const uint8_t* rows = o.w + r0 * o.row_bytes;
+  const float* x = o.x + t0 * o.x_stride;
+  size_t k = 0;
+  for (; k + 8 <= cols; k += 8) {
+    __m256 xv[RN];
+#pragma GCC unroll 4
+    for (int j = 0; j < RN; ++j)
+      xv[j] = _mm256_loadu_ps(x + size_t(j) * o.x_stride + k);
+#pragma GCC unroll 8
+    for (int i = 0; i < RM; ++i) {
+      const __m256 wv = Weights::load(rows + size_t(i) * o.row_bytes, k);
+#pragma GCC unroll 4
+      for (int j = 0; j < RN; ++j)
+        acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < RM; ++i)
+    for (int j = 0; j < RN; ++j) {
+      const uint8_t* row = rows + size_t(i) * o.row_bytes;
+      const float* xj = x + size_t(j) * o.x_stride;
+      float sum = horizontal_sum(acc[i][j]);
+      for (size_t kk = k; kk < cols; ++kk)
+        sum += Weights::at(row, kk) * xj[kk];
+      o.y[(t0 + size_t(j)) * o.y_stride + r0 + size_t(i)] = sum;
+    }
 }
 
-TINYLLM_AVX2 float dot_q4_0_avx2(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
-  __m256 acc = _mm256_setzero_ps();
-  const __m256i low_nibbles = _mm256_set1_epi8(0x0F);
-  const __m256i eight = _mm256_set1_epi8(8);
-  for (size_t b = 0; b < blocks; ++b, w += gguf::kQ4_0BlockBytes) {
-    const __m256 d = _mm256_set1_ps(scale_of(w) * x[b].d);
-    // Values 0-15 are the low nibbles, 16-31 the high ones (quant.h).
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2));
-    __m256i qw = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
-    qw = _mm256_sub_epi8(_mm256_and_si256(qw, low_nibbles), eight);
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs));
-    acc = _mm256_fmadd_ps(d, int8_products(qw, qx), acc);
+// Quantized weight blocks as 32 signed bytes: Q8_0's as stored, Q4_0's nibbles minus 8 (values
+// 0-15 are the low nibbles, 16-31 the high ones: quant.h).
+struct Q8Weights {
+  static constexpr size_t kBytes = gguf::kQ8_0BlockBytes;
+  TINYLLM_AVX2 static __m256i values(const uint8_t* block) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 2));
   }
-  return horizontal_sum(acc);
+};
+
+struct Q4Weights {
+  static constexpr size_t kBytes = gguf::kQ4_0BlockBytes;
+  TINYLLM_AVX2 static __m256i values(const uint8_t* block) {
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 2));
+    const __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(packed, 4), packed),
+                                             _mm256_set1_epi8(0x0F));
+    return _mm256_sub_epi8(nibbles, _mm256_set1_epi8(8));
+  }
+};
+
+template <class Weights, int RM, int RN>
+TINYLLM_AVX2 void quantized_tile(const Operands<ActivationBlock>& o, size_t r0, size_t t0,
+                                 size_t blocks) {
+  __m256 acc[RM][RN];
+#pragma GCC unroll 8
+  for (int i = 0; i < RM; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < RN; ++j)
+      acc[i][j] = _mm256_setzero_ps();
+  const uint8_t* rows = o.w + r0 * o.row_bytes;
+  const ActivationBlock* x = o.x + t0 * o.x_stride;
+  for (size_t b = 0; b < blocks; ++b) {
+#pragma GCC unroll 8
+    for (int i = 0; i < RM; ++i) {
+      const uint8_t* block = rows + size_t(i) * o.row_bytes + b * Weights::kBytes;
+      const __m256i qw = Weights::values(block);
+      const __m256i abs_w = _mm256_sign_epi8(qw, qw);
+      const float dw = scale_of(block);
+#pragma GCC unroll 4
+      for (int j = 0; j < RN; ++j) {
+        const ActivationBlock& xb = x[size_t(j) * o.x_stride + b];
+        const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
+        const __m256 d = _mm256_set1_ps(dw * xb.d);
+        acc[i][j] = _mm256_fmadd_ps(d, int8_products(qw, abs_w, qx), acc[i][j]);
+      }
+    }
+  }
+  for (int i = 0; i < RM; ++i)
+    for (int j = 0; j < RN; ++j)
+      o.y[(t0 + size_t(j)) * o.y_stride + r0 + size_t(i)] = horizontal_sum(acc[i][j]);
+}
+
+// Adapters so one driver runs both families: Tile<RM, RN>::run(operands, r0, t0, width).
+template <class Weights>
+struct FloatTiles {
+  using Input = float;
+  template <int RM, int RN>
+  TINYLLM_AVX2 static void run(const Operands<float>& o, size_t r0, size_t t0, size_t width) {
+    float_tile<Weights, RM, RN>(o, r0, t0, width);
+  }
+};
+
+template <class Weights>
+struct QuantizedTiles {
+  using Input = ActivationBlock;
+  template <int RM, int RN>
+  TINYLLM_AVX2 static void run(const Operands<ActivationBlock>& o, size_t r0, size_t t0,
+                               size_t width) {
+    quantized_tile<Weights, RM, RN>(o, r0, t0, width);
+  }
+};
+
+// Rows in tiles of 4 (with three tokens, 12 accumulators and the operands fill the 16 registers;
+// with one token, four rows in flight measured no slower than eight on a memory-bound matrix),
+// then the remaining rows one smaller tile.
+template <class Tiles, int RN>
+TINYLLM_AVX2 void rows_for_tokens(const Operands<typename Tiles::Input>& o, size_t rows, size_t t0,
+                                  size_t width) {
+  constexpr int RM = 4;
+  size_t r = 0;
+  for (; r + RM <= rows; r += RM)
+    Tiles::template run<RM, RN>(o, r, t0, width);
+  switch (rows - r) {
+    case 3:
+      Tiles::template run<3, RN>(o, r, t0, width);
+      break;
+    case 2:
+      Tiles::template run<2, RN>(o, r, t0, width);
+      break;
+    case 1:
+      Tiles::template run<1, RN>(o, r, t0, width);
+      break;
+    default:
+      break;
+  }
+}
+
+// Tokens in groups of three, the last group one or two.
+template <class Tiles>
+TINYLLM_AVX2 void product(const uint8_t* w, size_t row_bytes, size_t rows,
+                          const typename Tiles::Input* x, size_t width, size_t tokens, float* y,
+                          size_t y_stride) {
+  const Operands<typename Tiles::Input> o{w, row_bytes, x, width, y, y_stride};
+  size_t t = 0;
+  for (; t + 3 <= tokens; t += 3)
+    rows_for_tokens<Tiles, 3>(o, rows, t, width);
+  if (tokens - t == 2) rows_for_tokens<Tiles, 2>(o, rows, t, width);
+  if (tokens - t == 1) rows_for_tokens<Tiles, 1>(o, rows, t, width);
+}
+
+// The dot products: one row, one token.
+template <class Tiles>
+TINYLLM_AVX2 float dot(const uint8_t* w, const typename Tiles::Input* x, size_t width) {
+  float y = 0;
+  Tiles::template run<1, 1>({w, 0, x, width, &y, 0}, 0, 0, width);
+  return y;
+}
+
+TINYLLM_AVX2 float dot_f32_avx2(const float* w, const float* x, size_t n) {
+  return dot<FloatTiles<F32Weights>>(reinterpret_cast<const uint8_t*>(w), x, n);
+}
+TINYLLM_AVX2 float dot_f16_avx2(const uint16_t* w, const float* x, size_t n) {
+  return dot<FloatTiles<F16Weights>>(reinterpret_cast<const uint8_t*>(w), x, n);
+}
+TINYLLM_AVX2 float dot_q8_0_avx2(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
+  return dot<QuantizedTiles<Q8Weights>>(w, x, blocks);
+}
+TINYLLM_AVX2 float dot_q4_0_avx2(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
+  return dot<QuantizedTiles<Q4Weights>>(w, x, blocks);
+}
+
+// quantize_activations_ref's blocks, bit for bit: the same scale from the exact block maximum,
+// the same products, and std::lround's rounding (half away from zero; the CPU's nearest mode
+// would round halves to even) built from truncation and the exact fraction.
+TINYLLM_AVX2 void quantize_activations_avx2(const float* x, size_t n, ActivationBlock* out) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (size_t b = 0; b < n / kBlock; ++b) {
+    const float* v = x + b * kBlock;
+    __m256 values[4];
+    __m256 amax = _mm256_setzero_ps();
+    for (int i = 0; i < 4; ++i) {
+      values[i] = _mm256_loadu_ps(v + 8 * i);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign_bit, values[i]));
+    }
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(amax), _mm256_extractf128_ps(amax, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    const float d = _mm_cvtss_f32(m) / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    out[b].d = d;
+    __m256i ints[4];
+    for (int i = 0; i < 4; ++i) {
+      const __m256 y = _mm256_mul_ps(values[i], _mm256_set1_ps(id));
+      const __m256 whole = _mm256_round_ps(y, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+      const __m256 fraction = _mm256_andnot_ps(sign_bit, _mm256_sub_ps(y, whole));
+      const __m256 away = _mm256_or_ps(one, _mm256_and_ps(sign_bit, y));  // +-1 with y's sign
+      const __m256 step = _mm256_and_ps(_mm256_cmp_ps(fraction, half, _CMP_GE_OQ), away);
+      ints[i] = _mm256_cvtps_epi32(_mm256_add_ps(whole, step));
+    }
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(ints[0], ints[1]),
+                                             _mm256_packs_epi32(ints[2], ints[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[b].qs),
+                        _mm256_permutevar8x32_epi32(bytes, order));
+  }
+}
+
+// Without FMA: a multiply and an add, rounded each, as the scalar code does.
+TINYLLM_AVX2 void add_scaled_avx2(float* out, const float* v, float p, size_t n) {
+  const __m256 scale = _mm256_set1_ps(p);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i),
+                                            _mm256_mul_ps(scale, _mm256_loadu_ps(v + i))));
+  for (; i < n; ++i)
+    out[i] += p * v[i];
 }
 
 }  // namespace
@@ -102,11 +295,17 @@ TINYLLM_AVX2 float dot_q4_0_avx2(const uint8_t* w, const ActivationBlock* x, siz
 const Kernels* avx2_kernels() {
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                                 __builtin_cpu_supports("f16c");
-  // Activations are quantized by the reference code: it is a small part of the time, and equal
-  // activation blocks make the two sets comparable block by block.
-  static const Kernels kernels{"avx2",        reference_kernels().quantize_activations,
-                               dot_f32_avx2,  dot_f16_avx2,
-                               dot_q8_0_avx2, dot_q4_0_avx2};
+  static const Kernels kernels{"avx2",
+                               quantize_activations_avx2,
+                               dot_f32_avx2,
+                               dot_f16_avx2,
+                               dot_q8_0_avx2,
+                               dot_q4_0_avx2,
+                               product<FloatTiles<F32Weights>>,
+                               product<FloatTiles<F16Weights>>,
+                               product<QuantizedTiles<Q8Weights>>,
+                               product<QuantizedTiles<Q4Weights>>,
+                               add_scaled_avx2};
   return supported ? &kernels : nullptr;
 }
 

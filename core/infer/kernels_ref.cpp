@@ -69,11 +69,36 @@ float dot_q4_0_ref(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
   return sum;
 }
 
+void add_scaled_ref(float* out, const float* v, float p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    out[i] += p * v[i];
+}
+
+// The matrix-matrix product as one dot product per (row, token): the definition the SIMD
+// products must meet.
+template <class Value, class Input, float (*dot)(const Value*, const Input*, size_t)>
+void product_ref(const uint8_t* w, size_t row_bytes, size_t rows, const Input* x, size_t width,
+                 size_t tokens, float* y, size_t y_stride) {
+  for (size_t t = 0; t < tokens; ++t)
+    for (size_t r = 0; r < rows; ++r)
+      y[t * y_stride + r] =
+          dot(reinterpret_cast<const Value*>(w + r * row_bytes), x + t * width, width);
+}
+
 }  // namespace
 
 const Kernels& reference_kernels() {
-  static const Kernels kernels{
-      "scalar", quantize_activations_ref, dot_f32_ref, dot_f16_ref, dot_q8_0_ref, dot_q4_0_ref};
+  static const Kernels kernels{"scalar",
+                               quantize_activations_ref,
+                               dot_f32_ref,
+                               dot_f16_ref,
+                               dot_q8_0_ref,
+                               dot_q4_0_ref,
+                               product_ref<float, float, dot_f32_ref>,
+                               product_ref<uint16_t, float, dot_f16_ref>,
+                               product_ref<uint8_t, ActivationBlock, dot_q8_0_ref>,
+                               product_ref<uint8_t, ActivationBlock, dot_q4_0_ref>,
+                               add_scaled_ref};
   return kernels;
 }
 

@@ -46,34 +46,33 @@ void matmul(const Matrix& w, const float* bias, const float* x, size_t tokens, f
       kernels.quantize_activations(x + t * cols, cols, scratch.data() + t * blocks);
   }
   const ActivationBlock* xq = scratch.data();
+  // Each tile of rows meets every token while it is in cache; the kernel's register tiles
+  // inside it load each weight block once for several tokens.
   auto run_tiles = [&](size_t tile_begin, size_t tile_end) {
     for (size_t tile = tile_begin; tile < tile_end; ++tile) {
       const size_t r0 = tile * kRowTile, r1 = std::min(rows, r0 + kRowTile);
-      for (size_t t = 0; t < tokens; ++t) {
-        float* out = y + t * rows;
-        const float* xt = x + t * cols;
-        for (size_t r = r0; r < r1; ++r) {
-          const uint8_t* row = w.data + r * w.row_bytes;
-          float v = 0;
-          switch (w.type) {
-            case gguf::TensorType::f32:
-              v = kernels.dot_f32(reinterpret_cast<const float*>(row), xt, cols);
-              break;
-            case gguf::TensorType::f16:
-              v = kernels.dot_f16(reinterpret_cast<const uint16_t*>(row), xt, cols);
-              break;
-            case gguf::TensorType::q8_0:
-              v = kernels.dot_q8_0(row, xq + t * blocks, blocks);
-              break;
-            case gguf::TensorType::q4_0:
-              v = kernels.dot_q4_0(row, xq + t * blocks, blocks);
-              break;
-            default:
-              break;
-          }
-          out[r] = bias ? v + bias[r] : v;
-        }
+      const uint8_t* tile_rows = w.data + r0 * w.row_bytes;
+      float* out = y + r0;
+      switch (w.type) {
+        case gguf::TensorType::f32:
+          kernels.product_f32(tile_rows, w.row_bytes, r1 - r0, x, cols, tokens, out, rows);
+          break;
+        case gguf::TensorType::f16:
+          kernels.product_f16(tile_rows, w.row_bytes, r1 - r0, x, cols, tokens, out, rows);
+          break;
+        case gguf::TensorType::q8_0:
+          kernels.product_q8_0(tile_rows, w.row_bytes, r1 - r0, xq, blocks, tokens, out, rows);
+          break;
+        case gguf::TensorType::q4_0:
+          kernels.product_q4_0(tile_rows, w.row_bytes, r1 - r0, xq, blocks, tokens, out, rows);
+          break;
+        default:
+          break;
       }
+      if (bias)
+        for (size_t t = 0; t < tokens; ++t)
+          for (size_t r = r0; r < r1; ++r)
+            y[t * rows + r] += bias[r];
     }
   };
   const size_t tiles = (rows + kRowTile - 1) / kRowTile;

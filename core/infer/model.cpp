@@ -92,7 +92,8 @@ Result<int> positive_u32(const gguf::File& file, const char* key) {
 }  // namespace
 
 Result<Model> Model::load(const std::filesystem::path& path) {
-  TINYLLM_TRY_ASSIGN(file, gguf::File::open(path));
+  // Mapped, not read: the weights are used in place, paged in as the kernels first touch them.
+  TINYLLM_TRY_ASSIGN(file, gguf::File::map(path));
   return from_file(std::move(file));
 }
 

@@ -2,8 +2,9 @@
 // so that it cross-compiles static for the Raspberry Pi.
 //
 // model.h: a GGUF file of arch gpt2 (core/gguf's export) loaded and checked into views of its
-// tensors. The weights stay in the file's bytes (read whole; not memory-mapped yet) in the type
-// they were written in, and are used as they are by the kernels (kernels.h).
+// tensors. The weights stay in the file's bytes (memory-mapped read-only by load(), so loading
+// copies nothing) in the type they were written in, and are used as they are by the kernels
+// (kernels.h).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,7 @@ struct BlockWeights {
 
 class Model {
  public:
+  // Maps the file (gguf::File::map) and checks it.
   static Result<Model> load(const std::filesystem::path& path);
   // From a file already read; errors name the file and the tensor or key.
   static Result<Model> from_file(gguf::File file);

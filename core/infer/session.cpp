@@ -56,9 +56,13 @@ void Session::attention(size_t layer, size_t tokens) {
       const size_t t = item / H, h = item % H;
       const size_t span = first + t + 1;  // positions this query sees
       const float* q = qkv_.data() + t * 3 * C + h * D;
+      // Scores of every visible key: the product's rows are the keys of head h (C floats
+      // apart), its one token the query; each score is dot_f32's, bit for bit.
+      kernels_->product_f32(reinterpret_cast<const uint8_t*>(keys + h * D), C * sizeof(float), span,
+                            q, D, 1, weights.data(), span);
       float top = -INFINITY;
       for (size_t j = 0; j < span; ++j) {
-        weights[j] = kernels_->dot_f32(q, keys + j * C + h * D, D) * scale;
+        weights[j] *= scale;
         top = std::max(top, weights[j]);
       }
       float total = 0;
@@ -66,12 +70,8 @@ void Session::attention(size_t layer, size_t tokens) {
         total += (weights[j] = std::exp(weights[j] - top));
       float* out = att_.data() + t * C + h * D;
       std::fill_n(out, D, 0.0f);
-      for (size_t j = 0; j < span; ++j) {
-        const float p = weights[j] / total;
-        const float* v = values + j * C + h * D;
-        for (size_t d = 0; d < D; ++d)
-          out[d] += p * v[d];
-      }
+      for (size_t j = 0; j < span; ++j)
+        kernels_->add_scaled(out, values + j * C + h * D, weights[j] / total, D);
     }
   };
   const size_t items = tokens * H;
