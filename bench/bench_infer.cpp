@@ -152,7 +152,7 @@ class ReadRate {
     reader(0);
     for (auto& t : team)
       t.join();
-    sink_ += sums[0];
+    sink_ = sink_ + sums[0];
     double total = 0;
     for (double r : rates)
       total += r;
