@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,6 +41,14 @@ inline long long cpu_ticks(pid_t pid) {
   return std::stoll(f[11]) + std::stoll(f[12]);  // utime, stime: fields 14 and 15 of proc(5)
 }
 
+// The process's command name (/proc/PID/comm: at most 15 characters); "" when it is gone.
+inline std::string command_name(pid_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
 // The live processes whose parent is `parent` and whose command name is `name`.
 inline std::vector<pid_t> child_processes(pid_t parent, const std::string& name) {
   std::vector<pid_t> out;
@@ -48,13 +57,34 @@ inline std::vector<pid_t> child_processes(pid_t parent, const std::string& name)
     const std::string id = entry.path().filename().string();
     if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = pid_t(std::stol(id));
-    std::ifstream comm_file(entry.path() / "comm");
-    std::string comm;
-    std::getline(comm_file, comm);
     const auto f = proc_stat_fields(pid);
-    if (comm == name.substr(0, 15) && f.size() > 1 && std::stol(f[1]) == parent &&
+    if (command_name(pid) == name.substr(0, 15) && f.size() > 1 && std::stol(f[1]) == parent &&
         process_alive(pid))
       out.push_back(pid);
+  }
+  return out;
+}
+
+// Every process below `ancestor` (children, their children, ...), found by walking each
+// process's parent chain up.
+inline std::vector<pid_t> descendant_processes(pid_t ancestor) {
+  std::map<pid_t, pid_t> parent;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string id = entry.path().filename().string();
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = pid_t(std::stol(id));
+    const auto f = proc_stat_fields(pid);
+    if (f.size() > 1) parent[pid] = pid_t(std::stol(f[1]));
+  }
+  std::vector<pid_t> out;
+  for (const auto& [pid, ppid] : parent) {
+    pid_t up = ppid;
+    while (up > 1 && up != ancestor) {
+      const auto it = parent.find(up);
+      up = it == parent.end() ? 0 : it->second;
+    }
+    if (up == ancestor && pid != ancestor) out.push_back(pid);
   }
   return out;
 }

@@ -12,6 +12,8 @@
 #include <map>
 #include <sstream>
 
+#include "process_probe.h"
+
 namespace tinyllm::test {
 namespace fs = std::filesystem;
 
@@ -40,27 +42,6 @@ bool accepts(int port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
-}
-
-// Every process's parent, from /proc.
-std::map<long, long> parents() {
-  std::map<long, long> map;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(e.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    long ppid = 0;
-    rest >> state >> ppid;
-    map[std::stol(name)] = ppid;
-  }
-  return map;
 }
 
 }  // namespace
@@ -193,19 +174,10 @@ Status SshServer::start() {
 
 int SshServer::kill_sessions() {
   if (pid_ <= 0) return 0;
-  const auto map = parents();
   int killed = 0;
-  // Descendants of the listener, children first found by walking up from each process.
-  for (const auto& [pid, ppid] : map) {
-    long up = ppid;
-    while (up > 1 && up != pid_) {
-      auto it = map.find(up);
-      up = it == map.end() ? 0 : it->second;
-    }
-    if (up == pid_ && pid != pid_) {
-      ::kill(static_cast<pid_t>(pid), SIGKILL);
-      ++killed;
-    }
+  for (pid_t pid : descendant_processes(static_cast<pid_t>(pid_))) {
+    ::kill(pid, SIGKILL);
+    ++killed;
   }
   return killed;
 }

@@ -27,6 +27,7 @@
 #include "main_window.h"
 #include "pipeline/pretrain_step.h"
 #include "pretrain_page.h"
+#include "process_probe.h"
 #include "project/project.h"
 #include "project_session.h"
 #include "safetensors/safetensors.h"
@@ -68,41 +69,6 @@ Run ip(const QStringList& args) {
 
 std::string worker_path() {
   return std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm-train";
-}
-
-// The processes of this machine whose parent chain reaches `ancestor`.
-std::vector<pid_t> descendants(pid_t ancestor) {
-  std::map<pid_t, pid_t> parent;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    char state;
-    pid_t ppid;
-    rest >> state >> ppid;
-    parent[pid_t(std::stol(name))] = ppid;
-  }
-  std::vector<pid_t> out;
-  for (const auto& [pid, ppid] : parent) {
-    for (pid_t up = ppid; up > 1; up = parent.count(up) ? parent[up] : 0)
-      if (up == ancestor) {
-        out.push_back(pid);
-        break;
-      }
-  }
-  return out;
-}
-
-std::string process_name(pid_t pid) {
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return name;
 }
 
 // Two hosts, "ta" and "tb", in network namespaces; torn down on destruction.
@@ -209,15 +175,16 @@ class NamespaceHosts {
   // Kills everything host h's sshd serves: its connections drop, its worker dies with them.
   int cut(int h) const {
     int killed = 0;
-    for (pid_t pid : descendants(sshd_pid(h)))
+    for (pid_t pid : test::descendant_processes(sshd_pid(h)))
       killed += ::kill(pid, SIGKILL) == 0;
     return killed;
   }
   // The training workers host h runs now.
   std::vector<pid_t> workers(int h) const {
     std::vector<pid_t> out;
-    for (pid_t pid : descendants(sshd_pid(h)))
-      if (process_name(pid) == "tinyllm-train") out.push_back(pid);
+    for (pid_t pid : test::descendant_processes(sshd_pid(h)))
+      if (test::command_name(pid) == "tinyllm-train" && test::process_alive(pid))
+        out.push_back(pid);
     return out;
   }
 
@@ -228,7 +195,7 @@ class NamespaceHosts {
     for (int h = 0; h < 2; ++h) {
       if (!dir_.empty())
         if (const pid_t pid = sshd_pid(h); pid > 0) {
-          for (pid_t child : descendants(pid))
+          for (pid_t child : test::descendant_processes(pid))
             ::kill(child, SIGKILL);
           ::kill(pid, SIGTERM);
         }
