@@ -25,10 +25,10 @@ shoot data-text "$work/demo" --tab 4
 shoot data-rssi "$work/zones" --tab 0
 $bin/tinyllm tokenizer train --project "$work/demo" --quiet >/dev/null
 shoot pretrain "$work/demo" --step 1 --train-steps 40
-# Steps 3 and 4: a tiny fine-tune from scratch and its evaluation (the Fine-tune page), then the
-# Quantize page after exporting all four types.
-$bin/tinyllm finetune --project "$work/demo" --from scratch --steps 200 --n_layer 1 --n_embd 32 \
-  --n_head 2 --eval_every 50 >/dev/null
+# Steps 3 and 4: pre-training as long as the demo's (300 steps, a few minutes), the fine-tune from
+# it and its evaluation (the Fine-tune page), then the Quantize page after exporting all four types.
+$bin/tinyllm train --project "$work/demo" --steps 300 --eval_every 50 >/dev/null
+$bin/tinyllm finetune --project "$work/demo" --steps 120 >/dev/null
 $bin/tinyllm eval --project "$work/demo" >/dev/null
 shoot finetune "$work/demo" --step 2 --tab 1
 out=docs/images shoot quantize-page "$work/demo" --step 3 --export f32,f16,q8_0,q4_0
@@ -56,7 +56,7 @@ if [ -x /usr/sbin/sshd ]; then
   $bin/tinyllm export --project "$work/demo" --type q8_0 >/dev/null
   $bin/tinyllm deploy --project "$work/demo" --device pi4 --type q8_0 >/dev/null
   $bin/tinyllm remote bench --project "$work/demo" --device pi4 >/dev/null
-  $bin/tinyllm remote eval --project "$work/demo" --device pi4 >/dev/null
+  $bin/tinyllm remote eval --project "$work/demo" --device pi4 >/dev/null 2>&1
   out=docs/images shoot deploy-page "$work/demo" --step 4
   python3 - "$work/device/sensors/circles.bin" <<'PY'
 import math, struct, sys

@@ -8,6 +8,7 @@
 #include <qcustomplot.h>
 #include <QAction>
 #include <QComboBox>
+#include <QDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -27,6 +28,7 @@
 
 #include "appearance.h"
 #include "data_page.h"
+#include "device_dialog.h"
 #include "finetune_page.h"
 #include "import_dialog.h"
 #include "job_runner.h"
@@ -107,6 +109,26 @@ void answer_next_message_box(QMessageBox::StandardButton button, QString* text) 
   timer->start();
 }
 
+// Labels whose text carries a mnemonic ('&' not doubled) but no buddy: Qt shows those as a
+// literal '&' ("&In folder:"), which a user sees as a typo.
+QStringList labels_showing_an_ampersand(const QWidget* root) {
+  QStringList bad;
+  for (const auto* label : root->findChildren<QLabel*>()) {
+    const QString text = QString(label->text()).replace(QStringLiteral("&&"), QString());
+    if (label->textFormat() != Qt::RichText && text.contains('&') && !label->buddy())
+      bad << label->text();
+  }
+  return bad;
+}
+
+// Whole numbers only on a step axis (after a replot, which lays the ticks out).
+bool ticks_are_whole_steps(QCustomPlot* plot) {
+  plot->replot();
+  for (double t : plot->xAxis->tickVector())
+    if (t != std::floor(t)) return false;
+  return true;
+}
+
 }  // namespace
 
 class TestGui : public QObject {
@@ -153,6 +175,11 @@ class TestGui : public QObject {
     // The first recording is plotted: 6 axes (accelerometer + gyroscope) x its rows.
     auto* picker = window.data_page()->recording_picker();
     QVERIFY(picker->count() >= 6);  // one recording per person, cut at gaps
+    // The demo's six people are named (from its file names), as the start screen promises, and
+    // each recording says whose it is.
+    QVERIFY2(picker->itemText(0).contains("person p01"), qPrintable(picker->itemText(0)));
+    for (int i = 0; i < picker->count(); ++i)
+      QVERIFY2(!picker->itemText(i).contains("(,"), qPrintable(picker->itemText(i)));
     const auto& first = window.session().data_info()["sources"][0]["series"][0];
     QCOMPARE(window.data_page()->trace()->point_count(), size_t(6) * first["rows"].get<size_t>());
     // Prepare through the button: the step turns done and the text preview shows an example.
@@ -161,6 +188,17 @@ class TestGui : public QObject {
     QVERIFY(window.data_page()->text_preview()->toPlainText().contains("### Instruction:"));
     QVERIFY2(window.step_hint()->text().contains("Pre-train"),
              qPrintable(window.step_hint()->text()));
+    // Split by those people, so the splits tab warns of nothing and every header is whole.
+    const QString note = window.data_page()->split_note()->text();
+    QVERIFY2(note.contains("Split by person") && !note.contains("Check these"), qPrintable(note));
+    auto* splits = window.data_page()->splits_table();
+    window.data_page()->tabs()->setCurrentWidget(splits->parentWidget());
+    for (int c = 0; c < 3; ++c) {
+      const QString header = splits->horizontalHeaderItem(c)->text();
+      QVERIFY2(splits->horizontalHeader()->sectionSize(c) >=
+                   splits->horizontalHeader()->fontMetrics().horizontalAdvance(header),
+               qPrintable(header));
+    }
     window.step_rail()->setCurrentRow(1);
     QVERIFY2(window.step_hint()->text().contains("tokenizer"),
              qPrintable(window.step_hint()->text()));
@@ -263,6 +301,7 @@ class TestGui : public QObject {
     page->steps()->setValue(500);
     QVERIFY(page->start_button()->isEnabled());
     QVERIFY(!page->resume_button()->isEnabled());  // nothing to resume yet
+    QCOMPARE(page->runs()->item(0)->text(), QStringLiteral("(no checkpoints yet)"));
     // The size shown before training is the one the worker trains (the real vocabulary's).
     const QString planned = page->estimate_label()->text().section(' ', 0, 0);
     QTest::mouseClick(page->start_button(), Qt::LeftButton);
@@ -288,6 +327,13 @@ class TestGui : public QObject {
     QVERIFY2(idle_ticks <= 5, qPrintable(QString::number(idle_ticks)));
     QCOMPARE(page->loss_points(), frozen);
     QVERIFY(test::process_alive(workers[0]));
+    // The rail and its hint say paused, not running; a few steps in, the step axis still shows
+    // whole steps.
+    QVERIFY2(window.step_rail()->item(1)->text().contains("paused"),
+             qPrintable(window.step_rail()->item(1)->text()));
+    QVERIFY2(window.step_hint()->text().startsWith("Paused"),
+             qPrintable(window.step_hint()->text()));
+    QVERIFY(ticks_are_whole_steps(page->loss_plot()));
     // Continue: the worker trains again.
     QTest::mouseClick(page->pause_button(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(page->loss_points() > frozen, 60000);
@@ -692,6 +738,25 @@ class TestGui : public QObject {
     const auto full = ui::smooth_centered(noisy, 10);
     for (size_t i = 0; i < full.size(); ++i)
       QCOMPARE(tail[i], full[i]);
+  }
+
+  // Form rows that hold a field and a button: their mnemonic must reach the field, not show as a
+  // literal '&' (the New project dialog said "&In folder:", the device dialog "&Key file:").
+  void dialogLabelsShowNoLiteralAmpersand() {
+    ui::MainWindow window;
+    window.show();
+    QStringList bad = {QStringLiteral("(the dialog did not open)")};
+    QTimer::singleShot(200, [&bad] {
+      auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+      if (!dialog) return;
+      bad = labels_showing_an_ampersand(dialog);
+      dialog->reject();
+    });
+    emit window.start_page()->newProjectRequested();  // the start screen's New project button
+    QVERIFY2(bad.isEmpty(), qPrintable(bad.join(", ")));
+    ui::DeviceDialog device(nullptr);
+    bad = labels_showing_an_ampersand(&device);
+    QVERIFY2(bad.isEmpty(), qPrintable(bad.join(", ")));
   }
 
   void aboutShowsTheVersion() {

@@ -92,4 +92,11 @@ void style_plot(QCustomPlot* plot) {
   plot->replot();
 }
 
+void integer_ticks(QCPAxis* axis) {
+  auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+  ticker->setTickStep(1.0);
+  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);  // 1, 2, 5, 10, ... steps apart
+  axis->setTicker(ticker);
+}
+
 }  // namespace tinyllm::ui

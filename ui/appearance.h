@@ -5,6 +5,7 @@
 #include <QColor>
 #include <QString>
 
+class QCPAxis;
 class QCustomPlot;
 class QSplitter;
 
@@ -21,6 +22,9 @@ QColor readable_on(const QColor& color, const QColor& background, double ratio =
 // Paints a plot's background, axes, grid and legends from the application palette (light/dark),
 // and makes each graph's line readable on that background (keeping its hue).
 void style_plot(QCustomPlot* plot);
+
+// Ticks only at whole numbers (steps): a short run otherwise shows steps 1.5, 2.5, ...
+void integer_ticks(QCPAxis* axis);
 
 // Restores a splitter's sizes from the settings and saves them whenever the user moves it.
 void remember_splitter(QSplitter* splitter, const QString& key);

@@ -192,6 +192,10 @@ DataPage::DataPage(ProjectSession& session, QWidget* parent)
   auto* sv = new QVBoxLayout(splits);
   splits_ = make_table(
       {tr("Split"), tr("Examples"), tr("Pre-training documents"), tr("People"), tr("Per class")});
+  // The number columns take their header's width (a long header was clipped to "training
+  // docume"); the per-class text takes the rest.
+  for (int c = 0; c < 3; ++c)
+    splits_->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
   sv->addWidget(splits_, 1);
   split_note_ = hint({});
   sv->addWidget(split_note_);
@@ -347,13 +351,16 @@ void DataPage::refresh() {
       continue;
     }
     const json& series = s["series"];
-    for (size_t k = 0; k < series.size(); ++k)
-      recording_->addItem(QStringLiteral("%1 / %2 (%3, %4 rows)")
+    for (size_t k = 0; k < series.size(); ++k) {
+      // A recording without a person column has no subject: say nothing rather than "(, N rows)".
+      const QString subject = QString::fromStdString(series[k].value("subject", ""));
+      const QString rows = tr("%n rows", nullptr, series[k].value("rows", 0));
+      recording_->addItem(QStringLiteral("%1 / %2 (%3)")
                               .arg(QString::fromStdString(s.value("id", "")),
                                    QString::fromStdString(series[k].value("id", "")),
-                                   QString::fromStdString(series[k].value("subject", "")))
-                              .arg(series[k].value("rows", 0)),
+                                   subject.isEmpty() ? rows : tr("person %1, %2").arg(subject, rows)),
                           QVariantList{int(i), int(k)});
+    }
   }
   recording_->blockSignals(false);
   if (recording_->count() > 0) {

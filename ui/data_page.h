@@ -40,6 +40,7 @@ class DataPage : public QWidget {
   RecordDialog* record_dialog() const { return record_dialog_; }
   QPushButton* prepare_button() const { return prepare_; }
   QLabel* split_note() const { return split_note_; }
+  QTableWidget* splits_table() const { return splits_; }
   QTabWidget* tabs() const { return tabs_; }
   QPlainTextEdit* text_preview() const { return text_; }
 

@@ -62,7 +62,9 @@ DeviceDialog::DeviceDialog(const deploy::DeviceProfile* existing, QWidget* paren
   form->addRow(tr("&Host:"), host_);
   form->addRow(tr("&Port:"), port_);
   form->addRow(tr("&User:"), user_);
-  form->addRow(tr("&Key file:"), key_row);
+  auto* key_label = new QLabel(tr("&Key file:"));  // a layout row gets no buddy by itself
+  key_label->setBuddy(key_);
+  form->addRow(key_label, key_row);
   form->addRow(tr("&Install folder:"), folder_);
   layout->addLayout(form);
 

@@ -316,6 +316,8 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   loss_plot_->graph(0)->setPen(QPen(kModelColor, 1.5));
   trv->addWidget(loss_plot_, 1);
   accuracy_plot_ = make_plot(tr("step"), tr("validation accuracy (%)"));
+  integer_ticks(loss_plot_->xAxis);
+  integer_ticks(accuracy_plot_->xAxis);
   accuracy_plot_->addGraph();
   accuracy_plot_->graph(0)->setName(tr("validation accuracy"));
   accuracy_plot_->graph(0)->setPen(QPen(QColor(0x2c, 0xa0, 0x2c), 2));
@@ -428,6 +430,7 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   connect(resume_, &QPushButton::clicked, this, [this] { start(true); });
   connect(stop_, &QPushButton::clicked, this, &FinetunePage::stop_training);
   connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
+    session_.set_paused(Step::finetune, paused);
     train_job_->set_paused(paused);
     pause_->setText(paused ? tr("Contin&ue") : tr("P&ause"));
     status_->setText(paused ? tr("Pausing after the current step...") : tr("Continuing..."));
@@ -947,7 +950,7 @@ void FinetunePage::list_runs() {
       item->setFont(bold);
     }
   }
-  if (runs_->count() == 0) runs_->addItem(tr("(no runs yet)"));
+  if (runs_->count() == 0) runs_->addItem(tr("(no checkpoints yet)"));
 }
 
 void FinetunePage::show_run(const QString& run) {

@@ -234,7 +234,10 @@ void MainWindow::new_project() {
   where->addWidget(parent_folder, 1);
   where->addWidget(browse);
   form->addRow(tr("&Name:"), name);
-  form->addRow(tr("&In folder:"), where);
+  // A row that holds a layout gets no buddy, so its mnemonic would show as a literal '&'.
+  auto* where_label = new QLabel(tr("&In folder:"));
+  where_label->setBuddy(parent_folder);
+  form->addRow(where_label, where);
   auto* result = new QLabel;
   form->addRow(result);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
@@ -368,6 +371,9 @@ void MainWindow::refresh_hint() {
       hint = session_->requirement(step);
     else if (st == StepState::running)
       hint = tr("Running. Pause or Stop keep what was trained so far.");
+    else if (st == StepState::paused)
+      hint = tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
+                "was trained so far.");
     else if (!project.find_artifact("tokenizer"))
       hint = tr("Next: train the tokenizer.");
     else if (st == StepState::stale)
@@ -381,6 +387,9 @@ void MainWindow::refresh_hint() {
       hint = session_->requirement(step);
     else if (st == StepState::running)
       hint = tr("Running. Pause or Stop keep what was trained so far.");
+    else if (st == StepState::paused)
+      hint = tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
+                "was trained so far.");
     else if (st == StepState::stale)
       hint = tr("An input changed since the last run: fine-tune again.");
     else if (st == StepState::done)

@@ -41,6 +41,7 @@ QCustomPlot* make_plot(const QString& y_label, int graphs) {
   p->setMinimumHeight(150);
   p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   p->xAxis->setLabel(QObject::tr("step"));
+  integer_ticks(p->xAxis);
   p->yAxis->setLabel(y_label);
   for (int i = 0; i < graphs; ++i)
     p->addGraph();
@@ -217,6 +218,7 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   connect(resume_, &QPushButton::clicked, this, [this] { start(true); });
   connect(stop_, &QPushButton::clicked, this, &PretrainPage::stop_training);
   connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
+    session_.set_paused(Step::pretrain, paused);
     train_job_->set_paused(paused);
     pause_->setText(paused ? tr("Contin&ue") : tr("P&ause"));
     status_->setText(paused ? tr("Pausing after the current step...") : tr("Continuing..."));
@@ -628,7 +630,7 @@ void PretrainPage::list_runs() {
       item->setData(Qt::UserRole, dir.filePath(ck));
     }
   }
-  if (runs_->count() == 0) runs_->addItem(tr("(no runs yet)"));
+  if (runs_->count() == 0) runs_->addItem(tr("(no checkpoints yet)"));
 }
 
 }  // namespace tinyllm::ui

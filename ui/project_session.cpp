@@ -18,6 +18,8 @@ QString step_state_text(StepState s) {
       return QObject::tr("ready");
     case StepState::running:
       return QObject::tr("running");
+    case StepState::paused:
+      return QObject::tr("paused");
     case StepState::done:
       return QObject::tr("done");
     case StepState::stale:
@@ -86,6 +88,7 @@ void ProjectSession::reload() {
 
 void ProjectSession::set_running(Step step, bool running) {
   running_step_ = running ? int(step) : -1;
+  paused_ = false;
   // A finished job has recorded its artifacts in project.json: the states come from there.
   if (!running && project_) {
     reload();
@@ -94,9 +97,15 @@ void ProjectSession::set_running(Step step, bool running) {
   emit changed();
 }
 
+void ProjectSession::set_paused(Step step, bool paused) {
+  if (running_step_ != int(step) || paused_ == paused) return;
+  paused_ = paused;
+  emit changed();
+}
+
 StepState ProjectSession::state(Step step) const {
   if (!project_) return StepState::blocked;
-  if (running_step_ == int(step)) return StepState::running;
+  if (running_step_ == int(step)) return paused_ ? StepState::paused : StepState::running;
   switch (pipeline::step_state(*project_, pipeline::StepId(int(step))).status) {
     case pipeline::StepStatus::not_available:
       return StepState::unavailable;

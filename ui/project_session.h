@@ -15,7 +15,7 @@
 
 namespace tinyllm::ui {
 
-enum class StepState { unavailable, blocked, ready, running, done, stale, attention };
+enum class StepState { unavailable, blocked, ready, running, paused, done, stale, attention };
 QString step_state_text(StepState state);
 
 enum class Step { data = 0, pretrain, finetune, quantize, deploy };
@@ -45,6 +45,8 @@ class ProjectSession : public QObject {
   // through loadFailed); the others are loaded.
   const QStringList& plugin_errors() const { return plugin_errors_; }
   void set_running(Step step, bool running);
+  // The running step's worker waits at a step boundary (the rail says so, not "running").
+  void set_paused(Step step, bool paused);
 
  public slots:
   void reload();
@@ -58,6 +60,7 @@ class ProjectSession : public QObject {
   std::optional<project::Project> project_;
   nlohmann::json data_info_;
   int running_step_ = -1;
+  bool paused_ = false;
   QStringList plugin_errors_;
 };
 

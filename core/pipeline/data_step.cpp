@@ -143,6 +143,9 @@ Result<project::Project> create_demo_project(const fs::path& root, DemoKind kind
     options.seed = seed;
     TINYLLM_TRY_ASSIGN(files, data::write_demo_imu(raw, options));
     request.inputs.assign(files.begin(), files.end());
+    // One file per person (imu_p01.csv, ...) and no person column: the file name names the
+    // person, so the splits hold whole people out as they would for a user's own recordings.
+    request.overrides = {{"subject", {{"from_filename", "imu_(p[0-9]+)"}}}};
   } else {
     data::DemoRssiOptions options;
     options.seed = seed;
