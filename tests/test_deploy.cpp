@@ -20,6 +20,7 @@
 #include "deploy/runtimes.h"
 #include "deploy/shell.h"
 #include "deploy/ssh.h"
+#include "deploy/worker_plan.h"
 #include "pipeline/steps.h"
 #include "project/project.h"
 #include "sshd_fixture.h"
@@ -734,6 +735,79 @@ class TestDeploy : public QObject {
     qInfo("%zu readings recorded, %zu windows classified on the device", expected, live);
     QVERIFY(live >= 2);
     QCOMPARE(take["rows"].get<size_t>(), expected);
+  }
+
+  // Training on hosts (tinyllm train --on ... --gpus N): which workers start where. Pure, so
+  // tested here without GPUs; the refusal also for real in test_remote_train.
+  void workerPlanOnePerGpuOrPerHost() {
+    const json cuda4 = {{"libtorch_version", "2.3.1"}, {"cuda", true}, {"gpus", 4}};
+    const json cuda2 = {{"libtorch_version", "2.3.1"}, {"cuda", true}, {"gpus", 2}};
+    const json cpu = {{"libtorch_version", "1.13.1"}, {"cuda", false}, {"gpus", 0}};
+    auto has = [](const deploy::WorkerLaunch& w, const std::string& arg) {
+      return std::find(w.args.begin(), w.args.end(), arg) != w.args.end();
+    };
+    // Two GPUs on each of two hosts: four ranks, host-major, each on its own GPU.
+    auto plan =
+        deploy::plan_workers({{"ta", cuda4, "eth1"}, {"tb", cuda2, ""}}, 2, "10.0.0.1", 29600);
+    TINYLLM_VERIFY_OK(plan);
+    QCOMPARE(plan->world_size, 4);
+    QCOMPARE(plan->workers.size(), size_t{4});
+    const size_t hosts[] = {0, 0, 1, 1};
+    const char* devices[] = {"cuda:0", "cuda:1", "cuda:0", "cuda:1"};
+    for (int r = 0; r < 4; ++r) {
+      const auto& w = plan->workers[size_t(r)];
+      QCOMPARE(w.rank, r);
+      QCOMPARE(w.host, hosts[r]);
+      QCOMPARE(w.local_rank, r % 2);
+      QCOMPARE(w.device, std::string(devices[r]));
+      QVERIFY(has(w, "--rank=" + std::to_string(r)));
+      QVERIFY(has(w, "--local_rank=" + std::to_string(r % 2)));
+      QVERIFY(has(w, "--device=cuda"));
+      QVERIFY(has(w, "--world_size=4"));
+      QVERIFY(has(w, "--dist_addr=10.0.0.1"));
+      QVERIFY(has(w, "--dist_port=29600"));
+    }
+    // The network interface, for Gloo and NCCL, where the host's profile names one.
+    using Env = std::vector<std::pair<std::string, std::string>>;
+    QCOMPARE(plan->workers[1].env,
+             (Env{{"GLOO_SOCKET_IFNAME", "eth1"}, {"NCCL_SOCKET_IFNAME", "eth1"}}));
+    QVERIFY(plan->workers[2].env.empty());
+    // One host with two GPUs is already data-parallel.
+    plan = deploy::plan_workers({{"ta", cuda2, ""}}, 2, "ta", 29500);
+    TINYLLM_VERIFY_OK(plan);
+    QCOMPARE(plan->world_size, 2);
+    QVERIFY(has(plan->workers[1], "--rank=1") && has(plan->workers[1], "--world_size=2"));
+    // Without --gpus: one worker per host on the run's own device setting, CUDA or not.
+    plan = deploy::plan_workers({{"ta", cpu, "tlnet0"}, {"tb", cuda4, "tlnet0"}}, 0, "ta", 29500);
+    TINYLLM_VERIFY_OK(plan);
+    QCOMPARE(plan->world_size, 2);
+    for (const auto& w : plan->workers) {
+      QCOMPARE(w.device, std::string());
+      QVERIFY(!has(w, "--device=cuda") && !has(w, "--local_rank=0"));
+      QCOMPARE(w.env, (Env{{"GLOO_SOCKET_IFNAME", "tlnet0"}}));
+    }
+    QVERIFY(has(plan->workers[1], "--rank=1"));
+    plan = deploy::plan_workers({{"ta", cpu, ""}}, 0, "ta", 29500);
+    TINYLLM_VERIFY_OK(plan);
+    QCOMPARE(plan->world_size, 1);
+    QVERIFY(plan->workers[0].args.empty());  // one process: no rendezvous at all
+
+    // Refused, naming the host, what it has and what was asked.
+    auto refused = deploy::plan_workers({{"ta", cuda4, ""}, {"tb", cpu, ""}}, 1, "ta", 29500);
+    QVERIFY(!refused);
+    QCOMPARE(QString::fromStdString(refused.error().to_string()),
+             QString("host tb: tinyllm-train has no CUDA (libtorch 1.13.1 CPU); --gpus needs a "
+                     "CUDA build, see docs/training-hosts.md"));
+    refused = deploy::plan_workers({{"ta", cuda4, ""}, {"tb", cuda2, ""}}, 3, "ta", 29500);
+    QVERIFY(!refused);
+    QCOMPARE(QString::fromStdString(refused.error().to_string()),
+             QString("host tb: tinyllm-train sees 2 GPUs (libtorch 2.3.1 CUDA) but --gpus asks "
+                     "for 3 per host; ask for at most 2"));
+    refused = deploy::plan_workers({{"ta", json(), ""}}, 1, "ta", 29500);  // an older worker
+    QVERIFY(!refused);
+    QVERIFY2(refused.error().message.find("does not report CUDA") != std::string::npos,
+             refused.error().to_string().c_str());
+    QVERIFY(deploy::check_host_gpus({"ta", cpu, ""}, 0).ok());  // no --gpus: nothing to check
   }
 };
 

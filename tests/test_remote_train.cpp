@@ -17,19 +17,24 @@
 
 #include <QComboBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSpinBox>
 
+#include <qcustomplot.h>
 #include <nlohmann/json.hpp>
 
 #include "deploy/device.h"
+#include "finetune_page.h"
 #include "main_window.h"
 #include "pipeline/pretrain_step.h"
 #include "pretrain_page.h"
 #include "process_probe.h"
 #include "project/project.h"
 #include "project_session.h"
+#include "run_on_picker.h"
 #include "safetensors/safetensors.h"
 #include "test_support.h"
 #include "test_verify.h"
@@ -328,6 +333,29 @@ class TestRemoteTrain : public QObject {
                              "--training", "--worker", "/nonexistent/tinyllm-train", "--json"});
     QVERIFY2(missing.code == 0, missing.err.c_str());
     QCOMPARE(json::parse(missing.out)["worker_installed"].get<bool>(), false);
+    // The profile remembers the GPUs the worker saw (none: Debian's libtorch is CPU-only).
+    auto ta = deploy::find_device(project_, "ta");
+    TINYLLM_VERIFY_OK(ta);
+    QCOMPARE(ta->train_gpus, 0);
+  }
+
+  // --gpus on hosts whose worker has no CUDA: refused before anything is sent, naming the host,
+  // what its worker is and what --gpus needs.
+  void gpusAreRefusedWhereTheWorkerHasNoCuda() {
+    const Run r = cli(QStringList{"train", "--project", QString::fromStdString(p()), "--gpus", "2"}
+                      << tiny_model(2) << on_hosts());
+    QVERIFY(r.code != 0);
+    QVERIFY2(r.err.find("host ta: tinyllm-train has no CUDA (libtorch ") != std::string::npos,
+             r.err.c_str());
+    QVERIFY2(r.err.find(" CPU); --gpus needs a CUDA build, see docs/training-hosts.md") !=
+                 std::string::npos,
+             r.err.c_str());
+    for (int h = 0; h < 2; ++h)
+      QVERIFY(!fs::exists(hosts_.host_dir(h) / "train"));
+    const Run here = cli(QStringList{"train", "--project", QString::fromStdString(p()), "--gpus",
+                                     "2", "--steps", "1"});
+    QVERIFY(here.code != 0);
+    QVERIFY2(here.err.find("--gpus: is for --on") != std::string::npos, here.err.c_str());
   }
 
   // Two hosts, one worker each, with the same global batch as one local process: the same
@@ -416,6 +444,98 @@ class TestRemoteTrain : public QObject {
     for (int i = 0; i < page->runs()->count(); ++i)
       listed = listed || page->runs()->item(i)->text().contains("(on ta, tb)");
     QVERIFY(listed);
+    // The step rail says where the newest run was trained.
+    QTRY_VERIFY2(window.step_rail()->item(1)->text().contains("on ta, tb"),
+                 qPrintable(window.step_rail()->item(1)->text()));
+    QVERIFY(window.step_rail()->item(1)->toolTip().contains("trained on ta, tb"));
+  }
+
+  // "GPUs per host" appears only for hosts whose worker reported GPUs, up to the fewest, and
+  // becomes --gpus; the hosts here have none (CPU libtorch), as their probe recorded.
+  void gpusPerHostFollowsTheChosenHosts() {
+    ui::MainWindow window;
+    window.show();
+    window.open_project(QString::fromStdString(p()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.session().is_open(), 30000);
+    window.step_rail()->setCurrentRow(1);
+    auto* page = window.pretrain_page();
+    page->run_on()->setCurrentIndex(page->run_on()->findData("ta,tb"));
+    QVERIFY(page->gpus_per_host()->isHidden());
+    QCOMPARE(ui::run_on_arguments(page->run_on(), page->gpus_per_host()),
+             QStringList({"--on", "ta,tb"}));
+    // As a later probe of GPU hosts would record them (this machine has no GPU to probe).
+    const auto original = deploy::load_devices(project_);
+    TINYLLM_VERIFY_OK(original);
+    int gpus = 4;
+    for (auto d : *original) {
+      d.train_gpus = gpus;
+      gpus = 2;
+      TINYLLM_VERIFY_OK(deploy::put_device(project_, d));
+    }
+    ui::fill_run_on_picker(page->run_on(), project_);
+    ui::update_gpus_per_host(page->gpus_per_host(), page->run_on());
+    QVERIFY(!page->gpus_per_host()->isHidden());
+    QCOMPARE(ui::gpus_per_host_spin(page->gpus_per_host())->maximum(), 2);
+    ui::gpus_per_host_spin(page->gpus_per_host())->setValue(1);
+    QCOMPARE(ui::run_on_arguments(page->run_on(), page->gpus_per_host()),
+             QStringList({"--on", "ta,tb", "--gpus", "1"}));
+    page->run_on()->setCurrentIndex(0);  // this computer
+    QVERIFY(page->gpus_per_host()->isHidden());
+    QVERIFY(ui::run_on_arguments(page->run_on(), page->gpus_per_host()).isEmpty());
+    TINYLLM_VERIFY_OK(deploy::save_devices(project_, *original));
+  }
+
+  // The Fine-tune page fine-tunes on both hosts (data-parallel): its events reach the loss and
+  // accuracy plots as they come, the best checkpoint lands in the project, the rail says where.
+  void finetunePageTrainsOnTheHosts() {
+    ui::MainWindow window;
+    window.show();
+    window.open_project(QString::fromStdString(p()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.session().is_open(), 30000);
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    QVERIFY(page->isVisible());
+    const int both = page->run_on()->findData("ta,tb");
+    QVERIFY2(both > 0, "the page offers both hosts together");
+    page->run_on()->setCurrentIndex(both);
+    page->from_scratch()->setChecked(true);
+    page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
+    page->extra_settings()->setText(
+        "--n_layer 1 --n_embd 32 --n_head 2 --batch_size 4 --eval_every 2 --log_every 1 --threads "
+        "1");
+    emit page->extra_settings()->editingFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(page->context_fits().value_or(false), 30000);
+    page->steps()->setValue(4);
+    QSignalSpy trained(page, &ui::FinetunePage::trainingFinished);
+    QSignalSpy evaluated(page, &ui::FinetunePage::evaluationFinished);
+    QTest::mouseClick(page->start_button(), Qt::LeftButton);
+    QVERIFY(page->training());
+    QTRY_COMPARE_WITH_TIMEOUT(trained.count(), 1, 180000);
+    QVERIFY2(trained.at(0).at(0).toBool(), qPrintable(page->status_label()->text()));
+    QVERIFY(page->loss_plot()->graph(0)->dataCount() >= 4);
+    QVERIFY(page->accuracy_plot()->graph(0)->data()->size() >= 2);  // steps 2 and 4
+    auto mine = project::open_project(project_);
+    TINYLLM_VERIFY_OK(mine);
+    const auto run = pipeline::latest_run_id(*mine, pipeline::kFinetuneRuns);
+    QVERIFY(run);
+    const auto* artifact =
+        mine->find_artifact(pipeline::checkpoint_artifact_id(*run, pipeline::kFinetuneRuns));
+    QVERIFY(artifact);
+    QCOMPARE(artifact->outcome["ran_on"], json({"ta", "tb"}));
+    const fs::path best = project_ / "finetune" / *run / "best" / "model.safetensors";
+    QVERIFY2(fs::is_regular_file(best), best.c_str());
+    // Only the first host writes checkpoints; the second trained its share of every step.
+    QVERIFY(
+        !fs::exists(hosts_.host_dir(1) / "train" / "Demo_gestures" / "finetune" / *run / "best"));
+    bool listed = false;
+    for (int i = 0; i < page->runs()->count(); ++i)
+      listed = listed || page->runs()->item(i)->text().contains("(on ta, tb)");
+    QVERIFY(listed);
+    QTRY_VERIFY2(window.step_rail()->item(2)->text().contains("on ta, tb"),
+                 qPrintable(window.step_rail()->item(2)->text()));
+    // The evaluation that follows reads the checkpoint that came home.
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 180000);
+    QVERIFY2(evaluated.at(0).at(0).toBool(), qPrintable(page->summary_label()->text()));
   }
 
   // One host's connection cut mid-run: the run stops on every host with a clear message, the

@@ -219,6 +219,8 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   form->addRow(tr("St&eps:"), steps_);
   run_on_ = make_run_on_picker();
   form->addRow(tr("Run &on:"), run_on_);
+  gpus_per_host_ = make_gpus_per_host(run_on_);
+  form->addRow(gpus_per_host_);
   sv->addLayout(form);
   sv->addWidget(
       explanation(tr("At most this many; training stops early when the validation accuracy stops "
@@ -488,6 +490,7 @@ void FinetunePage::refresh() {
   show_task();
   fill_run_on_picker(run_on_,
                      session_.is_open() ? session_.project().root : std::filesystem::path());
+  update_gpus_per_host(gpus_per_host_, run_on_);
   list_runs();
   run_check();  // does nothing when what it checks has not changed
   update_buttons();
@@ -716,7 +719,7 @@ void FinetunePage::start(bool resume) {
     if (lora_->isChecked() && !from_scratch_->isChecked()) args << QStringLiteral("--lora");
     args << extra_->text().split(' ', Qt::SkipEmptyParts);
   }
-  args << run_on_arguments(run_on_);
+  args << run_on_arguments(run_on_, gpus_per_host_);
   current_run_ = run;
   done_reason_.clear();
   run_steps_ = resume ? run_steps_ : steps_->value();

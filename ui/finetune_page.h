@@ -52,6 +52,8 @@ class FinetunePage : public QWidget {
   // The model size of a run from scratch (a pre-trained model keeps its own).
   QComboBox* preset() const { return preset_; }
   QComboBox* run_on() const { return run_on_; }  // run_on_picker.h
+  // "GPUs per host" (run_on_picker.h): shown when the chosen hosts have GPUs.
+  QWidget* gpus_per_host() const { return gpus_per_host_; }
   QSpinBox* steps() const { return steps_; }
   QCheckBox* augment() const { return augment_; }
   QRadioButton* full() const { return full_; }
@@ -132,6 +134,7 @@ class FinetunePage : public QWidget {
   QLabel* pretrained_note_;
   QComboBox* preset_;
   QComboBox* run_on_;
+  QWidget* gpus_per_host_;
   QSpinBox* steps_;
   QCheckBox* augment_;
   QRadioButton* full_;

@@ -28,10 +28,12 @@
 #include "deploy_page.h"
 #include "finetune_page.h"
 #include "job_runner.h"
+#include "pipeline/pretrain_step.h"
 #include "pretrain_page.h"
 #include "project/project.h"
 #include "project_session.h"
 #include "quantize_page.h"
+#include "run_on_picker.h"
 #include "start_page.h"
 
 #include <qcustomplot.h>
@@ -344,6 +346,21 @@ bool MainWindow::open_project(const QString& folder) {
   return true;
 }
 
+namespace {
+
+// The hosts the step's newest run was trained on, when it ran elsewhere (tinyllm train --on).
+QStringList newest_run_hosts(const ProjectSession& session, Step step) {
+  if (!session.is_open() || (step != Step::pretrain && step != Step::finetune)) return {};
+  const auto& family = step == Step::finetune ? pipeline::kFinetuneRuns : pipeline::kPretrainRuns;
+  const auto& project = session.project();
+  const auto run = pipeline::latest_run_id(project, family);
+  if (!run) return {};
+  const auto* artifact = project.find_artifact(pipeline::checkpoint_artifact_id(*run, family));
+  return artifact ? ran_on_hosts(artifact->outcome) : QStringList();
+}
+
+}  // namespace
+
 // What to do next on the chosen step, from the project's state: it changes as the work does.
 void MainWindow::refresh_hint() {
   const int row = rail_->currentRow();
@@ -419,9 +436,15 @@ void MainWindow::refresh_rail() {
   for (int i = 0; i < kStepCount; ++i) {
     const StepState st = session_->state(Step(i));
     auto* item = rail_->item(i);
-    item->setText(
-        QStringLiteral("%1. %2\n%3").arg(i + 1).arg(step_title(Step(i)), step_state_text(st)));
-    item->setToolTip(session_->requirement(Step(i)));
+    QString state = step_state_text(st);
+    QString tip = session_->requirement(Step(i));
+    if (const QStringList hosts = newest_run_hosts(*session_, Step(i)); !hosts.isEmpty()) {
+      state += tr(" · on %1").arg(hosts.join(QStringLiteral(", ")));
+      tip += (tip.isEmpty() ? QString() : QStringLiteral("\n")) +
+             tr("The newest run was trained on %1.").arg(hosts.join(QStringLiteral(", ")));
+    }
+    item->setText(QStringLiteral("%1. %2\n%3").arg(i + 1).arg(step_title(Step(i)), state));
+    item->setToolTip(tip);
     // Steps without an engine yet can be looked at but are shown as not available.
     item->setForeground(st == StepState::unavailable || st == StepState::blocked
                             ? qApp->palette().color(QPalette::Disabled, QPalette::Text)

@@ -120,6 +120,8 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   mf->addRow(tr("St&eps:"), steps_);
   run_on_ = make_run_on_picker();
   mf->addRow(tr("Run &on:"), run_on_);
+  gpus_per_host_ = make_gpus_per_host(run_on_);
+  mf->addRow(gpus_per_host_);
   estimate_ = new QLabel;
   estimate_->setWordWrap(true);
   mf->addRow(estimate_);
@@ -348,6 +350,7 @@ void PretrainPage::refresh() {
   update_estimate();
   fill_run_on_picker(run_on_,
                      session_.is_open() ? session_.project().root : std::filesystem::path());
+  update_gpus_per_host(gpus_per_host_, run_on_);
   list_runs();
 }
 
@@ -475,7 +478,7 @@ void PretrainPage::start(bool resume) {
                       QStringLiteral("--sample_every"),
                       QString::number(std::max(1, steps_->value() / 10))};
   if (resume) args << QStringLiteral("--resume") << QStringLiteral("--run") << run;
-  args << run_on_arguments(run_on_);
+  args << run_on_arguments(run_on_, gpus_per_host_);
   run_steps_ = steps_->value();
   status_->setText(tr("Starting the training worker..."));
   progress_->setRange(0, steps_->value());

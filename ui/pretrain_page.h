@@ -65,6 +65,8 @@ class PretrainPage : public QWidget {
   QComboBox* preset() const { return preset_; }
   // Where the run trains: this computer (data "") or the project's devices ("a" or "a,b").
   QComboBox* run_on() const { return run_on_; }
+  // "GPUs per host" (run_on_picker.h): shown when the chosen hosts have GPUs.
+  QWidget* gpus_per_host() const { return gpus_per_host_; }
   QCustomPlot* loss_plot() const { return loss_plot_; }
   QListWidget* runs() const { return runs_; }
   QLabel* status_label() const { return status_; }
@@ -103,6 +105,7 @@ class PretrainPage : public QWidget {
   QLabel* tokenizer_state_;
   QComboBox* preset_;
   QComboBox* run_on_;
+  QWidget* gpus_per_host_;
   QLabel* estimate_;
   QSpinBox* steps_;
   QPushButton* start_;

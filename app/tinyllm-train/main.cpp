@@ -4,7 +4,7 @@
 // our own tokenizer in tinyllm_text.
 //
 //   tinyllm-train [train] [--config=FILE] [--project=DIR] [--key=value ...] [--resume]
-//                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT]
+//                 [--rank=R --world_size=N --dist_addr=HOST --dist_port=PORT [--local_rank=L]]
 //   tinyllm-train sample (--checkpoint=DIR | --project=DIR [--run_id=ID])
 //                 [--prompt=TEXT] [--tokens=N] [--temperature=T] [--top_k=K] [--seed=S]
 //   tinyllm-train finetune --project=DIR [--init_from=CHECKPOINT] [--key=value ...] [--resume]
@@ -206,8 +206,9 @@ int run_train(Args& args, bool finetune) {
   const pipeline::RunFamily& family = finetune ? pipeline::kFinetuneRuns : pipeline::kPretrainRuns;
   if (finetune) args.options.insert(args.options.begin(), {"objective", "finetune"});
   train::Rendezvous rv;
-  for (auto [key, field] : {std::pair{"rank", &rv.rank}, std::pair{"world_size", &rv.world_size},
-                            std::pair{"dist_port", &rv.port}})
+  for (auto [key, field] :
+       {std::pair{"rank", &rv.rank}, std::pair{"world_size", &rv.world_size},
+        std::pair{"dist_port", &rv.port}, std::pair{"local_rank", &rv.local_rank}})
     if (auto v = args.take(key)) {
       auto n = to_int(key, *v);
       if (!n) return fail(n.error());
@@ -360,7 +361,7 @@ int run_train(Args& args, bool finetune) {
   };
   auto outcome =
       finetune ? train::run_finetuning(config, *task, sink, &g_stop,
-                                       worker::test_hooks_from_environment(), &g_pause)
+                                       worker::test_hooks_from_environment(), &g_pause, rv)
                : train::run_training(config, *data, rv, sink, &g_stop, *codec ? &**codec : nullptr,
                                      worker::test_hooks_from_environment(), &g_pause);
   if (!outcome) {

@@ -214,6 +214,12 @@ int run_device_command(const std::vector<std::string>& argv) {
     const std::string worker = args->get_or("worker", device->train_worker);
     auto probe = deploy::probe_training_host(*session, *device, worker);
     if (!probe) return fail(probe.error());
+    // Remembered for the training pages' "GPUs per host" (the worker's view: CUDA and its GPUs).
+    if (worker == device->train_worker) {
+      const auto& v = probe->value("worker_version", json::object());
+      device->train_gpus = v.value("cuda", false) ? v.value("gpus", 0) : 0;
+      if (auto saved = deploy::put_device(*root, *device); !saved) return fail(saved.error());
+    }
     if (args->flag("json")) {
       print_json(*probe);
       return 0;

@@ -44,7 +44,8 @@ const char* kFinetuneUsage =
 
 The loss is on the answers only; validation accuracy decides the best checkpoint (best/).
 Ctrl-C stops after the current step and writes a checkpoint; --resume continues from it.
---on HOST[,HOST...] runs it on other computers, as for tinyllm train (see tinyllm train --help).
+--on HOST[,HOST...] [--gpus N] runs it on other computers, as for tinyllm train (see tinyllm train
+--help); with several workers each takes --batch_size examples of every step.
 )";
 
 std::optional<std::string> option(const WorkerOptions& options, const std::string& key) {
@@ -142,6 +143,8 @@ int run_finetune_command(const std::vector<std::string>& argv) {
   for (auto& kv : forward)
     run_options.push_back(kv);
   if (option(run_options, "on")) return run_on_hosts("finetune", run_options, raw_json);
+  if (option(run_options, "gpus"))
+    return fail(make_error("--gpus", "is for --on (the GPUs of each host)"));
   return launch("finetune", run_options, 1, raw_json);
 }
 

@@ -58,6 +58,8 @@ Ctrl-C stops after the current step and writes a checkpoint; --resume continues 
 On other computers (devices of the project, tinyllm device add; docs/training-hosts.md):
   --on HOST[,HOST...]  one worker per host, data-parallel; what the run reads is sent there
                        (only what changed) and its checkpoints come home as they are written
+  --gpus N             one worker per GPU instead: N on every host (cuda:0..N-1), refused
+                       when a host's worker has no CUDA or fewer GPUs
   --worker CMD         the worker's command on the hosts (default tinyllm-train)
   --dist_addr A        where the other hosts reach the first one (default: its SSH host name)
   --dist_port N        the rendezvous port on the first host (default 29500; open it)
@@ -500,6 +502,11 @@ int run_train_command(const std::vector<std::string>& argv) {
   }
   if (std::any_of(forward.begin(), forward.end(), [](const auto& kv) { return kv.first == "on"; }))
     return run_on_hosts("train", forward, raw_json);
+  if (std::any_of(forward.begin(), forward.end(),
+                  [](const auto& kv) { return kv.first == "gpus"; }))
+    return fail(make_error("--gpus",
+                           "is for --on (the GPUs of each host); on this computer, "
+                           "--nproc N starts one process per GPU"));
   const bool has_source = std::any_of(forward.begin(), forward.end(), [](const auto& kv) {
     return kv.first == "project" || kv.first == "data_dir";
   });

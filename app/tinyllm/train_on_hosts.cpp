@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -92,12 +93,20 @@ int run_on_hosts(const std::string& mode, const WorkerOptions& options, bool raw
       request.dist_iface = value;
     else if (key == "dist_port")
       request.dist_port = std::atoi(value.c_str());
+    else if (key == "gpus")
+      request.gpus_per_host = std::atoi(value.c_str());
     else if (key == "nproc" || key == "rank" || key == "world_size" || key == "out_dir")
-      return fail(make_error("--" + key, "is chosen by --on (one worker per host)"));
+      return fail(make_error("--" + key,
+                             "is chosen by --on (one worker per host, or per GPU "
+                             "with --gpus)"));
     else
       request.options.emplace_back(key, value);
   }
   if (!project_arg) return fail(make_error("--on", "name the project (--project P)"));
+  if (const auto gpus = std::find_if(options.begin(), options.end(),
+                                     [](const auto& kv) { return kv.first == "gpus"; });
+      gpus != options.end() && (request.gpus_per_host < 1 || request.gpus_per_host > 64))
+    return fail(make_error("--gpus", "must be 1..64 (GPUs per host)"));
   if (request.dist_port < 1 || request.dist_port > 65535)
     return fail(make_error("--dist_port", "must be 1..65535"));
   auto project = project::open_project(*project_arg);
@@ -148,7 +157,11 @@ int run_on_hosts(const std::string& mode, const WorkerOptions& options, bool raw
   std::string where;
   for (const auto& h : request.hosts)
     where += (where.empty() ? "" : ", ") + h.name;
-  if (!raw_json) std::printf("run %s on %s\n", request.run_id.c_str(), where.c_str());
+  if (!raw_json)
+    std::printf("run %s on %s%s\n", request.run_id.c_str(), where.c_str(),
+                request.gpus_per_host > 0
+                    ? (", " + std::to_string(request.gpus_per_host) + " GPU(s) each").c_str()
+                    : "");
   auto outcome = deploy::train_on_hosts(*project, request);
   std::signal(SIGINT, previous_int);
   std::signal(SIGTERM, previous_term);

@@ -7,8 +7,8 @@
 
 namespace tinyllm::cli {
 
-// `options` are the command's worker options plus on, worker, dist_addr, dist_port, dist_iface;
-// `mode` is the worker's ("train", "finetune"). Returns the exit code.
+// `options` are the command's worker options plus on, gpus, worker, dist_addr, dist_port,
+// dist_iface; `mode` is the worker's ("train", "finetune"). Returns the exit code.
 int run_on_hosts(const std::string& mode, const WorkerOptions& options, bool raw_json);
 
 }  // namespace tinyllm::cli

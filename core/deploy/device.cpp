@@ -163,6 +163,7 @@ json to_json(const DeviceProfile& d) {
   if (d.train_worker != "tinyllm-train") j["train_worker"] = d.train_worker;
   if (!d.train_addr.empty()) j["train_addr"] = d.train_addr;
   if (!d.train_iface.empty()) j["train_iface"] = d.train_iface;
+  if (d.train_gpus > 0) j["train_gpus"] = d.train_gpus;
   if (d.probe) j["probe"] = to_json(*d.probe);
   if (!d.sources.empty()) {
     json sources = json::array();
@@ -189,6 +190,7 @@ Result<DeviceProfile> device_from_json(const json& j, const std::string& where) 
     d.train_worker = j.value("train_worker", std::string("tinyllm-train"));
     d.train_addr = j.value("train_addr", "");
     d.train_iface = j.value("train_iface", "");
+    d.train_gpus = j.value("train_gpus", 0);
     if (j.contains("probe") && j["probe"].is_object()) {
       const json& p = j["probe"];
       ProbeResult probe;

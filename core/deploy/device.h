@@ -58,6 +58,9 @@ struct DeviceProfile {
   std::string train_worker = "tinyllm-train";
   std::string train_addr;
   std::string train_iface;
+  // The GPUs its worker saw at the last `tinyllm device probe --training` (0: none, or never
+  // probed): the training pages offer "GPUs per host" when the chosen hosts have some.
+  int train_gpus = 0;
   std::optional<ProbeResult> probe;
   std::vector<SensorSource> sources;
   const SensorSource* find_source(const std::string& source_name) const;

@@ -13,6 +13,7 @@
 
 #include "base/files.h"
 #include "deploy/shell.h"
+#include "deploy/worker_plan.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
@@ -220,30 +221,28 @@ std::string worker_of(const RemoteTrainRequest& request, const DeviceProfile& ho
 }
 
 // The worker's command line on a host: in the project's folder, its pid first (so that it can
-// be signalled from another connection), then the worker itself.
-std::string worker_command(const RemoteTrainRequest& request, const std::string& dir, int rank,
-                           const std::string& dist_addr) {
-  const DeviceProfile& host = request.hosts[size_t(rank)];
+// be signalled from another connection), then the worker itself with its place in the plan.
+std::string worker_command(const RemoteTrainRequest& request, const std::string& dir,
+                           const WorkerLaunch& launch) {
+  const DeviceProfile& host = request.hosts[launch.host];
   std::vector<std::string> words = {worker_of(request, host), request.mode, "--project=.",
                                     "--run_id=" + request.run_id};
-  for (const auto& [key, value] : request.options)
+  for (const auto& [key, value] : request.options) {
+    if (!launch.device.empty() && key == "device") continue;  // the plan's GPU replaces it
     words.push_back("--" + key + "=" + value);
-  if (request.resume) words.push_back("--resume");
-  if (request.hosts.size() > 1) {
-    words.push_back("--rank=" + std::to_string(rank));
-    words.push_back("--world_size=" + std::to_string(request.hosts.size()));
-    words.push_back("--dist_addr=" + dist_addr);
-    words.push_back("--dist_port=" + std::to_string(request.dist_port));
   }
-  const std::string iface = request.dist_iface.empty() ? host.train_iface : request.dist_iface;
+  if (request.resume) words.push_back("--resume");
+  words.insert(words.end(), launch.args.begin(), launch.args.end());
   std::string env;
-  if (!iface.empty()) env = "export GLOO_SOCKET_IFNAME=" + shell_quote(iface) + " && ";
+  for (const auto& [name, value] : launch.env)
+    env += "export " + name + "=" + shell_quote(value) + " && ";
   return "cd " + shell_quote(dir) + " && " + env + "echo $$ && exec " + shell_join(words);
 }
 
 // One worker over its own SSH connection: its output as lines, its end.
 struct Rank {
   int rank = 0;
+  WorkerLaunch launch;
   const DeviceProfile* host = nullptr;
   std::optional<SshSession> session;
   std::thread thread;
@@ -258,7 +257,7 @@ struct Rank {
 struct Shared {
   std::mutex mutex;
   std::vector<json> events;  // rank 0's, not yet handled by the main thread
-  std::vector<std::string> control_for[64];
+  std::vector<std::vector<std::string>> control_for;  // by rank
 };
 
 }  // namespace
@@ -279,36 +278,63 @@ Result<RemoteTrainOutcome> train_on_hosts(const project::Project& project,
   const auto files = files_under(project.root, roots);
   const std::string folder = run_folder(request.mode, request.run_id);
 
-  // Connect to every host, check the worker runs there and send what it reads.
-  std::vector<std::unique_ptr<Rank>> ranks;
-  for (size_t r = 0; r < request.hosts.size(); ++r) {
-    auto rank = std::make_unique<Rank>();
-    rank->rank = int(r);
-    rank->host = &request.hosts[r];
-    ConnectOptions options;
-    TINYLLM_TRY_ASSIGN(session, SshSession::connect(rank->host->ssh, options));
-    const std::string worker = worker_of(request, *rank->host);
-    TINYLLM_TRY_ASSIGN(version, session.exec(shell_quote(worker) + " --version"));
-    if (version.exit_status != 0)
-      return make_error(
-          rank->host->name,
-          "the training worker '" + worker + "' does not run there (" +
-              (version.err.empty() ? "exit " + std::to_string(version.exit_status) : version.err) +
-              "): install the workbench's package on it, or give the path of a "
-              "tinyllm-train build (docs/training-hosts.md)");
-    const std::string dir = remote_project_dir(*rank->host, project);
-    TINYLLM_TRY_ASSIGN(sent, upload_changed(session, project.root, files, dir));
-    note(rank->host->name + ": " + std::to_string(sent) + " of " + std::to_string(files.size()) +
-         " files sent to " + dir + " (the rest were there already)");
-    rank->session.emplace(std::move(session));
-    ranks.push_back(std::move(rank));
-  }
   const std::string dist_addr = !request.dist_addr.empty()             ? request.dist_addr
                                 : !request.hosts[0].train_addr.empty() ? request.hosts[0].train_addr
                                                                        : request.hosts[0].ssh.host;
 
+  // Connect to every host and check its worker runs there (and has the GPUs asked for) before
+  // anything is sent anywhere.
+  std::vector<SshSession> host_sessions;
+  std::vector<PlanHost> plan_hosts;
+  for (const auto& host : request.hosts) {
+    TINYLLM_TRY_ASSIGN(session, SshSession::connect(host.ssh, ConnectOptions{}));
+    const std::string worker = worker_of(request, host);
+    TINYLLM_TRY_ASSIGN(version, session.exec(shell_quote(worker) + " --version"));
+    if (version.exit_status != 0)
+      return make_error(
+          host.name,
+          "the training worker '" + worker + "' does not run there (" +
+              (version.err.empty() ? "exit " + std::to_string(version.exit_status) : version.err) +
+              "): install the workbench's package on it, or give the path of a "
+              "tinyllm-train build (docs/training-hosts.md)");
+    PlanHost plan_host{host.name, json::parse(version.out, nullptr, false),
+                       request.dist_iface.empty() ? host.train_iface : request.dist_iface};
+    TINYLLM_TRY(check_host_gpus(plan_host, request.gpus_per_host));
+    plan_hosts.push_back(std::move(plan_host));
+    host_sessions.push_back(std::move(session));
+  }
+  TINYLLM_TRY_ASSIGN(plan,
+                     plan_workers(plan_hosts, request.gpus_per_host, dist_addr, request.dist_port));
+  // Send what the workers read, once per host.
+  for (size_t h = 0; h < request.hosts.size(); ++h) {
+    const std::string dir = remote_project_dir(request.hosts[h], project);
+    TINYLLM_TRY_ASSIGN(sent, upload_changed(host_sessions[h], project.root, files, dir));
+    note(request.hosts[h].name + ": " + std::to_string(sent) + " of " +
+         std::to_string(files.size()) + " files sent to " + dir + " (the rest were there already)");
+  }
+  // One connection per worker: a worker's output and input travel over its own.
+  std::vector<std::unique_ptr<Rank>> ranks;
+  for (const auto& launch : plan.workers) {
+    auto rank = std::make_unique<Rank>();
+    rank->rank = launch.rank;
+    rank->launch = launch;
+    rank->host = &request.hosts[launch.host];
+    if (launch.local_rank == 0) {
+      rank->session.emplace(std::move(host_sessions[launch.host]));
+    } else {
+      TINYLLM_TRY_ASSIGN(session, SshSession::connect(rank->host->ssh, ConnectOptions{}));
+      rank->session.emplace(std::move(session));
+    }
+    ranks.push_back(std::move(rank));
+  }
+  if (request.gpus_per_host > 0)
+    note(std::to_string(plan.world_size) + " workers: " + std::to_string(request.gpus_per_host) +
+         " per host on cuda:0.." + std::to_string(request.gpus_per_host - 1) + ", rank 0 on " +
+         request.hosts[0].name);
+
   // One thread per worker: each reads its own connection (a libssh session is used by one thread).
   Shared shared;
+  shared.control_for.resize(ranks.size());
   for (auto& rp : ranks) {
     Rank& rank = *rp;
     rank.thread = std::thread([&, dir = remote_project_dir(*rank.host, project)] {
@@ -344,7 +370,7 @@ Result<RemoteTrainOutcome> train_on_hosts(const project::Project& project,
         shared.control_for[rank.rank].clear();
         return bytes;
       };
-      auto ran = rank.session->exec(worker_command(request, dir, rank.rank, dist_addr), io);
+      auto ran = rank.session->exec(worker_command(request, dir, rank.launch), io);
       if (ran) {
         rank.exit_status = ran->exit_status;
       } else {
@@ -460,7 +486,7 @@ Result<RemoteTrainOutcome> train_on_hosts(const project::Project& project,
       if (r->exit_status != 0 && why.empty()) why = r->host->name + ": " + r->stderr_tail;
     while (!why.empty() && why.back() == '\n')
       why.pop_back();
-    outcome.message = "the worker on " + first.host->name + " ended with exit status " +
+    outcome.message = "the worker on " + first.host->name + " (rank 0) ended with exit status " +
                       std::to_string(first.exit_status) + (why.empty() ? "" : ": " + why);
   }
 

@@ -6,9 +6,10 @@
 // files whose SHA-256 differs are sent), starts one worker per host with the c10d rendezvous at
 // the first one, streams rank 0's JSON events back, and copies the run's folder home after every
 // checkpoint, so that a dropped connection loses nothing that was checkpointed. Control lines
-// (pause, resume, stop) reach every worker at once, as in a local multi-process run. When a host
-// is lost, the others are stopped (they checkpoint if they can; a worker stuck in a collective
-// call with the lost one is killed after a grace period) and the last checkpoint is brought home.
+// (pause, resume, stop) reach every worker (each over its own stdin) at once, as in a local
+// multi-process run. When a host is lost, the others are stopped (they checkpoint if they can; a
+// worker stuck in a collective call with the lost one is killed after a grace period) and the last
+// checkpoint is brought home.
 #pragma once
 
 #include <functional>
@@ -25,7 +26,7 @@
 namespace tinyllm::deploy {
 
 struct RemoteTrainRequest {
-  std::vector<DeviceProfile> hosts;  // rank r runs on hosts[r]
+  std::vector<DeviceProfile> hosts;  // rank 0 (and the rendezvous) on hosts[0]
   std::string mode = "train";        // the worker's mode: "train" or "finetune"
   std::string run_id;                // the run (chosen by the caller, as for a local run)
   bool resume = false;
@@ -38,6 +39,9 @@ struct RemoteTrainRequest {
   int dist_port = 29500;
   std::string dist_iface;  // the network interface Gloo uses (GLOO_SOCKET_IFNAME)
   int grace_s = 20;        // how long a stopped worker may take to checkpoint before it is killed
+  // 0: one worker per host on the run's device; N: one per GPU, N on every host (worker_plan.h),
+  // refused before anything is sent when a host's worker has no CUDA or fewer GPUs.
+  int gpus_per_host = 0;
 
   std::function<void(const nlohmann::json& event)> on_event;  // rank 0's events, as they come
   std::function<void(const std::string& line)> on_note;       // uploads, copies home, stops

@@ -16,6 +16,9 @@ namespace tinyllm::train {
 struct Rendezvous {
   int rank = 0;
   int world_size = 1;
+  // This process's GPU among its host's (cuda:local_rank), when started one per GPU on several
+  // hosts (tinyllm train --on H --gpus N); -1: rank modulo the GPUs this host has.
+  int local_rank = -1;
   std::string addr = "127.0.0.1";  // where rank 0 listens
   int port = 29500;
   int timeout_s = 120;  // how long to wait for the other processes

@@ -74,10 +74,13 @@ struct TaskData;  // task_data.h
 // Fine-tunes on task examples (task_data.h): the same loop, events, checkpoints, pause/stop/resume
 // and NaN guard as run_training, with the loss on the answers only, starting from
 // config.init_from (or from scratch), validated by answer accuracy ("val" events carry
-// val_accuracy; best/ and early stopping follow it). One process.
+// val_accuracy; best/ and early stopping follow it). With several processes each takes
+// batch_size examples of every step (the step's batch grows with them) and a share of the
+// validation examples.
 Result<TrainOutcome> run_finetuning(TrainConfig config, const TaskData& task, const EventSink& sink,
                                     const std::atomic<bool>* stop, const TrainHooks& hooks = {},
-                                    const std::atomic<bool>* pause = nullptr);
+                                    const std::atomic<bool>* pause = nullptr,
+                                    const Rendezvous& rendezvous = {});
 
 // torch::Device for a config's device setting ("auto" picks CUDA when available).
 std::string resolve_device(const std::string& setting);

@@ -128,8 +128,14 @@ Status Trainer::setup(const Rendezvous& rendezvous) {
   at::set_num_threads(threads);
   cfg_.threads = threads;
   device_ = torch::Device(resolve_device(cfg_.device));
-  if (device_.is_cuda())
-    device_ = torch::Device(torch::kCUDA, rank_ % int(torch::cuda::device_count()));
+  if (device_.is_cuda()) {
+    const int gpus = int(torch::cuda::device_count());
+    if (rendezvous.local_rank >= gpus)
+      return make_error("local_rank", "GPU " + std::to_string(rendezvous.local_rank) +
+                                          " asked for, but this host has " + std::to_string(gpus));
+    device_ = torch::Device(torch::kCUDA,
+                            rendezvous.local_rank >= 0 ? rendezvous.local_rank : rank_ % gpus);
+  }
   if (cfg_.precision == "fp16")
     return make_error("precision", "fp16 needs loss scaling, which is not implemented; use bf16");
   if (cfg_.precision == "bf16" && !device_.is_cuda())
@@ -268,8 +274,6 @@ json Trainer::start_event() const {
 
 // Fine-tuning: the task decides the vocabulary, and a pre-trained checkpoint the model.
 Status Trainer::setup_task() {
-  if (world_ > 1)
-    return make_error("world_size", "fine-tuning runs in one process (the examples are few)");
   if (!task_->train || task_->train->size() == 0)
     return make_error("examples", "no training examples");
   if (task_->is_position()) {
@@ -335,8 +339,10 @@ Result<double> Trainer::evaluate_task() {
   int64_t loss_batches = 0;
   size_t correct = 0, unparseable = 0;
   const size_t n = task_->val->size();
+  // With several processes each takes every world_-th batch, and the sums are shared after.
+  const size_t stride = size_t(cfg_.batch_size) * size_t(world_);
   try {
-    for (size_t first = 0; first < n; first += size_t(cfg_.batch_size)) {
+    for (size_t first = size_t(rank_) * size_t(cfg_.batch_size); first < n; first += stride) {
       std::vector<TokenExample> batch;
       std::vector<std::vector<int32_t>> prompts;
       for (size_t i = first; i < std::min(n, first + size_t(cfg_.batch_size)); ++i) {
@@ -370,6 +376,18 @@ Result<double> Trainer::evaluate_task() {
       const auto best = scores.argmax(1);
       for (size_t k = 0; k < batch.size(); ++k)
         if (best[int64_t(k)].item<int64_t>() == batch[k].label) ++correct;
+    }
+    if (collective_) {
+      auto sums = torch::tensor(
+          {loss_sum, double(loss_batches), double(correct), error_sum, double(unparseable)},
+          torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+      TINYLLM_TRY(collective_->allreduce_sum(sums));
+      sums = sums.cpu();
+      loss_sum = sums[0].item<double>();
+      loss_batches = int64_t(std::llround(sums[1].item<double>()));
+      correct = size_t(std::llround(sums[2].item<double>()));
+      error_sum = sums[3].item<double>();
+      unparseable = size_t(std::llround(sums[4].item<double>()));
     }
   } catch (const c10::Error& e) {
     return make_error("validation", e.what_without_backtrace());
@@ -444,10 +462,12 @@ Result<double> Trainer::train_step(bool& stop_requested) {
       TINYLLM_TRY(collective_->allreduce_sum(grads));
       grads.div_(double(world_));
       auto stats =
-          torch::stack({loss_sum, torch::full({}, stop_here ? 1.0 : 0.0, loss_sum.options())});
+          torch::stack({loss_sum, torch::full({}, stop_here ? 1.0 : 0.0, loss_sum.options()),
+                        torch::full({}, double(batch_tokens_seen_), loss_sum.options())});
       TINYLLM_TRY(collective_->allreduce_sum(stats));
       loss_sum = stats[0] / double(world_);
       stop_requested = stats[1].item<double>() > 0;
+      batch_tokens_seen_ = int64_t(std::llround(stats[2].item<double>()));  // all processes
     } else {
       stop_requested = stop_here;
     }
@@ -772,11 +792,11 @@ Result<TrainOutcome> run_training(TrainConfig config, const DataSplit& data,
 
 Result<TrainOutcome> run_finetuning(TrainConfig config, const TaskData& task, const EventSink& sink,
                                     const std::atomic<bool>* stop, const TrainHooks& hooks,
-                                    const std::atomic<bool>* pause) {
+                                    const std::atomic<bool>* pause, const Rendezvous& rendezvous) {
   config.objective = "finetune";
   Trainer trainer(std::move(config), DataSplit{}, &task, sink, stop, nullptr, hooks, pause);
-  auto result = trainer.run(Rendezvous{});
-  if (!result && sink)
+  auto result = trainer.run(rendezvous);
+  if (!result && sink && rendezvous.rank == 0)
     sink(json{{events::kEvent, events::kError},
               {"where", result.error().where},
               {"message", result.error().message}});
