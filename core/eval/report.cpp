@@ -81,9 +81,9 @@ json classification_mistakes(const ReportInput& input, const std::vector<EvalExa
     entry["predicted"] = model.predicted[i] >= 0 ? input.classes[size_t(model.predicted[i])]
                                                  : std::string("(unparseable)");
     if (model.decoding == Decoding::free) {
-      const FreeAnswer free = score_free_answer(model.outputs[i], input.classes);
-      if (free.verdict == FreeVerdict::no_label) entry["predicted"] = "(no label)";
-      if (free.verdict == FreeVerdict::several_labels) entry["predicted"] = "(several labels)";
+      const FreeAnswer answer = score_free_answer(model.outputs[i], input.classes);
+      if (answer.verdict == FreeVerdict::no_label) entry["predicted"] = "(no label)";
+      if (answer.verdict == FreeVerdict::several_labels) entry["predicted"] = "(several labels)";
       entry["output"] = truncate_utf8(model.outputs[i], input.max_input_chars);
     }
     json scores = json::object();
