@@ -12,6 +12,7 @@
 #include "eval/baselines.h"
 #include "eval/examples.h"
 #include "eval/folds.h"
+#include "eval/free_answer.h"
 #include "eval/metrics.h"
 #include "eval/report.h"
 
@@ -450,7 +451,8 @@ class TestEval : public QObject {
     in.baselines = {majority, knn};
     in.folds = {{0, {"p1"}, {0.5, 0.4}, {{"knn", {1.0, 1.0}}}},
                 {1, {"p2"}, {1.0, 1.0}, {{"knn", {0.5, 0.3}}}}};
-    in.runs = {{"ft1", 123456, 30, 0.5, 0.5, 60}, {"ft0", 1000000, 25, 0.75, 0.7, 300}};
+    in.runs = {{"ft1", 123456, 30, 0.5, 0.5, 60, "constrained", {}},
+               {"ft0", 1000000, 25, 0.75, 0.7, 300, "free", {{"q8_0", 300000, 0.75, 12.5}}}};
     auto report = build_report(in, examples);
     TINYLLM_VERIFY(report);
     const json& r = *report;
@@ -494,8 +496,98 @@ class TestEval : public QObject {
     QCOMPARE(r["folds_summary"]["knn"]["max"].get<double>(), 1.0);
     QCOMPARE(r["folds"][1]["test_subjects"], json({"p2"}));
     QCOMPARE(r["runs"][1]["run_id"].get<std::string>(), std::string("ft0"));
+    QCOMPARE(r["runs"][1]["decoding"].get<std::string>(), std::string("free"));
+    QCOMPARE(r["runs"][1]["variants"][0]["bytes"].get<int>(), 300000);
+    QCOMPARE(r["runs"][1]["variants"][0]["mean_latency_ms"].get<double>(), 12.5);
+    QCOMPARE(r["decoding"].get<std::string>(), std::string("constrained"));
+    QVERIFY(!model.contains("no_label"));
 
     in.model.predicted.pop_back();
+    QVERIFY(!build_report(in, examples).ok());
+  }
+
+  // The paper's rule on hand-made outputs: right when the true label appears exactly once. A
+  // label counts as a whole label (never inside a longer word), the longest label wins where
+  // labels overlap, and case matters.
+  void freeAnswerScoringRule() {
+    const std::vector<std::string> classes = {"ring", "wing", "left ring", "slope", "11", "1"};
+    auto verdict = [&](const std::string& output) {
+      return score_free_answer(output, classes).verdict;
+    };
+    auto predicted = [&](const std::string& output) {
+      return score_free_answer(output, classes).predicted;
+    };
+    // Exactly once.
+    QCOMPARE(predicted("wing"), 1);
+    QCOMPARE(predicted(" wing"), 1);  // the encoder's dummy prefix decodes as a space
+    QCOMPARE(predicted("it is a wing."), 1);
+    QCOMPARE(predicted("slope\n"), 3);
+    QCOMPARE(verdict("wing"), FreeVerdict::one_label);
+    // Zero: nothing, other words, a label inside a longer word, another case.
+    for (const char* none : {"", "hello", "swing", "wings", "ringing", "Wing", "b11", "111"}) {
+      QCOMPARE(verdict(none), FreeVerdict::no_label);
+      QCOMPARE(predicted(none), -1);
+    }
+    // Twice: two labels, or one label repeated (the true label is then not there exactly once).
+    for (const char* several :
+         {"wing ring", "ring, then wing.", "wing wing", "1 11", "slope-ring"}) {
+      QCOMPARE(verdict(several), FreeVerdict::several_labels);
+      QCOMPARE(predicted(several), -1);
+    }
+    QCOMPARE(score_free_answer("wing wing", classes).mentions, size_t(2));
+    // A label inside another label: the whole longer label is one mention, not two.
+    QCOMPARE(predicted("left ring"), 2);
+    QCOMPARE(label_mentions("left ring ring", classes), (std::vector<int>{2, 0}));
+    QCOMPARE(predicted("11"), 4);
+    QCOMPARE(predicted("1"), 5);
+    QCOMPARE(std::string(verdict_name(FreeVerdict::several_labels)), std::string("several_labels"));
+  }
+
+  // A report of free decoding: which decoding, the two counts apart (and within "unparseable"),
+  // the outputs of the mistakes, the HTML saying so; predictions that are not the rule's are
+  // refused.
+  void freeDecodingReport() {
+    std::vector<EvalExample> examples = {
+        example("ring", 2, 1, {0, 1}), example("wing", 2, 1, {1, 0}), example("wing", 2, 1, {1, 1}),
+        example("ring", 2, 1, {0, 0})};
+    ReportInput in;
+    in.task = "gesture";
+    in.run_id = "ft1";
+    in.classes = {"ring", "wing"};
+    in.model.decoding = Decoding::free;
+    in.model.max_tokens = 7;
+    in.model.outputs = {"wing", "ring ring", "hello", "ring"};
+    FreeCounts counts;
+    in.model.predicted = free_predictions(in.model.outputs, in.classes, &counts);
+    QCOMPARE(in.model.predicted, (std::vector<int>{1, -1, -1, 0}));
+    QCOMPARE(counts.no_label, int64_t(1));
+    QCOMPARE(counts.several_labels, int64_t(1));
+    in.baselines = {{"majority", 0, {0, 0, 0, 0}, {}, {}}};
+    auto report = build_report(in, examples);
+    TINYLLM_VERIFY(report);
+    const json& r = *report;
+    QCOMPARE(r["decoding"].get<std::string>(), std::string("free"));
+    QCOMPARE(r["max_tokens"].get<int>(), 7);
+    QCOMPARE(r["model"]["accuracy"].get<double>(), 0.25);
+    QCOMPARE(r["model"]["no_label"].get<int>(), 1);
+    QCOMPARE(r["model"]["several_labels"].get<int>(), 1);
+    QCOMPARE(r["model"]["unparseable"].get<int>(), 2);
+    QCOMPARE(r["mistakes"].size(), size_t(3));
+    std::set<std::string> shown;
+    for (const auto& m : r["mistakes"]) {
+      QVERIFY(m.contains("output"));
+      shown.insert(m["predicted"].get<std::string>());
+    }
+    QCOMPARE(shown, (std::set<std::string>{"wing", "(several labels)", "(no label)"}));
+    const std::string html = render_report_html(r, examples);
+    QVERIFY(html.find("Free decoding") != std::string::npos);
+    QVERIFY(html.find("No label: 1, several labels: 1") != std::string::npos);
+    QVERIFY(html.find("ring ring") != std::string::npos);
+
+    in.model.predicted = {1, 1, -1, 0};  // not what the rule makes of the outputs
+    QVERIFY(!build_report(in, examples).ok());
+    in.model.predicted = free_predictions(in.model.outputs, in.classes);
+    in.model.outputs.pop_back();
     QVERIFY(!build_report(in, examples).ok());
   }
 
@@ -510,7 +602,7 @@ class TestEval : public QObject {
     in.classes = {"<b>&", "plain"};
     in.model.predicted = {1, 0};
     in.baselines = {{"majority", 0, {0, 0}, {}, {}}};
-    in.runs = {{"r<1>", 5000, 10, 0.5, 0.3, 1}};
+    in.runs = {{"r<1>", 5000, 10, 0.5, 0.3, 1, "constrained", {}}};
     auto report = build_report(in, examples);
     TINYLLM_VERIFY(report);
     QCOMPARE((*report)["mistakes"][0]["input"].get<std::string>().size(), size_t(300 + 3));

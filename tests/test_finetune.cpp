@@ -504,6 +504,10 @@ class TestFinetune : public QObject {
           report["position"]["baselines"][0]["mean_m"].get<double>(), baselines[1].c_str(),
           report["position"]["baselines"][1]["mean_m"].get<double>());
     QVERIFY(fs::exists(fs::path(project.toStdString()) / "reports" / "ft1-test" / "report.html"));
+    // Free decoding is for answers from a label set: refused here, with the reason.
+    r = run_cli({"eval", "--project", project, "--decoding", "free"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("free decoding is for classification tasks"), qPrintable(r.err));
   }
 
   void demoFinetunesAndBeatsTheMajorityBaseline() {
@@ -550,6 +554,40 @@ class TestFinetune : public QObject {
     const fs::path reports = fs::path(project.toStdString()) / "reports" / "ft1-test";
     QVERIFY(fs::exists(reports / "report.json"));
     QVERIFY(fs::exists(reports / "report.html"));
+    // Free decoding: the model writes its answer, scored with the paper's rule. Every example is
+    // right, wrong with one label, without a label or with several: the counts add up.
+    r = run_cli({"eval", "--project", project, "--decoding", "free", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const json free_report = json::parse(r.out.toStdString());
+    QCOMPARE(free_report["decoding"].get<std::string>(), std::string("free"));
+    QCOMPARE(report["decoding"].get<std::string>(), std::string("constrained"));
+    const json& fm = free_report["model"];
+    const int examples = free_report["examples"].get<int>();
+    QCOMPARE(examples, report["examples"].get<int>());
+    int with_one_label = 0, right = 0;
+    for (size_t t = 0; t < fm["confusion"].size(); ++t)
+      for (size_t p = 0; p < fm["confusion"][t].size(); ++p) {
+        with_one_label += fm["confusion"][t][p].get<int>();
+        if (t == p) right += fm["confusion"][t][p].get<int>();
+      }
+    const int no_label = fm["no_label"].get<int>(), several = fm["several_labels"].get<int>();
+    QCOMPARE(with_one_label + no_label + several, examples);
+    QCOMPARE(fm["unparseable"].get<int>(), no_label + several);
+    QCOMPARE(fm["accuracy"].get<double>(), double(right) / examples);
+    QVERIFY(free_report["max_tokens"].get<int>() > 2);
+    qInfo("demo, free decoding: accuracy %.3f (constrained %.3f), no label %d, several %d",
+          fm["accuracy"].get<double>(), model_accuracy, no_label, several);
+    // Its own report beside the constrained one, which it leaves as it was; the table says it.
+    const fs::path free_reports = fs::path(project.toStdString()) / "reports" / "ft1-test-free";
+    QVERIFY(fs::exists(free_reports / "report.html"));
+    QCOMPARE(json::parse(*read_file(reports / "report.json"))["decoding"].get<std::string>(),
+             std::string("constrained"));
+    QVERIFY(read_file(free_reports / "report.html")->find("Free decoding") != std::string::npos);
+    r = run_cli({"eval", "--project", project, "--decoding", "free"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("free decoding") && r.out.contains("no label:"), qPrintable(r.out));
+    r = run_cli({"eval", "--project", project, "--max-tokens", "5"});
+    QCOMPARE(r.code, 1);  // a limit for free decoding only
     // The step table says Fine-tune is done.
     r = run_cli({"project", "info", project, "--json"});
     QVERIFY2(r.code == 0, qPrintable(r.err));

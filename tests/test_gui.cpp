@@ -29,6 +29,7 @@
 #include "appearance.h"
 #include "data_page.h"
 #include "device_dialog.h"
+#include "error_cdf_plot.h"
 #include "finetune_page.h"
 #include "import_dialog.h"
 #include "job_runner.h"
@@ -39,6 +40,7 @@
 #include "process_probe.h"
 #include "project/project.h"
 #include "project_session.h"
+#include "run_comparison_view.h"
 #include "run_display.h"
 #include "start_page.h"
 #include "test_support.h"
@@ -62,6 +64,15 @@ void make_demo_with_tokenizer(const QString& folder) {
     QVERIFY(p.waitForFinished(300000));
     QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
   }
+}
+
+// Runs the CLI with `args` to its end; an exit code other than 0 fails the test.
+void run_cli(const QStringList& args) {
+  QProcess p;
+  p.start(QString(TINYLLM_BINARY_DIR) + "/bin/tinyllm", args);
+  QVERIFY2(p.waitForFinished(600000), qPrintable(args.join(' ')));
+  QVERIFY2(p.exitCode() == 0, qPrintable(args.join(' ') + ": " +
+                                         QString::fromUtf8(p.readAllStandardError()).right(2000)));
 }
 
 // A JSON file's document (null when it cannot be read).
@@ -548,6 +559,122 @@ class TestGui : public QObject {
 
   // A running job belongs to its project: opening another asks, stops the job (checkpoint
   // first), and the other project's page shows nothing of the first.
+  // Compare runs: two tiny fine-tunes of different sizes, each evaluated, appear as two rows with
+  // their reports' numbers and as two points of the accuracy/parameters scatter, the baselines
+  // as dashed lines.
+  void compareRunsShowsEveryEvaluatedRun() {
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/demo";
+    QVERIFY(copy_demo(folder));
+    for (const QString& width : {QString("32"), QString("64")}) {
+      run_cli({"finetune", "--project", folder, "--from",       "scratch", "--steps",
+               "10",       "--n_layer", "1",    "--n_head",     "2",       "--n_embd",
+               width,      "--n_ff",    "128",  "--eval_every", "10",      "--threads",
+               "2",        "--json"});
+      if (QTest::currentTestFailed()) return;
+      run_cli({"eval", "--project", folder, "--json"});
+      if (QTest::currentTestFailed()) return;
+    }
+    const fs::path root = folder.toStdString();
+    const auto first = read_json(root / "reports/ft1-test/report.json");
+    const auto second = read_json(root / "reports/ft2-test/report.json");
+    QVERIFY(first.is_object() && second.is_object());
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    auto* compare = page->run_comparison();
+    page->tabs()->setCurrentWidget(compare);
+    QVERIFY(compare->isVisible());
+    auto* model = compare->model();
+    QCOMPARE(model->rowCount(), 2);
+    using Model = ui::RunComparisonModel;
+    for (const auto& [row, report] : {std::pair{0, &first}, std::pair{1, &second}}) {
+      const auto& m = (*report)["model"];
+      auto value = [&](int column) {
+        return model->data(model->index(row, column), Model::kValueRole);
+      };
+      QCOMPARE(value(Model::kRun).toString(),
+               QString::fromStdString((*report)["run_id"].get<std::string>()));
+      QCOMPARE(value(Model::kParams).toDouble(), m["params"].get<double>());
+      QCOMPARE(value(Model::kAccuracy).toDouble(), m["accuracy"].get<double>());
+      QCOMPARE(value(Model::kMacroF1).toDouble(), m["macro_f1"].get<double>());
+      QCOMPARE(value(Model::kTokens).toDouble(), m["prompt_tokens"]["mean"].get<double>());
+      QCOMPARE(value(Model::kTrainTime).toDouble(), (*report)["train_seconds"].get<double>());
+      QVERIFY((*report)["train_seconds"].get<double>() > 0);
+      QCOMPARE(model->data(model->index(row, Model::kAccuracy)).toString(),
+               QString("%1%").arg(100 * m["accuracy"].get<double>(), 0, 'f', 1));
+      QCOMPARE(model->data(model->index(row, Model::kExported)).toString(),
+               QString("not exported"));
+    }
+    QVERIFY(model->data(model->index(0, Model::kParams), Model::kValueRole).toDouble() <
+            model->data(model->index(1, Model::kParams), Model::kValueRole).toDouble());
+    // The scatter: one point per run at (parameters, accuracy %), a dashed line per baseline.
+    auto* points = compare->runs_graph();
+    QCOMPARE(points->dataCount(), 2);
+    QCOMPARE(points->data()->at(0)->key, first["model"]["params"].get<double>());
+    QCOMPARE(points->data()->at(1)->value, 100 * second["model"]["accuracy"].get<double>());
+    QCOMPARE(compare->scatter()->xAxis->scaleType(), QCPAxis::stLogarithmic);
+    QCOMPARE(compare->baseline_lines(), int(second["baselines"].size()));
+    QVERIFY(compare->note()->text().contains("k-NN"));
+    // The report of the second run compares both too.
+    QCOMPARE(second["runs"].size(), size_t(2));
+  }
+
+  // A position task (real fingerprints, UJIIndoorLoc's validation file): the page shows the error
+  // CDF of the model beside the baselines', each rising to 1 (the model's to the share of answers
+  // it could read), instead of the confusion matrix.
+  void positionReportShowsTheErrorCdf() {
+    const fs::path csv =
+        fs::path(TINYLLM_SHARED_DIR) / "datasets" / "ujiindoorloc" / "validationData.csv";
+    if (!fs::exists(csv)) QSKIP("../shared/datasets is missing: the real-data tests need it");
+    QTemporaryDir dir;
+    const QString folder = dir.path() + "/uji";
+    run_cli({"project", "new", folder, "--task", "localization"});
+    run_cli({"data", "import", "--project", folder, QString::fromStdString(csv.string())});
+    run_cli({"data", "prepare", "--project", folder, "--set", "task=position"});
+    run_cli({"tokenizer", "train", "--project", folder, "--quiet"});
+    run_cli({"finetune", "--project", folder, "--from", "scratch", "--steps", "20", "--n_layer",
+             "1", "--n_embd", "64", "--n_head", "2", "--eval_every", "20", "--threads", "2",
+             "--json"});
+    run_cli({"eval", "--project", folder, "--json"});
+    if (QTest::currentTestFailed()) return;
+    const auto report = read_json(fs::path(folder.toStdString()) / "reports/ft1-test/report.json");
+    QCOMPARE(report["kind"].get<std::string>(), std::string("position"));
+    ui::MainWindow window;
+    window.show();
+    QVERIFY(window.open_project(folder));
+    window.step_rail()->setCurrentRow(2);
+    auto* page = window.finetune_page();
+    QCOMPARE(page->shown_run(), QString("ft1"));
+    page->tabs()->setCurrentIndex(1);
+    auto* cdf = page->error_cdf();
+    QVERIFY(cdf->isVisible());
+    QVERIFY(!page->confusion_plot()->isVisible());
+    auto* plot = cdf->plot();
+    const size_t curves = 1 + report["position"]["baselines"].size();
+    QCOMPARE(size_t(plot->graphCount()), curves);
+    QCOMPARE(plot->xAxis->label(), QString("error (m)"));
+    const double examples = report["examples"].get<double>();
+    for (int g = 0; g < plot->graphCount(); ++g) {
+      auto data = plot->graph(g)->data();
+      QVERIFY(data->size() >= (g == 0 ? 1 : 2));  // (a model that read no answer: only 0)
+      // Never falls, and ends where the report's curve ends.
+      double last = 0;
+      for (const auto& point : *data) {
+        QVERIFY(point.value >= last - 1e-12);
+        last = point.value;
+      }
+      const nlohmann::json& source =
+          g == 0 ? report["position"]["model"] : report["position"]["baselines"][size_t(g - 1)];
+      const double unparseable = source["unparseable"].get<double>();
+      QCOMPARE(last, (examples - unparseable) / examples);
+      if (g > 0) QCOMPARE(last, 1.0);  // a baseline always answers
+    }
+    QCOMPARE(plot->graph(0)->name(), QString("model"));
+  }
+
   void switchingProjectWhileTrainingAsksAndStopsTheJob() {
     QTemporaryDir dir;
     const QString a = dir.path() + "/a", b = dir.path() + "/b";

@@ -3,6 +3,7 @@
 // demo data; checkpoints here are plain files (training itself is test_cli's and test_train's).
 #include <QtTest>
 
+#include <cmath>
 #include <filesystem>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "pipeline/data_step.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/quantize_step.h"
+#include "pipeline/run_comparison.h"
 #include "pipeline/steps.h"
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
@@ -363,6 +365,81 @@ class TestPipeline : public QObject {
     auto unreadable = pipeline::read_quantization_report(file);
     QVERIFY(!unreadable.ok());
     QVERIFY(unreadable.error().to_string().find(file.string()) != std::string::npos);
+  }
+
+  // The comparison of runs: one row per run from its newest report on the test split (a fresh
+  // report counts as the newest), position and baselines-only reports left out, runs in number
+  // order, exported sizes and latencies from the run's quantization report, the baselines of the
+  // newest report.
+  void runComparisonTakesEachRunsNewestReport() {
+    QTemporaryDir dir;
+    auto p = project::create_project(fs::path(dir.path().toStdString()) / "p", "P", "gesture");
+    TINYLLM_VERIFY_OK(p);
+    auto report = [](const std::string& run, const std::string& created, double accuracy,
+                     int64_t params) {
+      return json{{"version", 1},
+                  {"kind", "classification"},
+                  {"split", "test"},
+                  {"run_id", run},
+                  {"created", created},
+                  {"train_seconds", 42.5},
+                  {"decoding", "constrained"},
+                  {"model",
+                   {{"accuracy", accuracy},
+                    {"macro_f1", accuracy / 2},
+                    {"params", params},
+                    {"prompt_tokens", {{"mean", 33.0}}}}},
+                  {"baselines",
+                   {{{"name", "majority"}, {"accuracy", 0.25}, {"macro_f1", 0.1}},
+                    {{"name", "knn"}, {"k", 1}, {"accuracy", 0.5}, {"macro_f1", 0.4}}}}};
+    };
+    auto write = [&](const std::string& name, const json& j) {
+      test::write_text(p->path("reports") / name / "report.json", j.dump());
+    };
+    write("ft10-test", report("ft10", "2026-12-02T10:00:00Z", 0.9, 3000000));
+    write("ft2-test", report("ft2", "2026-12-02T09:00:00Z", 0.6, 800000));
+    json newer = report("ft2", "2026-12-02T11:00:00Z", 0.7, 800000);
+    newer["decoding"] = "free";
+    newer["baselines"][1]["accuracy"] = 0.55;
+    write("ft2-test-free", newer);
+    json val = report("ft3", "2026-12-02T12:00:00Z", 0.1, 5);
+    val["split"] = "val";
+    write("ft3-val", val);
+    json position = report("ft4", "2026-12-02T12:00:00Z", 0.1, 5);
+    position["kind"] = "position";
+    write("ft4-test", position);
+    write("baselines-test", json{{"kind", "classification"}, {"split", "test"}, {"run_id", ""}});
+    test::write_text(pipeline::quantization_report_path(*p, "ft10"), R"({"run": "ft10",
+      "variants": [{"type": "q8_0", "bytes": 900000, "accuracy": 0.875, "mean_latency_ms": 12.5},
+                   {"type": "q4_0", "bytes": 500000, "accuracy": null, "mean_latency_ms": null}]})");
+
+    auto c = pipeline::compare_runs(*p);
+    QCOMPARE(c.runs.size(), size_t{2});
+    QCOMPARE(c.runs[0].run_id, std::string("ft2"));  // ft2 before ft10
+    QCOMPARE(c.runs[0].accuracy, 0.7);               // its newest report: free decoding
+    QCOMPARE(c.runs[0].decoding, std::string("free"));
+    QCOMPARE(c.runs[0].macro_f1, 0.35);
+    QCOMPARE(c.runs[0].tokens_per_example, 33.0);
+    QCOMPARE(c.runs[0].train_seconds, 42.5);
+    QVERIFY(c.runs[0].variants.empty());
+    QCOMPARE(c.runs[1].run_id, std::string("ft10"));
+    QCOMPARE(c.runs[1].params, int64_t{3000000});
+    QCOMPARE(c.runs[1].variants.size(), size_t{2});
+    QCOMPARE(c.runs[1].variants[0].type, std::string("q8_0"));
+    QCOMPARE(c.runs[1].variants[0].bytes, uint64_t{900000});
+    QCOMPARE(c.runs[1].variants[0].mean_latency_ms, 12.5);
+    QVERIFY(std::isnan(c.runs[1].variants[1].accuracy));
+    QCOMPARE(c.baselines.size(), size_t{2});  // the newest report's (ft2-test-free)
+    QCOMPARE(c.baselines[1]["accuracy"].get<double>(), 0.55);
+    QCOMPARE(c.baselines[1]["k"].get<int>(), 1);
+
+    // A report just built takes its run's place, and its baselines count.
+    json fresh = report("ft2", "2026-01-01T00:00:00Z", 0.8, 800000);
+    fresh["baselines"][0]["accuracy"] = 0.3;
+    c = pipeline::compare_runs(*p, &fresh);
+    QCOMPARE(c.runs[0].accuracy, 0.8);
+    QCOMPARE(c.runs[0].decoding, std::string("constrained"));
+    QCOMPARE(c.baselines[0]["accuracy"].get<double>(), 0.3);
   }
 
   // An export is stale when its file is gone or an input changed; one never made is not.

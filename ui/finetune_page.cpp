@@ -34,6 +34,7 @@
 
 #include "appearance.h"
 #include "data/store.h"
+#include "error_cdf_plot.h"
 #include "job_runner.h"
 #include "model/config.h"
 #include "pipeline/finetune_step.h"
@@ -41,6 +42,7 @@
 #include "pipeline/tokenizer_step.h"
 #include "pipeline/worker_events.h"
 #include "project_session.h"
+#include "run_comparison_view.h"
 #include "run_on_picker.h"
 #include "trace_plot.h"
 
@@ -364,6 +366,8 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
          "them is not worth deploying. Macro-F1 averages over the answers, so a rare one "
          "counts as much as a common one."));
   charts->addWidget(comparison_plot_);
+  error_cdf_ = new ErrorCdfPlot;
+  charts->addWidget(error_cdf_);
   ev->addWidget(charts, 3);
   auto add_title = [](QCustomPlot* plot, const QString& title) {
     plot->plotLayout()->insertRow(0);
@@ -415,6 +419,8 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   mistakes_tab->addWidget(mistakes_right);
   mistakes_tab->setStretchFactor(1, 3);
   tabs_->addTab(mistakes_tab, tr("Mistakes"));
+  comparison_view_ = new RunComparisonView;
+  tabs_->addTab(comparison_view_, tr("Compare runs"));
   splitter->addWidget(tabs_);
   splitter->setStretchFactor(1, 3);
   splitter->setSizes({440, 1000});
@@ -508,7 +514,9 @@ void FinetunePage::switch_project() {
   reset_plots();
   clear_report();
   runs_->clear();
+  comparison_view_->clear();
   if (!session_.is_open()) return;
+  update_comparison();
   // The newest run is shown, with its evaluation when it has one.
   QDir dir(QString::fromStdString((session_.project().root / "finetune").string()));
   QStringList runs = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
@@ -909,6 +917,7 @@ void FinetunePage::on_eval_finished(int code, const QString& output, const QStri
     status_->setText(tr("Evaluated %1: see the Evaluation and Mistakes tabs.").arg(shown_run_));
     show_report(report);
     tabs_->setCurrentIndex(1);
+    update_comparison();
     emit evaluationFinished(true);
   }
   list_runs();
@@ -974,8 +983,24 @@ void FinetunePage::show_run(const QString& run) {
   update_buttons();
 }
 
+void FinetunePage::update_comparison() {
+  if (session_.is_open())
+    comparison_view_->load(session_.project());
+  else
+    comparison_view_->clear();
+}
+
+void FinetunePage::show_position_charts(bool position) {
+  confusion_plot_->setVisible(!position);
+  comparison_plot_->setVisible(!position);
+  per_class_->setVisible(!position);
+  error_cdf_->setVisible(position);
+}
+
 void FinetunePage::clear_report() {
   report_ = json();
+  error_cdf_->clear();
+  show_position_charts(false);
   confusion_plot_->clearPlottables();
   confusion_plot_->clearItems();
   confusion_map_ = nullptr;
@@ -1020,6 +1045,8 @@ void FinetunePage::show_report(const json& report) {
       text +=
           tr("<br>Baseline %1: %2.").arg(QString::fromStdString(b.value("name", "")), metres(b));
     summary_->setText(text);
+    show_position_charts(true);
+    error_cdf_->show_report(pos);
     return;
   }
 

@@ -4,7 +4,9 @@
 // Start waits for it). Then live train loss and validation accuracy fed by the worker's JSON
 // Lines events, and after a run the evaluation (`tinyllm eval`): the confusion matrix as a heat
 // map, the model beside the baselines, the per-class table and the mistakes, each mistake's
-// window plotted as on the Data page. Every long piece of work runs in a CLI process.
+// window plotted as on the Data page; for a position task the error CDF beside the baselines'.
+// A Compare runs tab puts every evaluated run side by side (run_comparison_view.h). Every long
+// piece of work runs in a CLI process.
 #pragma once
 
 #include <QWidget>
@@ -30,8 +32,10 @@ class QTabWidget;
 
 namespace tinyllm::ui {
 
+class ErrorCdfPlot;
 class JobRunner;
 class ProjectSession;
+class RunComparisonView;
 class TracePlot;
 
 class FinetunePage : public QWidget {
@@ -86,6 +90,10 @@ class FinetunePage : public QWidget {
   TracePlot* mistake_trace() const { return trace_; }
   QLabel* mistake_label() const { return mistake_note_; }
   QTabWidget* tabs() const { return tabs_; }
+  // Position tasks: the error CDF of the shown report (hidden for classification).
+  ErrorCdfPlot* error_cdf() const { return error_cdf_; }
+  // Every evaluated run of the project (the "Compare runs" tab).
+  RunComparisonView* run_comparison() const { return comparison_view_; }
   // The report shown (report.json of the shown run), empty when none.
   const nlohmann::json& report() const { return report_; }
   QString shown_run() const { return shown_run_; }
@@ -121,6 +129,11 @@ class FinetunePage : public QWidget {
   void show_report(const nlohmann::json& report);
   void clear_report();
   void show_mistake(int row);
+  // Reloads the Compare runs tab from the project's reports.
+  void update_comparison();
+  // Classification shows the confusion matrix, the bars and the per-class table; position the
+  // error CDF.
+  void show_position_charts(bool position);
   QString run_folder(const QString& run) const;
   QString report_path(const QString& run) const;
 
@@ -160,6 +173,8 @@ class FinetunePage : public QWidget {
   QCustomPlot* comparison_plot_;
   QStringList comparison_names_;
   QTableWidget* per_class_;
+  ErrorCdfPlot* error_cdf_;
+  RunComparisonView* comparison_view_;
   QListWidget* mistakes_;
   QLabel* mistake_note_;
   TracePlot* trace_;

@@ -10,23 +10,19 @@
 //   tinyllm-train finetune --project=DIR [--init_from=CHECKPOINT] [--key=value ...] [--resume]
 //                 the task examples of data/prepared, loss on the answers (train.h)
 //   tinyllm-train eval --checkpoint=DIR --examples=PREPARED_DIR [--split=test]
-//                 [--tokenizer=FILE] --out=PREDICTIONS.jsonl
-//                 scores every answer of the task for each example (constrained decoding)
+//                 [--tokenizer=FILE] --out=PREDICTIONS.jsonl [--decoding=constrained|free]
+//                 the model's answer to every example (eval_mode.h)
 //   tinyllm-train settings      the training settings as a Markdown table (docs/events.md)
 //   tinyllm-train --version     the workbench, libtorch and CUDA versions, the GPUs it sees (JSON)
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <thread>
-#include <tuple>
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -34,6 +30,7 @@
 
 #include "base/files.h"
 #include "base/version.h"
+#include "eval_mode.h"
 #include "model/config_json.h"
 #include "pipeline/pretrain_step.h"
 #include "pipeline/tokenizer_step.h"
@@ -41,23 +38,26 @@
 #include "project/project.h"
 #include "settings/settings.h"
 #include "test_hooks.h"
-#include "text/answer_form.h"
-#include "text/prompt_template.h"
 #include "text/tokenizer.h"
 #include "train/checkpoint.h"
 #include "train/sample.h"
 #include "train/task_data.h"
 #include "train/train.h"
+#include "worker_io.h"
 #include "worker_task.h"
 #include "worker_text.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace tinyllm;
+using worker::Args;
+using worker::fail;
+using worker::install_signal_handlers;
+using worker::parse_args;
+using worker::print_event;
 
 namespace {
 
-std::atomic<bool> g_stop{false};
 std::atomic<bool> g_pause{false};
 
 // Control messages on stdin, one JSON object per line (docs/events.md):
@@ -80,7 +80,7 @@ void apply_control_line(const std::string& line) {
   else if (command == kControlResume)
     g_pause.store(false);
   else if (command == kControlStop)
-    g_stop.store(true);
+    worker::stop_requested().store(true);
   else if (!line.empty())
     std::fprintf(
         stderr,
@@ -96,70 +96,6 @@ void start_control_reader() {
     while (std::getline(std::cin, line))
       apply_control_line(line);
   }).detach();
-}
-
-extern "C" void on_stop_signal(int) {
-  g_stop.store(true);
-}
-
-void install_signal_handlers() {
-  struct sigaction sa = {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-}
-
-void print_event(const json& event) {
-  const std::string line = event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
-}
-
-int fail(const Error& error, int rank = 0) {
-  if (rank == 0)
-    print_event(
-        {{events::kEvent, events::kError}, {"where", error.where}, {"message", error.message}});
-  std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rank, error.to_string().c_str());
-  return 1;
-}
-
-// --key=value arguments in order; a bare --flag means "true".
-struct Args {
-  std::string mode = "train";
-  std::vector<std::pair<std::string, std::string>> options;
-  std::optional<std::string> take(const std::string& key) {
-    std::optional<std::string> value;
-    for (auto it = options.begin(); it != options.end();) {
-      if (it->first == key) {
-        value = it->second;
-        it = options.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    return value;
-  }
-};
-
-Result<Args> parse_args(int argc, char** argv) {
-  Args args;
-  int i = 1;
-  if (i < argc && argv[i][0] != '-') args.mode = argv[i++];
-  if (args.mode != "train" && args.mode != "finetune" && args.mode != "eval" &&
-      args.mode != "sample" && args.mode != "settings")
-    return make_error(args.mode, "unknown mode; use train, finetune, eval, sample or settings");
-  for (; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--", 0) != 0) return make_error(a, "expected --key=value");
-    a = a.substr(2);
-    const size_t eq = a.find('=');
-    if (eq == std::string::npos)
-      args.options.emplace_back(a, "true");
-    else
-      args.options.emplace_back(a.substr(0, eq), a.substr(eq + 1));
-  }
-  return args;
 }
 
 Result<int> to_int(const std::string& key, const std::string& text) {
@@ -359,11 +295,12 @@ int run_train(Args& args, bool finetune) {
       std::fflush(history.get());
     }
   };
-  auto outcome =
-      finetune ? train::run_finetuning(config, *task, sink, &g_stop,
-                                       worker::test_hooks_from_environment(), &g_pause, rv)
-               : train::run_training(config, *data, rv, sink, &g_stop, *codec ? &**codec : nullptr,
-                                     worker::test_hooks_from_environment(), &g_pause);
+  auto outcome = finetune ? train::run_finetuning(config, *task, sink, &worker::stop_requested(),
+                                                  worker::test_hooks_from_environment(), &g_pause,
+                                                  rv)
+                          : train::run_training(config, *data, rv, sink, &worker::stop_requested(),
+                                                *codec ? &**codec : nullptr,
+                                                worker::test_hooks_from_environment(), &g_pause);
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
                  outcome.error().to_string().c_str());
@@ -472,170 +409,6 @@ int run_sample(Args& args) {
   return 0;
 }
 
-// Scores every answer of the task for each example of a split, one example at a time (so the
-// latency is what one classification costs), and writes one prediction per line.
-// Position tasks: each answer decoded on the form "x=N y=N" (text/answer_form.h), parsed, and
-// written with its latency; the done event carries the mean error.
-Status eval_positions(const train::Gpt2& model, const worker::TokenSplit& data,
-                      const text::Tokenizer& tokenizer, AtomicFile& file, int n_ctx,
-                      const std::string& out) {
-  const text::PositionForm form;
-  const auto texts = text::token_texts(tokenizer);
-  constexpr int kMaxAnswerTokens = 32;
-  const size_t n = data.tokens.size();
-  size_t next_report = 0, unparseable = 0, scored = 0;
-  double error_sum = 0;
-  install_signal_handlers();
-  for (size_t i = 0; i < n; ++i) {
-    if (g_stop.load()) return make_error("eval", "stopped");
-    const auto& e = data.tokens[i];
-    const auto& example = data.text.examples[i];
-    if (e.prompt.size() + kMaxAnswerTokens > size_t(n_ctx))
-      return make_error(data.text.file.string() + ":" + std::to_string(example.line),
-                        "the prompt has " + std::to_string(e.prompt.size()) +
-                            " tokens; with an answer it does not fit the context (" +
-                            std::to_string(n_ctx) + ")");
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto decoded =
-        train::decode_with_form(model, {e.prompt}, texts, form, kMaxAnswerTokens, 1);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    const auto p = decoded[0].complete ? text::parse_position(decoded[0].text) : std::nullopt;
-    json line{{"index", i},
-              {"text", decoded[0].text},
-              {"prompt_tokens", e.prompt.size()},
-              {"answer_tokens", decoded[0].ids.size()},
-              {"latency_ms", ms}};
-    if (p) {
-      line["position"] = {p->x, p->y};
-      if (example.target.size() == 2) {
-        error_sum += std::hypot(p->x - example.target[0], p->y - example.target[1]);
-        ++scored;
-      }
-    } else {
-      line["position"] = nullptr;
-      ++unparseable;
-    }
-    TINYLLM_TRY(file.write(line.dump() + "\n"));
-    if (i + 1 >= next_report || i + 1 == n) {
-      print_event({{events::kEvent, "eval_progress"}, {"done", i + 1}, {"total", n}});
-      next_report = i + 1 + std::max<size_t>(1, n / 20);
-    }
-  }
-  TINYLLM_TRY(file.commit());
-  print_event({{events::kEvent, events::kDone},
-               {"reason", events::kCompleted},
-               {"examples", n},
-               {"mean_error_m", scored ? error_sum / double(scored) : 0.0},
-               {"unparseable", unparseable},
-               {"predictions", out}});
-  return {};
-}
-
-int run_eval(Args& args) {
-  std::string checkpoint, examples, split = "test", tokenizer_path, out;
-  int threads = 0;
-  settings::Table table("eval option");
-  table.text("checkpoint", checkpoint, {}, "the checkpoint folder to evaluate");
-  table.text("examples", examples, {}, "the prepared folder (task_<split>.jsonl)");
-  table.text("split", split, {"train", "val", "test"}, "which examples");
-  table.text("tokenizer", tokenizer_path, {}, "tokenizer.model; default: the one recorded");
-  table.text("out", out, {}, "the predictions file to write (JSON Lines)");
-  table.integer("threads", threads, settings::Range::between(1, 4096).or_value(0, "all cores"),
-                "CPU threads");
-  for (const auto& [key, value] : args.options)
-    if (auto st = table.apply_override(key, value); !st)
-      return fail(make_error("--" + st.error().where, st.error().message));
-  if (checkpoint.empty() || examples.empty() || out.empty())
-    return fail(make_error("eval", "pass --checkpoint=DIR --examples=DIR --out=FILE"));
-  at::set_num_threads(threads > 0 ? threads
-                                  : int(std::max(1u, std::thread::hardware_concurrency())));
-  fs::path tok = tokenizer_path;
-  if (tok.empty()) {
-    auto recorded = pipeline::recorded_tokenizer(checkpoint);
-    if (!recorded) return fail(recorded.error());
-    tok = *recorded;
-  }
-  auto tokenizer = text::load_checked_tokenizer(tok);
-  if (!tokenizer) return fail(tokenizer.error());
-  auto summary = pipeline::read_prepared_summary(examples);
-  if (!summary) return fail(summary.error());
-  std::vector<std::string> classes;
-  for (const auto& c : (*summary).value("classes", json::array()))
-    if (c.is_string()) classes.push_back(c.get<std::string>());
-  const bool position = (*summary).value("task", "") == "position";
-  if (position) classes.clear();  // (the recordings' labels are not its answers)
-  if (!position && classes.empty())
-    return fail(make_error(examples, "the task has no classes and is not a position task"));
-  auto data = worker::load_token_split(examples, split, *tokenizer, classes);
-  if (!data) return fail(data.error());
-  auto info = train::read_checkpoint_info(checkpoint);
-  if (!info) return fail(info.error());
-  if (info->model.n_vocab != tokenizer->vocab_size())
-    return fail(make_error(checkpoint, "the checkpoint's vocabulary (" +
-                                           std::to_string(info->model.n_vocab) +
-                                           ") is not the tokenizer's (" +
-                                           std::to_string(tokenizer->vocab_size()) + ")"));
-  auto model = train::Gpt2::create(info->model, torch::Device(torch::kCPU), 0);
-  if (!model) return fail(model.error());
-  if (auto st = train::load_checkpoint(checkpoint, *model, nullptr); !st) return fail(st.error());
-  auto file = AtomicFile::create(out);
-  if (!file) return fail(file.error());
-  if (position) {
-    if (auto st = eval_positions(*model, *data, *tokenizer, *file, info->model.n_ctx, out); !st)
-      return fail(st.error());
-    return 0;
-  }
-  std::vector<std::vector<int32_t>> answers;
-  for (const auto& c : classes)
-    answers.push_back(tokenizer->encode(prompt::build_response(c)));
-  const train::AnswerTrie trie(answers);
-  size_t longest_answer = 0;
-  for (const auto& a : answers)
-    longest_answer = std::max(longest_answer, a.size());
-
-  const size_t n = data->tokens.size();
-  size_t correct = 0, next_report = 0;
-  install_signal_handlers();
-  for (size_t i = 0; i < n; ++i) {
-    if (g_stop.load()) return fail(make_error("eval", "stopped"));
-    const auto& e = data->tokens[i];
-    if (e.prompt.size() + longest_answer > size_t(info->model.n_ctx))
-      return fail(
-          make_error(data->text.file.string() + ":" + std::to_string(data->text.examples[i].line),
-                     "the prompt has " + std::to_string(e.prompt.size()) +
-                         " tokens; with its answer it does not fit the context (" +
-                         std::to_string(info->model.n_ctx) + ")"));
-    const auto t0 = std::chrono::steady_clock::now();
-    const auto scores = trie.score(*model, {e.prompt}, 1);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t best = scores[0].argmax().item<int64_t>();
-    if (best == e.label) ++correct;
-    std::vector<double> row(classes.size());
-    for (size_t c = 0; c < classes.size(); ++c)
-      row[c] = scores[0][int64_t(c)].item<double>();
-    const json line{{"index", i},
-                    {"label", e.label},
-                    {"predicted", best},
-                    {"scores", row},
-                    {"prompt_tokens", e.prompt.size()},
-                    {"latency_ms", ms}};
-    if (auto st = file->write(line.dump() + "\n"); !st) return fail(st.error());
-    if (i + 1 >= next_report || i + 1 == n) {
-      print_event({{events::kEvent, "eval_progress"}, {"done", i + 1}, {"total", n}});
-      next_report = i + 1 + std::max<size_t>(1, n / 20);
-    }
-  }
-  if (auto st = file->commit(); !st) return fail(st.error());
-  print_event({{events::kEvent, events::kDone},
-               {"reason", events::kCompleted},
-               {"examples", n},
-               {"accuracy", n ? double(correct) / double(n) : 0.0},
-               {"predictions", out}});
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -660,7 +433,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (args->mode == "sample") return run_sample(*args);
-    if (args->mode == "eval") return run_eval(*args);
+    if (args->mode == "eval") return worker::run_eval(*args);
     return run_train(*args, args->mode == "finetune");
   } catch (const std::exception& e) {  // a libtorch error that escaped: report, never crash
     return fail(make_error("tinyllm-train", e.what()));

@@ -1,9 +1,10 @@
 // tinyllm eval: the fine-tuned model beside the baselines on held-out examples, as a table and a
-// report (reports/<run>-<split>/report.json and .html). The model's answers come from the
-// tinyllm-train worker (constrained decoding, libtorch); metrics, baselines and the report from
-// core/eval (no libtorch). With --folds K, the whole evaluation is repeated over K folds of whole
-// people: a fine-tune per fold from the same starting checkpoint, every baseline on the same
-// folds, then the mean and the range.
+// report (reports/<run>-<split>[-free]/report.json and .html). The model's answers come from the
+// tinyllm-train worker (constrained decoding, or free decoding scored with the paper's rule;
+// libtorch); metrics, baselines and the report from core/eval (no libtorch), the comparison of
+// every run from core/pipeline/run_comparison.h. With --folds K, the whole evaluation is repeated
+// over K folds of whole people: a fine-tune per fold from the same starting checkpoint, every
+// baseline on the same folds, then the mean and the range.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "eval/report.h"
 #include "model/config_json.h"
 #include "pipeline/finetune_step.h"
+#include "pipeline/run_comparison.h"
 #include "pipeline/tokenizer_step.h"
 #include "settings/settings.h"
 #include "worker_launch.h"
@@ -39,13 +41,20 @@ const char* kEvalUsage =
   --run ID           the fine-tuning run to evaluate (default: the latest); its best checkpoint
   --checkpoint DIR   evaluate this checkpoint folder instead
   --split NAME       test (default), val or train
+  --decoding MODE    constrained (default): the model picks the most likely of the task's
+                     answers; free: it writes its answer freely (greedy), scored with the
+                     paper's rule: right when the true label appears exactly once; no label or
+                     several labels are wrong and counted apart (classification only)
+  --max-tokens N     free decoding: the most tokens generated per answer (default: the longest
+                     answer's tokens + 4)
   --folds K          k-fold evaluation over whole people: fine-tunes K models (each from the
                      run's starting checkpoint, with its settings) and reports mean and range
                      for the model and every baseline on the same folds
   --baselines-only   no model: the baselines alone (quick; what the model has to beat)
   --json             print the report as JSON instead of the table
 
-Writes reports/<name>/report.json and report.html (self-contained: open it in a browser).
+Writes reports/<name>/report.json and report.html (self-contained: open it in a browser);
+<name> is <run>-<split>, with -free for free decoding and -folds with --folds.
 )";
 
 struct EvalRequest {
@@ -54,6 +63,8 @@ struct EvalRequest {
   std::string split = "test";
   int folds = 0;
   bool baselines_only = false, raw_json = false;
+  eval::Decoding decoding = eval::Decoding::constrained;
+  int max_tokens = 0;  // free decoding; 0 = the worker's default
 };
 
 Result<EvalRequest> parse_request(const std::vector<std::string>& argv) {
@@ -76,6 +87,14 @@ Result<EvalRequest> parse_request(const std::vector<std::string>& argv) {
     } else if (k == "folds") {
       r.folds = std::atoi(v.c_str());
       if (r.folds < 2 || r.folds > 50) return make_error("--folds", "must be 2..50");
+    } else if (k == "decoding") {
+      if (v != "constrained" && v != "free")
+        return make_error("--decoding", "'" + v + "' is not one of constrained, free");
+      r.decoding = v == "free" ? eval::Decoding::free : eval::Decoding::constrained;
+    } else if (k == "max-tokens") {
+      r.max_tokens = std::atoi(v.c_str());
+      if (r.max_tokens < 1 || r.max_tokens > 4096)
+        return make_error("--max-tokens", "must be 1..4096, got '" + v + "'");
     } else if (k == "baselines-only") {
       r.baselines_only = true;
     } else if (k == "json") {
@@ -85,12 +104,15 @@ Result<EvalRequest> parse_request(const std::vector<std::string>& argv) {
     }
   }
   if (!has_project) return make_error("tinyllm eval", "name the project (--project P)");
+  if (r.max_tokens > 0 && r.decoding != eval::Decoding::free)
+    return make_error("--max-tokens", "is for free decoding (--decoding free)");
   return r;
 }
 
-// The worker's predictions file: one {"predicted", "scores", "prompt_tokens", "latency_ms"} per
-// example, in example order.
-Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t expected) {
+// The worker's predictions file (app/tinyllm-train/eval_mode.h), one line per example in example
+// order. A free answer's "output" is scored here, by core/eval's rule, not taken on trust.
+Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t expected,
+                                                const std::vector<std::string>& classes) {
   std::ifstream in(path);
   if (!in) return make_error(path.string(), "cannot read the predictions");
   eval::ModelPredictions p;
@@ -108,6 +130,10 @@ Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t exp
         p.positions.push_back(std::nullopt);
       else
         return make_error(where, "\"position\" must be [x, y] or null");
+    } else if (j.is_object() && j.contains("output") && j["output"].is_string()) {
+      p.decoding = eval::Decoding::free;
+      p.outputs.push_back(j["output"].get<std::string>());
+      p.max_tokens = j.value("max_tokens", 0);
     } else if (j.is_object() && j.contains("predicted") && j["predicted"].is_number_integer()) {
       p.predicted.push_back(j["predicted"].get<int>());
       p.scores.push_back(j.value("scores", std::vector<double>{}));
@@ -116,6 +142,11 @@ Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t exp
     }
     p.prompt_tokens.push_back(j.value("prompt_tokens", int64_t(0)));
     p.latency_ms.push_back(j.value("latency_ms", 0.0));
+  }
+  if (p.decoding == eval::Decoding::free) {
+    if (!p.predicted.empty())
+      return make_error(path.string(), "mixes free outputs and constrained predictions");
+    p.predicted = eval::free_predictions(p.outputs, classes);
   }
   const size_t count = std::max(p.predicted.size(), p.positions.size());
   if (count != expected)
@@ -128,15 +159,19 @@ Result<eval::ModelPredictions> read_predictions(const fs::path& path, size_t exp
 Result<eval::ModelPredictions> model_predictions(const fs::path& checkpoint,
                                                  const fs::path& examples_dir,
                                                  const std::string& split, const fs::path& out,
-                                                 size_t expected, bool quiet) {
-  const WorkerOptions options = {{"checkpoint", fs::absolute(checkpoint).string()},
-                                 {"examples", fs::absolute(examples_dir).string()},
-                                 {"split", split},
-                                 {"out", fs::absolute(out).string()}};
+                                                 size_t expected, const EvalRequest& request,
+                                                 const std::vector<std::string>& classes) {
+  const bool quiet = request.raw_json;
+  WorkerOptions options = {{"checkpoint", fs::absolute(checkpoint).string()},
+                           {"examples", fs::absolute(examples_dir).string()},
+                           {"split", split},
+                           {"out", fs::absolute(out).string()},
+                           {"decoding", eval::decoding_name(request.decoding)}};
+  if (request.max_tokens > 0) options.push_back({"max_tokens", std::to_string(request.max_tokens)});
   // The relay prints the worker's progress; --json keeps stdout for the report alone.
   const int code = launch("eval", options, 1, false, nullptr, quiet);
   if (code != 0) return make_error("tinyllm-train eval", "the evaluation worker failed");
-  TINYLLM_TRY_ASSIGN(p, read_predictions(out, expected));
+  TINYLLM_TRY_ASSIGN(p, read_predictions(out, expected, classes));
   TINYLLM_TRY_ASSIGN(text, read_file(checkpoint / "model.json"));
   TINYLLM_TRY_ASSIGN(j, settings::parse_json(text, (checkpoint / "model.json").string()));
   TINYLLM_TRY_ASSIGN(config, model::config_from_json(j, "model.json", model::ModelConfig{}));
@@ -149,27 +184,6 @@ std::vector<std::string> classes_of(const json& summary) {
   for (const auto& c : summary.value("classes", json::array()))
     if (c.is_string()) classes.push_back(c.get<std::string>());
   return classes;
-}
-
-// Every fine-tuning run's report in the project, for the comparison table.
-std::vector<eval::RunSummary> earlier_runs(const project::Project& p, const std::string& skip) {
-  std::vector<eval::RunSummary> runs;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(p.path("reports"), ec)) {
-    auto text = read_file(entry.path() / "report.json");
-    if (!text || entry.path().filename() == skip) continue;
-    const json r = json::parse(*text, nullptr, false);
-    if (!r.is_object() || !r.contains("model") || r.value("run_id", "").empty()) continue;
-    eval::RunSummary s;
-    s.run_id = r.value("run_id", "");
-    s.params = r["model"].value("params", int64_t(0));
-    s.tokens_per_example = r["model"].value("prompt_tokens", json::object()).value("mean", 0.0);
-    s.accuracy = r["model"].value("accuracy", 0.0);
-    s.macro_f1 = r["model"].value("macro_f1", 0.0);
-    s.train_seconds = r.value("train_seconds", 0.0);
-    runs.push_back(s);
-  }
-  return runs;
 }
 
 double run_train_seconds(const fs::path& run_folder) {
@@ -208,6 +222,15 @@ void print_table(const json& report) {
   } else {
     print_accuracy_rows(report);
   }
+  if (report.value("decoding", "") == "free" && report.contains("model"))
+    std::printf(
+        "  free decoding (up to %lld tokens), the paper's rule: no label: %lld, several "
+        "labels: %lld\n",
+        static_cast<long long>(report.value("max_tokens", int64_t(0))),
+        static_cast<long long>(report["model"].value("no_label", int64_t(0))),
+        static_cast<long long>(report["model"].value("several_labels", int64_t(0))));
+  else if (report.contains("model") && !report.contains("position"))
+    std::printf("  constrained decoding: the most likely of the task's answers\n");
   if (report.contains("model") && report["model"].contains("prompt_tokens"))
     std::printf("  model: %.0f prompt tokens per example, %.1f ms per example (p95 %.1f)\n",
                 report["model"]["prompt_tokens"].value("mean", 0.0),
@@ -344,7 +367,7 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
       fs::path fold_checkpoint = dir / "run" / "best";
       TINYLLM_TRY_ASSIGN(
           p, model_predictions(fold_checkpoint, dir / "prepared", "test", dir / "predictions.jsonl",
-                               parts[2].size(), request.raw_json));
+                               parts[2].size(), request, classes));
       TINYLLM_TRY_ASSIGN(m, eval::classification_metrics(truth, p.predicted, classes));
       result.model = eval::fold_scores(m);
     }
@@ -381,6 +404,10 @@ int run_eval_command(const std::vector<std::string>& argv) {
     return fail(make_error("--folds",
                            "k-fold evaluation is for classification tasks; a position "
                            "task is evaluated on its test split"));
+  if (position && request->decoding == eval::Decoding::free)
+    return fail(make_error("--decoding",
+                           "free decoding is for classification tasks: a position answer "
+                           "(x=.. y=..) is always decoded on its form and scored in metres"));
 
   // Which checkpoint, and the report's name.
   std::string run_id;
@@ -402,8 +429,10 @@ int run_eval_command(const std::vector<std::string>& argv) {
       checkpoint = *dir;
     }
   }
+  const bool free_decoding = request->decoding == eval::Decoding::free && !request->baselines_only;
   const std::string name = (run_id.empty() ? std::string("baselines") : run_id) + "-" +
-                           request->split + (request->folds ? "-folds" : "");
+                           request->split + (free_decoding ? "-free" : "") +
+                           (request->folds ? "-folds" : "");
   const fs::path report_dir = project->path("reports") / name;
   std::error_code ec;
   fs::create_directories(report_dir, ec);
@@ -431,7 +460,7 @@ int run_eval_command(const std::vector<std::string>& argv) {
   if (!request->baselines_only) {
     auto predictions =
         model_predictions(checkpoint, prepared, request->split, report_dir / "predictions.jsonl",
-                          test->size(), request->raw_json);
+                          test->size(), *request, classes);
     if (!predictions) return fail(predictions.error());
     input.model = std::move(*predictions);
   } else {
@@ -441,7 +470,6 @@ int run_eval_command(const std::vector<std::string>& argv) {
     input.model.scores = input.baselines.front().scores;
     input.model.positions = input.baselines.front().positions;
   }
-  input.runs = earlier_runs(*project, name);
   if (request->folds) {
     if (auto st = run_folds(*project, *request, checkpoint, *summary, classes, report_dir, input);
         !st)
@@ -452,6 +480,12 @@ int run_eval_command(const std::vector<std::string>& argv) {
   if (!run_id.empty())
     (*report)["train_seconds"] =
         run_train_seconds(project->path(pipeline::kFinetuneRuns.folder) / run_id);
+  // Every evaluated run of the project, this one as just measured.
+  if (!position) {
+    const auto comparison =
+        pipeline::compare_runs(*project, request->baselines_only ? nullptr : &*report);
+    if (!comparison.runs.empty()) (*report)["runs"] = eval::runs_to_json(comparison.runs);
+  }
   if (request->baselines_only) {
     report->erase("model");
     report->erase("mistakes");

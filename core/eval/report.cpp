@@ -80,6 +80,12 @@ json classification_mistakes(const ReportInput& input, const std::vector<EvalExa
     entry["label"] = input.classes[size_t(truth[i])];
     entry["predicted"] = model.predicted[i] >= 0 ? input.classes[size_t(model.predicted[i])]
                                                  : std::string("(unparseable)");
+    if (model.decoding == Decoding::free) {
+      const FreeAnswer answer = score_free_answer(model.outputs[i], input.classes);
+      if (answer.verdict == FreeVerdict::no_label) entry["predicted"] = "(no label)";
+      if (answer.verdict == FreeVerdict::several_labels) entry["predicted"] = "(several labels)";
+      entry["output"] = truncate_utf8(model.outputs[i], input.max_input_chars);
+    }
     json scores = json::object();
     if (scored)
       for (size_t c = 0; c < input.classes.size(); ++c)
@@ -160,18 +166,6 @@ json folds_summary(const std::vector<FoldResult>& folds) {
   return out;
 }
 
-json runs_json(const std::vector<RunSummary>& runs) {
-  json out = json::array();
-  for (const RunSummary& r : runs)
-    out.push_back({{"run_id", r.run_id},
-                   {"params", r.params},
-                   {"tokens_per_example", r.tokens_per_example},
-                   {"accuracy", r.accuracy},
-                   {"macro_f1", r.macro_f1},
-                   {"train_seconds", r.train_seconds}});
-  return out;
-}
-
 Status add_classification(const ReportInput& input, const std::vector<EvalExample>& examples,
                           json& report) {
   TINYLLM_TRY_ASSIGN(truth, class_indices(examples, input.classes));
@@ -182,9 +176,22 @@ Status add_classification(const ReportInput& input, const std::vector<EvalExampl
     for (const auto& s : model.scores)
       TINYLLM_TRY(check_length(s.size(), input.classes.size(), "a score row (per class)"));
   }
+  FreeCounts counts;
+  if (model.decoding == Decoding::free) {
+    TINYLLM_TRY(check_length(model.outputs.size(), examples.size(), "the model's free outputs"));
+    if (free_predictions(model.outputs, input.classes, &counts) != model.predicted)
+      return make_error("report",
+                        "the model's predictions are not its free outputs scored by "
+                        "the paper's rule (free_predictions)");
+    report["max_tokens"] = model.max_tokens;
+  }
   TINYLLM_TRY_ASSIGN(model_metrics, classification_metrics(truth, model.predicted, input.classes));
   json model_json = to_json(model_metrics);
   model_json.update(model_extras(model));
+  if (model.decoding == Decoding::free) {
+    model_json["no_label"] = counts.no_label;
+    model_json["several_labels"] = counts.several_labels;
+  }
   report["model"] = model_json;
   json baselines = json::array();
   for (const BaselinePredictions& b : input.baselines) {
@@ -240,6 +247,44 @@ const char* kind_name(TaskKind kind) {
   return kind == TaskKind::position ? "position" : "classification";
 }
 
+json runs_to_json(const std::vector<RunSummary>& runs) {
+  json out = json::array();
+  for (const RunSummary& r : runs) {
+    json variants = json::array();
+    for (const VariantSummary& v : r.variants)
+      variants.push_back({{"type", v.type},
+                          {"bytes", v.bytes},
+                          {"accuracy", number_or_null(v.accuracy)},
+                          {"mean_latency_ms", number_or_null(v.mean_latency_ms)}});
+    out.push_back({{"run_id", r.run_id},
+                   {"params", r.params},
+                   {"tokens_per_example", r.tokens_per_example},
+                   {"accuracy", r.accuracy},
+                   {"macro_f1", r.macro_f1},
+                   {"train_seconds", r.train_seconds},
+                   {"decoding", r.decoding},
+                   {"variants", variants}});
+  }
+  return out;
+}
+
+const char* decoding_name(Decoding decoding) {
+  return decoding == Decoding::free ? "free" : "constrained";
+}
+
+std::vector<int> free_predictions(const std::vector<std::string>& outputs,
+                                  const std::vector<std::string>& classes, FreeCounts* counts) {
+  std::vector<int> predicted;
+  predicted.reserve(outputs.size());
+  for (const std::string& output : outputs) {
+    const FreeAnswer answer = score_free_answer(output, classes);
+    predicted.push_back(answer.predicted);
+    if (counts && answer.verdict == FreeVerdict::no_label) ++counts->no_label;
+    if (counts && answer.verdict == FreeVerdict::several_labels) ++counts->several_labels;
+  }
+  return predicted;
+}
+
 FoldScores fold_scores(const ClassificationMetrics& metrics) {
   return {metrics.accuracy, metrics.macro_f1};
 }
@@ -273,6 +318,7 @@ Result<json> build_report(const ReportInput& input, const std::vector<EvalExampl
   json report = {{"version", 1},
                  {"task", input.task},
                  {"kind", kind_name(input.kind)},
+                 {"decoding", decoding_name(input.model.decoding)},
                  {"split", input.split},
                  {"split_by", input.split_by},
                  {"checkpoint", input.checkpoint},
@@ -281,6 +327,10 @@ Result<json> build_report(const ReportInput& input, const std::vector<EvalExampl
                  {"classes", input.classes},
                  {"examples", examples.size()}};
   const ModelPredictions& model = input.model;
+  if (model.decoding == Decoding::free && input.kind == TaskKind::position)
+    return make_error("report",
+                      "free decoding is for classification tasks; a position answer "
+                      "is always decoded on its form");
   if (!model.prompt_tokens.empty())
     TINYLLM_TRY(check_length(model.prompt_tokens.size(), examples.size(), "prompt_tokens"));
   if (!model.latency_ms.empty())
@@ -293,7 +343,7 @@ Result<json> build_report(const ReportInput& input, const std::vector<EvalExampl
     report["folds"] = folds_json(input.folds);
     report["folds_summary"] = folds_summary(input.folds);
   }
-  if (!input.runs.empty()) report["runs"] = runs_json(input.runs);
+  if (!input.runs.empty()) report["runs"] = runs_to_json(input.runs);
   return report;
 }
 

@@ -2,18 +2,20 @@
 // and one self-contained HTML page rendered from it (no network: every plot is inline SVG).
 //
 // JSON keys (version 1; docs/evaluation.md describes each):
-//   version, task, kind ("classification" | "position"), split, split_by, checkpoint, run_id,
-//   created, classes, examples,
+//   version, task, kind ("classification" | "position"), decoding ("constrained" | "free"),
+//   max_tokens (free decoding), split, split_by, checkpoint, run_id, created, classes, examples,
 //   model     {name, accuracy, macro_f1, per_class, confusion, unparseable, examples,
-//              prompt_tokens {mean, p95, max}, latency_ms {mean, p50, p95}, params}
+//              prompt_tokens {mean, p95, max}, latency_ms {mean, p50, p95}, params,
+//              no_label, several_labels (free decoding: unparseable = no_label + several_labels)}
 //   baselines [{name, k (knn), accuracy, macro_f1, per_class, confusion, unparseable, examples}]
 //   position  {model {mean_m, median_m, p90_m, unparseable, cdf}, baselines [{name, ...}]}
 //             (position tasks; their "model" and "baselines" then carry no class metrics)
 //   mistakes  [{index, label, predicted, scores {label: score}, series, subject, start, rows,
-//               input, margin | error_m}]
+//               input, margin | error_m, output (free decoding)}]
 //   folds     [{fold, test_subjects, model {accuracy, macro_f1}, baselines {name: {...}}}]
 //   folds_summary {model {mean, min, max, macro_f1_mean}, <baseline> {...}}   (when folds)
-//   runs      [{run_id, params, tokens_per_example, accuracy, macro_f1, train_seconds}]
+//   runs      [{run_id, params, tokens_per_example, accuracy, macro_f1, train_seconds, decoding,
+//               variants [{type, bytes, accuracy, mean_latency_ms}]}]
 #pragma once
 
 #include <cstdint>
@@ -28,12 +30,18 @@
 #include "eval/baselines.h"
 #include "eval/examples.h"
 #include "eval/folds.h"
+#include "eval/free_answer.h"
 #include "eval/metrics.h"
 
 namespace tinyllm::eval {
 
 enum class TaskKind { classification, position };
 const char* kind_name(TaskKind kind);
+
+// How the model's answers were made: scored over the answer set (a prediction is always a
+// label), or generated freely and scored with the paper's rule (free_answer.h).
+enum class Decoding { constrained, free };
+const char* decoding_name(Decoding decoding);  // "constrained", "free"
 
 // What the model answered on each example of the evaluated split (same order as the examples).
 struct ModelPredictions {
@@ -46,7 +54,18 @@ struct ModelPredictions {
   std::vector<int64_t> prompt_tokens;           // per example; may be empty
   std::vector<double> latency_ms;               // per example; may be empty
   int64_t params = 0;
+  Decoding decoding = Decoding::constrained;
+  // Free decoding (classification only): the generated answer per example, end marker cut off;
+  // `predicted` must be what score_free_answer makes of each (free_predictions below).
+  std::vector<std::string> outputs;
+  int max_tokens = 0;  // free decoding: the most tokens generated per answer
 };
+
+// The prediction of every free output by the paper's rule (-1: no label or several labels), and
+// how many outputs fell in each of those two.
+std::vector<int> free_predictions(const std::vector<std::string>& outputs,
+                                  const std::vector<std::string>& classes,
+                                  FreeCounts* counts = nullptr);
 
 // Accuracy and macro-F1 of one model or baseline on one fold.
 struct FoldScores {
@@ -70,6 +89,15 @@ Result<std::vector<FoldResult>> fold_baselines(const std::vector<EvalExample>& p
                                                const std::vector<std::string>& classes,
                                                const BaselineOptions& options = {});
 
+// One exported (quantized) file of a run, for the comparison: its size and what one example
+// costs with it on this computer (the runtime's measurement; NaN when not measured).
+struct VariantSummary {
+  std::string type;  // "f32", "f16", "q8_0", "q4_0"
+  uint64_t bytes = 0;
+  double accuracy = 0;         // on the test split, by the runtime; NaN when not measured
+  double mean_latency_ms = 0;  // per example, by the runtime; NaN when not measured
+};
+
 // One fine-tuned run of the project, for the comparison table and scatter plot.
 struct RunSummary {
   std::string run_id;
@@ -78,7 +106,12 @@ struct RunSummary {
   double accuracy = 0;
   double macro_f1 = 0;
   double train_seconds = 0;
+  std::string decoding = "constrained";
+  std::vector<VariantSummary> variants;  // where the run was exported
 };
+
+// The report's "runs" list.
+nlohmann::json runs_to_json(const std::vector<RunSummary>& runs);
 
 struct ReportInput {
   std::string task;  // the task template, e.g. "gesture"

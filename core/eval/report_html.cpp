@@ -362,6 +362,7 @@ void mistakes_section(std::ostringstream& html, const json& mistakes,
     html << "<tr><td>" << fmt("%.0f", index) << "</td><td class=\"t\">" << esc(text(m, "label"))
          << "</td><td class=\"t wrong\">" << esc(text(m, "predicted"));
     if (m.contains("error_m")) html << "<br>" << fmt("%.2f m", num(m, "error_m"));
+    if (m.contains("output")) html << "<br>output: <code>" << esc(text(m, "output")) << "</code>";
     html << "</td><td class=\"t\">" << esc(text(m, "series")) << " @" << esc(text(m, "start"))
          << "<br>" << esc(text(m, "subject")) << "</td><td class=\"t\"><pre>"
          << esc(text(m, "input")) << "</pre></td><td class=\"t\">" << plot << "</td></tr>";
@@ -401,15 +402,30 @@ void folds_section(std::ostringstream& html, const json& report) {
   html << "</table>";
 }
 
+// "q8_0 1.2 MB, 35.0 ms; q4_0 ..." for a run's exported files.
+std::string variants_text(const json& variants) {
+  std::string out;
+  for (const auto& v : variants) {
+    if (!out.empty()) out += "; ";
+    out += text(v, "type") + " " + short_count(num(v, "bytes")) + "B";
+    if (std::isfinite(num(v, "mean_latency_ms")))
+      out += ", " + fmt("%.1f ms", num(v, "mean_latency_ms"));
+  }
+  return out.empty() ? "–" : out;
+}
+
 void runs_section(std::ostringstream& html, const json& runs) {
   html << "<h2>Runs compared</h2><table><tr><th class=\"t\">run</th><th>parameters</th>"
-       << "<th>tokens / example</th><th>accuracy</th><th>macro-F1</th><th>train time (s)</th></tr>";
+       << "<th>tokens / example</th><th>accuracy</th><th>macro-F1</th><th>train time (s)</th>"
+       << "<th class=\"t\">decoding</th><th class=\"t\">exported (size, latency)</th></tr>";
   for (const auto& r : runs)
     html << "<tr><td class=\"t\">" << esc(text(r, "run_id")) << "</td><td>"
          << fmt("%.0f", num(r, "params")) << "</td><td>"
          << fmt("%.1f", num(r, "tokens_per_example")) << "</td><td>" << pct(num(r, "accuracy"))
          << "</td><td>" << fmt("%.3f", num(r, "macro_f1")) << "</td><td>"
-         << fmt("%.0f", num(r, "train_seconds")) << "</td></tr>";
+         << fmt("%.0f", num(r, "train_seconds")) << "</td><td class=\"t\">"
+         << esc(r.value("decoding", "constrained")) << "</td><td class=\"t\">"
+         << esc(variants_text(r.value("variants", json::array()))) << "</td></tr>";
   html << "</table>" << runs_scatter(runs);
 }
 
@@ -423,7 +439,7 @@ std::string render_report_html(const json& report, const std::vector<EvalExample
   html << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" << esc(title)
        << "</title><style>" << kStyle << "</style></head><body><h1>" << esc(title) << "</h1>";
   html << "<table class=\"meta\">";
-  for (const char* key : {"task", "kind", "split", "split_by", "checkpoint", "created"})
+  for (const char* key : {"task", "kind", "decoding", "split", "split_by", "checkpoint", "created"})
     html << "<tr><th class=\"t\">" << key << "</th><td>" << esc(text(report, key)) << "</td></tr>";
   html << "<tr><th class=\"t\">examples</th><td>" << esc(text(report, "examples"))
        << "</td></tr></table>";
@@ -437,6 +453,15 @@ std::string render_report_html(const json& report, const std::vector<EvalExample
          << fmt("%.0f", num(model["prompt_tokens"], "p95")) << "; latency mean "
          << fmt("%.1f ms", num(model["latency_ms"], "mean")) << ", p95 "
          << fmt("%.1f ms", num(model["latency_ms"], "p95")) << ".</p>";
+  if (has_model && text(report, "decoding") == "free")
+    html << "<p>Free decoding: up to " << esc(text(report, "max_tokens"))
+         << " tokens generated greedily per answer, scored with the paper's rule (right when the "
+            "true label appears exactly once). No label: "
+         << fmt("%.0f", num(model, "no_label"))
+         << ", several labels: " << fmt("%.0f", num(model, "several_labels")) << ".</p>";
+  else if (has_model && !position)
+    html << "<p>Constrained decoding: the answer with the highest log-probability among the "
+            "task's labels.</p>";
   if (position) {
     position_section(html, report["position"]);
   } else {

@@ -59,6 +59,7 @@ Result<QuantReport> quantization_report_from_json(const json& j, const std::stri
     q.bits_per_weight = optional_number(v, "bits_per_weight").value_or(0.0);
     q.perplexity = optional_number(v, "perplexity");
     q.accuracy = optional_number(v, "accuracy");
+    q.mean_latency_ms = optional_number(v, "mean_latency_ms");
     q.prompt_tokens_per_s = optional_number(v, "prompt_tokens_per_s");
     q.gen_tokens_per_s = optional_number(v, "gen_tokens_per_s");
     q.peak_rss_mib = optional_number(v, "peak_rss_mib");

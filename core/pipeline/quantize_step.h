@@ -38,6 +38,7 @@ struct QuantVariant {
   double bits_per_weight = 0;
   std::optional<double> perplexity;           // on the validation text
   std::optional<double> accuracy;             // 0..1 on the test split
+  std::optional<double> mean_latency_ms;      // per test example (its prompt, then the answer)
   std::optional<double> prompt_tokens_per_s;  // prompt processing
   std::optional<double> gen_tokens_per_s;     // generation
   std::optional<double> peak_rss_mib;         // the bench's peak resident memory

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/random.h"
+#include "text/prompt_template.h"
 
 namespace tinyllm::train {
 
@@ -154,11 +155,15 @@ torch::Tensor AnswerTrie::score(const Gpt2& model, const std::vector<std::vector
   return out;
 }
 
-std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
-                                            const std::vector<std::vector<int32_t>>& prompts,
-                                            const std::vector<std::string>& token_texts,
-                                            const text::AnswerForm& form, int max_tokens,
-                                            int batch) {
+namespace {
+
+// Greedy decoding of each prompt's answer, `batch` prompts at a time: `extend` appends the next
+// token to an answer from its row of logits (or marks it complete), until every answer is
+// complete, has `max_tokens` tokens or fills the context.
+template <typename Extend>
+std::vector<DecodedAnswer> decode_greedily(const Gpt2& model,
+                                           const std::vector<std::vector<int32_t>>& prompts,
+                                           int max_tokens, int batch, const Extend& extend) {
   torch::NoGradGuard no_grad;
   std::vector<DecodedAnswer> out(prompts.size());
   const int64_t n_ctx = model.config().n_ctx;
@@ -189,9 +194,25 @@ std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
       for (size_t r = 0; r < active.size(); ++r) {
         DecodedAnswer& answer = out[active[r]];
         const int64_t at = int64_t(prompts[active[r]].size() + answer.ids.size()) - 1;
-        const auto row = logits[int64_t(r)][at];
-        const float* l = row.data_ptr<float>();
-        // Candidates best first; the first viable one wins (usually within a few).
+        const auto row = logits[int64_t(r)][at].contiguous();
+        extend(row.data_ptr<float>(), answer);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
+                                            const std::vector<std::vector<int32_t>>& prompts,
+                                            const std::vector<std::string>& token_texts,
+                                            const text::AnswerForm& form, int max_tokens,
+                                            int batch) {
+  return decode_greedily(
+      model, prompts, max_tokens, batch, [&](const float* l, DecodedAnswer& answer) {
+        // Candidates best first; the first viable one wins (usually within a
+        // few).
         std::vector<int32_t> order(token_texts.size());
         for (size_t v = 0; v < order.size(); ++v)
           order[v] = int32_t(v);
@@ -206,10 +227,27 @@ std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
           answer.complete = form.complete(text);
           break;
         }
-      }
-    }
-  }
-  return out;
+      });
+}
+
+std::vector<DecodedAnswer> decode_free(const Gpt2& model,
+                                       const std::vector<std::vector<int32_t>>& prompts,
+                                       const std::vector<std::string>& token_texts, int max_tokens,
+                                       int batch) {
+  const int vocab = int(token_texts.size());
+  return decode_greedily(
+      model, prompts, max_tokens, batch, [&](const float* l, DecodedAnswer& answer) {
+        const int32_t v = int32_t(std::max_element(l, l + vocab) - l);
+        answer.ids.push_back(v);
+        const std::string& piece = token_texts[size_t(v)];
+        // A control token (the tokenizer's end of sequence) ends it too.
+        if (piece.empty()) {
+          answer.complete = true;
+          return;
+        }
+        answer.text += piece;
+        answer.complete = answer.text.find(prompt::kEndMarker) != std::string::npos;
+      });
 }
 
 }  // namespace tinyllm::train

@@ -115,4 +115,13 @@ std::vector<DecodedAnswer> decode_with_form(const Gpt2& model,
                                             const text::AnswerForm& form, int max_tokens,
                                             int batch);
 
+// Free decoding: the most likely token at every step, with no constraint, until the text holds
+// the end marker (prompt_template.h; `complete` is then true and the text ends with it), a
+// control token is made (complete too; it adds no text), `max_tokens` were made or the context is
+// full. The text is everything generated; the answer is what comes before the end marker.
+std::vector<DecodedAnswer> decode_free(const Gpt2& model,
+                                       const std::vector<std::vector<int32_t>>& prompts,
+                                       const std::vector<std::string>& token_texts, int max_tokens,
+                                       int batch);
+
 }  // namespace tinyllm::train
