@@ -25,6 +25,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "appearance.h"
 #include "data_page.h"
@@ -79,6 +80,12 @@ void run_cli(const QStringList& args) {
 nlohmann::json read_json(const fs::path& file) {
   std::ifstream in(file);
   return nlohmann::json::parse(in, nullptr, false);
+}
+
+// A file's bytes ("" when it cannot be read).
+std::string read_file(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // The highest "step" the worker recorded in any run's events file of a project.
@@ -555,6 +562,36 @@ class TestGui : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 1, 300000);
     QVERIFY2(page->runs()->item(0)->text().contains("LoRA rank 8"),
              qPrintable(page->runs()->item(0)->text()));
+
+    // Free text: its own report (the constrained one stays), scored with the paper's rule.
+    const fs::path reports = fs::path(folder.toStdString()) / "reports";
+    const std::string constrained_before = read_file(reports / "ft1-test/report.json");
+    page->decoding()->setCurrentIndex(page->decoding()->findData("free"));
+    QVERIFY2(page->summary_label()->text().startsWith("No evaluation yet"),
+             qPrintable(page->summary_label()->text()));
+    QVERIFY(!page->open_report_button()->isEnabled());
+    page->evaluate_button()->click();
+    QTRY_COMPARE_WITH_TIMEOUT(evaluated.count(), 2, 300000);
+    QVERIFY2(evaluated.at(1).at(0).toBool(), qPrintable(page->summary_label()->text()));
+    const auto free = read_json(reports / "ft1-test-free/report.json");
+    QCOMPARE(free["decoding"].get<std::string>(), std::string("free"));
+    const auto& model = free["model"];
+    QCOMPARE(model["no_label"].get<int>() + model["several_labels"].get<int>(),
+             model["unparseable"].get<int>());
+    const QString summary = page->summary_label()->text();
+    QVERIFY2(summary.contains("paper's rule") &&
+                 summary.contains(QString("%1 answers named no label, %2 several")
+                                      .arg(model["no_label"].get<int>())
+                                      .arg(model["several_labels"].get<int>())),
+             qPrintable(summary));
+    QCOMPARE(read_file(reports / "ft1-test/report.json"), constrained_before);
+    // Back to answers only: the constrained report is shown again.
+    page->decoding()->setCurrentIndex(page->decoding()->findData("constrained"));
+    const auto constrained = nlohmann::json::parse(constrained_before);
+    QVERIFY2(page->summary_label()->text().contains(
+                 QString("accuracy <b>%1")
+                     .arg(100 * constrained["model"]["accuracy"].get<double>(), 0, 'f', 1)),
+             qPrintable(page->summary_label()->text()));
   }
 
   // A running job belongs to its project: opening another asks, stops the job (checkpoint

@@ -431,6 +431,45 @@ class TestImporters : public QObject {
     QCOMPARE(QString::fromStdString(store->series()[3].session), QString("s3"));
   }
 
+  // The person named by the file name holds for the whole file: its series is named after the
+  // file alone ("rec_p1", not "rec_p1_p1"); a person column that changes within a file still
+  // gives each person's rows their own series, named after the file and the person.
+  void seriesNamesSayEachPersonOnce() {
+    auto registry = test::builtin_registry();
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    for (const char* person : {"p1", "p2"}) {
+      std::string text = "timestamp_ms,accX,accY,accZ,activity\n";
+      for (int i = 0; i < 60; ++i)
+        text += std::to_string(i * 20) + ",0.1,0.2,9.8," + (i < 30 ? "sit" : "walk") + "\n";
+      test::write_text(root / "named" / ("rec_" + std::string(person) + ".csv"), text);
+    }
+    auto named = import(*registry, {root / "named"}, root / "named.tls",
+                        {{"subject", {{"from_filename", "rec_(p[0-9]+)"}}}});
+    TINYLLM_VERIFY_OK(named);
+    auto store = data::SeriesStore::open(root / "named.tls");
+    TINYLLM_VERIFY_OK(store);
+    std::set<std::pair<std::string, std::string>> ids;
+    for (const auto& s : store->series())
+      ids.insert({s.id, s.subject});
+    QVERIFY(
+        (ids == std::set<std::pair<std::string, std::string>>{{"rec_p1", "p1"}, {"rec_p2", "p2"}}));
+
+    std::string text = "timestamp_ms,accX,accY,accZ,activity,person\n";
+    for (int i = 0; i < 60; ++i)
+      text += std::to_string(i * 20) + ",0.1,0.2,9.8,sit," + (i < 30 ? "ann" : "bob") + "\n";
+    test::write_text(root / "mixed" / "lab.csv", text);
+    auto mixed = import(*registry, {root / "mixed" / "lab.csv"}, root / "mixed.tls");
+    TINYLLM_VERIFY_OK(mixed);
+    auto mixed_store = data::SeriesStore::open(root / "mixed.tls");
+    TINYLLM_VERIFY_OK(mixed_store);
+    ids.clear();
+    for (const auto& s : mixed_store->series())
+      ids.insert({s.id, s.subject});
+    QVERIFY((ids == std::set<std::pair<std::string, std::string>>{{"lab_ann", "ann"},
+                                                                  {"lab_bob", "bob"}}));
+  }
+
   // Beacon tables in other people's conventions: numeric beacon ids as column names, letter +
   // digits with a semicolon delimiter, "not heard" as 100, -110 or an empty cell.
   void rssiBeaconColumnsFoundByValues() {

@@ -355,11 +355,12 @@ void DataPage::refresh() {
       // A recording without a person column has no subject: say nothing rather than "(, N rows)".
       const QString subject = QString::fromStdString(series[k].value("subject", ""));
       const QString rows = tr("%n rows", nullptr, series[k].value("rows", 0));
-      recording_->addItem(QStringLiteral("%1 / %2 (%3)")
-                              .arg(QString::fromStdString(s.value("id", "")),
-                                   QString::fromStdString(series[k].value("id", "")),
-                                   subject.isEmpty() ? rows : tr("person %1, %2").arg(subject, rows)),
-                          QVariantList{int(i), int(k)});
+      recording_->addItem(
+          QStringLiteral("%1 / %2 (%3)")
+              .arg(QString::fromStdString(s.value("id", "")),
+                   QString::fromStdString(series[k].value("id", "")),
+                   subject.isEmpty() ? rows : tr("person %1, %2").arg(subject, rows)),
+          QVariantList{int(i), int(k)});
     }
   }
   recording_->blockSignals(false);

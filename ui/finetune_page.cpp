@@ -296,9 +296,18 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   evaluate_->setToolTip(
       tr("Runs the shown run's best checkpoint on the test examples (people it never saw) and "
          "compares it with simple baselines."));
+  decoding_ = new QComboBox;
+  decoding_->addItem(tr("Answers only"), QStringLiteral("constrained"));
+  decoding_->addItem(tr("Free text"), QStringLiteral("free"));
+  decoding_->setToolTip(
+      tr("Answers only (recommended): the model picks the most likely of the task's answers, so "
+         "every prediction is a valid label.\nFree text: the model writes its answer freely and "
+         "is right when the true label appears exactly once (the paper's rule); answers naming "
+         "no label or several are counted apart."));
   open_report_ = new QPushButton(tr("Open &report"));
   open_report_->setToolTip(tr("The evaluation as a web page (report.html), to keep or share."));
   eval_row->addWidget(evaluate_);
+  eval_row->addWidget(decoding_);
   eval_row->addWidget(open_report_);
   rv->addLayout(eval_row);
   lv->addWidget(runs_box, 1);
@@ -448,6 +457,11 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
           [this](int code, const QString&, const QString& err) { on_finished(code, err); });
   connect(eval_job_, &JobRunner::finished, this, &FinetunePage::on_eval_finished);
   connect(evaluate_, &QPushButton::clicked, this, [this] { evaluate(shown_run_); });
+  // Each decoding has its own report: show the chosen one's (or none yet).
+  connect(decoding_, &QComboBox::currentIndexChanged, this, [this] {
+    if (!shown_run_.isEmpty() && !train_job_->running() && !eval_job_->running())
+      show_run(shown_run_);
+  });
   connect(open_report_, &QPushButton::clicked, this, [this] {
     const QString html = QFileInfo(report_path(shown_run_)).dir().filePath("report.html");
     QDesktopServices::openUrl(QUrl::fromLocalFile(html));
@@ -476,8 +490,9 @@ QString FinetunePage::run_folder(const QString& run) const {
 }
 
 QString FinetunePage::report_path(const QString& run) const {
+  const bool free = decoding_->currentData().toString() == QStringLiteral("free");
   return QString::fromStdString((session_.project().root / "reports").string()) + '/' + run +
-         QStringLiteral("-test/report.json");
+         (free ? QStringLiteral("-test-free/report.json") : QStringLiteral("-test/report.json"));
 }
 
 void FinetunePage::refresh() {
@@ -682,6 +697,9 @@ void FinetunePage::update_buttons() {
   lora_->setEnabled(!running && !from_scratch_->isChecked());
   if (from_scratch_->isChecked() && lora_->isChecked()) full_->setChecked(true);
   evaluate_->setEnabled(open && !busy() && !shown_run_.isEmpty());
+  // Positions are always decoded under the form x=.. y=..: free text has no rule for them.
+  if (position_run_ && decoding_->currentIndex() != 0) decoding_->setCurrentIndex(0);
+  decoding_->setEnabled(open && !busy() && !position_run_);
   open_report_->setEnabled(
       open && !shown_run_.isEmpty() &&
       QFileInfo::exists(QFileInfo(report_path(shown_run_)).dir().filePath("report.html")));
@@ -896,8 +914,11 @@ void FinetunePage::evaluate(const QString& run) {
   status_->setText(summary_->text());
   progress_->setRange(0, 0);  // busy: the evaluation reports no fraction done
   session_.set_running(Step::finetune, true);
-  eval_job_->start({QStringLiteral("eval"), QStringLiteral("--project"), session_.folder(),
-                    QStringLiteral("--json"), QStringLiteral("--run"), run});
+  QStringList args{QStringLiteral("eval"),   QStringLiteral("--project"), session_.folder(),
+                   QStringLiteral("--json"), QStringLiteral("--run"),     run};
+  if (decoding_->currentData().toString() == QStringLiteral("free"))
+    args << QStringLiteral("--decoding") << QStringLiteral("free");
+  eval_job_->start(args);
   update_buttons();
 }
 
@@ -1072,6 +1093,11 @@ void FinetunePage::show_report(const json& report) {
             : tr(" <span style='color:#c62828'>The baseline %1 does better (%2)</span>: "
                  "train longer, start from a pre-trained model, or try a larger one.")
                   .arg(best_name, percent(best));
+  if (report.value("decoding", "") == "free")
+    summary += tr(" Free text, scored with the paper's rule: %1 answers named no label, %2 "
+                  "several.")
+                   .arg(model.value("no_label", 0))
+                   .arg(model.value("several_labels", 0));
   if (model.contains("prompt_tokens") && model["prompt_tokens"].is_object())
     summary += tr(" Prompts average %1 tokens.")
                    .arg(number_or(model["prompt_tokens"], "mean", 0), 0, 'f', 0);

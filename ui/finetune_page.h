@@ -72,6 +72,9 @@ class FinetunePage : public QWidget {
   QPushButton* stop_button() const { return stop_; }
   QPushButton* resume_button() const { return resume_; }
   QPushButton* evaluate_button() const { return evaluate_; }
+  // How Evaluate decodes: "constrained" (the best of the answer set) or "free" (generated text,
+  // scored with the paper's rule); each has its own report.
+  QComboBox* decoding() const { return decoding_; }
   QPushButton* open_report_button() const { return open_report_; }
   QLabel* status_label() const { return status_; }
   QListWidget* runs() const { return runs_; }
@@ -163,6 +166,7 @@ class FinetunePage : public QWidget {
   QLabel* status_;
   QListWidget* runs_;
   QPushButton* evaluate_;
+  QComboBox* decoding_;
   QPushButton* open_report_;
   QTabWidget* tabs_;
   QCustomPlot* loss_plot_;

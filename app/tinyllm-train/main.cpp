@@ -295,12 +295,12 @@ int run_train(Args& args, bool finetune) {
       std::fflush(history.get());
     }
   };
-  auto outcome = finetune ? train::run_finetuning(config, *task, sink, &worker::stop_requested(),
-                                                  worker::test_hooks_from_environment(), &g_pause,
-                                                  rv)
-                          : train::run_training(config, *data, rv, sink, &worker::stop_requested(),
-                                                *codec ? &**codec : nullptr,
-                                                worker::test_hooks_from_environment(), &g_pause);
+  auto outcome = finetune
+                     ? train::run_finetuning(config, *task, sink, &worker::stop_requested(),
+                                             worker::test_hooks_from_environment(), &g_pause, rv)
+                     : train::run_training(config, *data, rv, sink, &worker::stop_requested(),
+                                           *codec ? &**codec : nullptr,
+                                           worker::test_hooks_from_environment(), &g_pause);
   if (!outcome) {
     std::fprintf(stderr, "tinyllm-train[rank %d]: %s\n", rv.rank,
                  outcome.error().to_string().c_str());

@@ -528,8 +528,11 @@ Status read_mapped_csv(const fs::path& file, const CsvMapping& mapping,
       if (current.rows() >= options.max_series_rows) ++series_part;
       TINYLLM_TRY(flush());
       current_key = boundary;
-      start_series(key.empty() && !subj.empty() && subj != stem ? stem + "_" + subj : key, subj,
-                   sess);
+      // A person column can change within a file: each person's rows get their own series,
+      // named after the file and the person. A fixed person (a value, or from the file name)
+      // holds for the whole file, which then needs no suffix ("imu_p03", not "imu_p03_p03").
+      const bool several_people = subject.per_row() && !subj.empty() && subj != stem;
+      start_series(key.empty() && several_people ? stem + "_" + subj : key, subj, sess);
     }
     if (time_col) {
       if (!time_guard.check(t))
