@@ -1,7 +1,8 @@
 // The edge runtime (core/infer, app/tinyllm-run) against the trainer's libtorch model: logits of
 // a tiny random GPT-2 exported to GGUF, all at once and token by token; quantized types against
-// F32; scalar against AVX2 kernels; constrained classification against brute-force scoring; and
-// `tinyllm-run eval` against `tinyllm eval` on a fine-tuned demo project.
+// F32; every kernel set of this CPU against the scalar reference; constrained classification
+// against brute-force scoring; and `tinyllm-run eval` against `tinyllm eval` on a fine-tuned demo
+// project.
 #include <QProcess>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -28,6 +29,7 @@
 #include "gguf/quant.h"
 #include "infer/classify.h"
 #include "infer/engine.h"
+#include "infer/kernel_check.h"
 #include "infer/kernels.h"
 #include "infer/session.h"
 #include "infer/thread_pool.h"
@@ -184,11 +186,111 @@ class TestInfer : public QObject {
     }
   }
 
-  // The SIMD kernels give the reference kernels' results on random rows (float sums in another
-  // order: within 1e-5 of the sum of |products|).
-  void kernelsScalarAndAvx2Agree() {
+  // Every kernel set this CPU runs passes the self-test that `tinyllm-run kernels` runs on a
+  // device (infer/kernel_check.h): the reference's bits for the activation quantizer and
+  // add_scaled, products equal to their own dot products, and dot products equal to the
+  // reference's (bit for bit for a set with reference_bits, else within 1e-5 of the sum of
+  // |products|), over 1-9 rows x 1-7 tokens of fixed and random inputs.
+  void everyKernelSetPassesTheCheck() {
+    const auto sets = infer::kernel_sets();
+    QCOMPARE(sets.front(), &infer::reference_kernels());
+    QCOMPARE(sets.back(), &infer::best_kernels());
+    for (const infer::Kernels* set : sets) {
+      const infer::KernelCheck check = infer::check_kernels(*set);
+      qInfo("%s: %s, %zu values", set->name, check.passed() ? "pass" : "FAIL", check.values);
+      QVERIFY2(check.passed(), check.mismatch.c_str());
+      QCOMPARE(infer::kernels_named(set->name), set);
+    }
+    QCOMPARE(infer::kernels_named("no-such-set"), nullptr);
+  }
+
+  // The check fails a set that claims the reference's bits but sums a row in another order, and
+  // one whose product differs from its dot product in the last bit.
+  void kernelCheckCatchesLastBitDifferences() {
+    infer::Kernels reversed = infer::reference_kernels();
+    reversed.name = "reversed";
+    reversed.dot_f32 = [](const float* w, const float* x, size_t n) {
+      float sum = 0;
+      for (size_t i = n; i-- > 0;)
+        sum += w[i] * x[i];
+      return sum;
+    };
+    infer::KernelCheck check = infer::check_kernels(reversed);
+    QVERIFY(!check.passed());
+    QVERIFY2(QString::fromStdString(check.mismatch).startsWith("reversed: F32"),
+             check.mismatch.c_str());
+
+    infer::Kernels nudged = infer::reference_kernels();
+    nudged.name = "nudged";
+    nudged.product_q8_0 = [](const uint8_t* w, size_t row_bytes, size_t rows,
+                             const infer::ActivationBlock* x, size_t blocks, size_t tokens,
+                             float* y, size_t y_stride) {
+      infer::reference_kernels().product_q8_0(w, row_bytes, rows, x, blocks, tokens, y, y_stride);
+      if (rows == 5 && tokens == 3) y[2 * y_stride + 4] = std::nextafter(y[2 * y_stride + 4], 1e9f);
+    };
+    check = infer::check_kernels(nudged);
+    QVERIFY(!check.passed());
+    QVERIFY2(QString::fromStdString(check.mismatch)
+                 .startsWith("nudged: Q8_0 product (5 rows, 3 tokens, 32 cols) at row 4 token 2"),
+             check.mismatch.c_str());
+  }
+
+  // The AVX-512 VNNI set computes the AVX2 set's int32 lanes with one instruction and runs its
+  // float tiles with more tokens each (the same operations per value), so every product is the
+  // AVX2 one's bits: a 37-row matrix, 11 tokens (every tile remainder), 512 columns, and 519 for
+  // F32/F16 (a scalar tail).
+  void vnniGivesAvx2Bits() {
+    const infer::Kernels* vnni = infer::avx512_vnni_kernels();
+    if (!vnni) QSKIP("this CPU (or build) has no AVX-512 VNNI");
     const infer::Kernels* avx2 = infer::avx2_kernels();
-    if (!avx2) QSKIP("this CPU (or build) has no AVX2 kernels; the scalar ones are tested");
+    QVERIFY(avx2);
+    std::mt19937 gen(17);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const size_t rows = 37, tokens = 11;
+    for (size_t cols : {512u, 519u}) {
+      const size_t blocks = cols / infer::kBlock;
+      std::vector<float> w(rows * cols), x(tokens * cols);
+      for (auto& v : w)
+        v = normal(gen);
+      for (auto& v : x)
+        v = normal(gen);
+      std::string f16, q8, q4;
+      gguf::quantize_f16(w.data(), w.size(), f16);
+      gguf::quantize_q8_0(w.data(), w.size(), q8);
+      gguf::quantize_q4_0(w.data(), w.size(), q4);
+      std::vector<infer::ActivationBlock> xq(tokens * blocks);
+      for (size_t t = 0; t < tokens; ++t)
+        avx2->quantize_activations(x.data() + t * cols, blocks * infer::kBlock,
+                                   xq.data() + t * blocks);
+      auto same = [&](const char* type, auto&& product) {
+        std::vector<float> a(rows * tokens), b(rows * tokens);
+        product(*avx2, a.data());
+        product(*vnni, b.data());
+        QVERIFY2(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0,
+                 qPrintable(QString("%1, %2 columns").arg(type).arg(cols)));
+      };
+      same("F32", [&](const infer::Kernels& k, float* y) {
+        k.product_f32(reinterpret_cast<const uint8_t*>(w.data()), cols * 4, rows, x.data(), cols,
+                      tokens, y, rows);
+      });
+      same("F16", [&](const infer::Kernels& k, float* y) {
+        k.product_f16(reinterpret_cast<const uint8_t*>(f16.data()), cols * 2, rows, x.data(), cols,
+                      tokens, y, rows);
+      });
+      if (cols % infer::kBlock) continue;
+      same("Q8_0", [&](const infer::Kernels& k, float* y) {
+        k.product_q8_0(reinterpret_cast<const uint8_t*>(q8.data()), blocks * gguf::kQ8_0BlockBytes,
+                       rows, xq.data(), blocks, tokens, y, rows);
+      });
+      same("Q4_0", [&](const infer::Kernels& k, float* y) {
+        k.product_q4_0(reinterpret_cast<const uint8_t*>(q4.data()), blocks * gguf::kQ4_0BlockBytes,
+                       rows, xq.data(), blocks, tokens, y, rows);
+      });
+    }
+  }
+
+  // The integer dot products are the dequantized values' dot products.
+  void quantizedDotsAreDequantizedDots() {
     const infer::Kernels& ref = infer::reference_kernels();
     std::mt19937 gen(3);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -198,8 +300,7 @@ class TestInfer : public QObject {
         v = normal(gen);
       for (auto& v : x)
         v = normal(gen);
-      std::string f16, q8, q4;
-      gguf::quantize_f16(w.data(), n, f16);
+      std::string q8, q4;
       gguf::quantize_q8_0(w.data(), n, q8);
       gguf::quantize_q4_0(w.data(), n, q4);
       std::vector<infer::ActivationBlock> xq(n / infer::kBlock);
@@ -208,18 +309,9 @@ class TestInfer : public QObject {
       for (size_t i = 0; i < n; ++i)
         magnitude += std::fabs(w[i] * x[i]);
       const double tol = 1e-5 * magnitude;
-      const auto* w16 = reinterpret_cast<const uint16_t*>(f16.data());
       const auto* w8 = reinterpret_cast<const uint8_t*>(q8.data());
       const auto* w4 = reinterpret_cast<const uint8_t*>(q4.data());
       const size_t blocks = n / infer::kBlock;
-      QVERIFY(std::fabs(ref.dot_f32(w.data(), x.data(), n) - avx2->dot_f32(w.data(), x.data(), n)) <
-              tol);
-      QVERIFY(std::fabs(ref.dot_f16(w16, x.data(), n) - avx2->dot_f16(w16, x.data(), n)) < tol);
-      QVERIFY(std::fabs(ref.dot_q8_0(w8, xq.data(), blocks) -
-                        avx2->dot_q8_0(w8, xq.data(), blocks)) < tol);
-      QVERIFY(std::fabs(ref.dot_q4_0(w4, xq.data(), blocks) -
-                        avx2->dot_q4_0(w4, xq.data(), blocks)) < tol);
-      // The integer dot products are the dequantized values' dot products.
       std::vector<float> w8f(n), w4f(n), xf(n);
       gguf::dequantize_q8_0(w8, n, w8f.data());
       gguf::dequantize_q4_0(w4, n, w4f.data());
@@ -238,8 +330,7 @@ class TestInfer : public QObject {
   void productsEqualDotProducts() {
     std::mt19937 gen(5);
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::vector<const infer::Kernels*> sets = {&infer::reference_kernels()};
-    if (infer::avx2_kernels()) sets.push_back(infer::avx2_kernels());
+    const std::vector<const infer::Kernels*> sets = infer::kernel_sets();
     for (size_t cols : {40u, 256u}) {  // 40: F32/F16 rows with a tail past the last 8 columns
       const size_t max_rows = 17, max_tokens = 7, blocks = cols / infer::kBlock;
       std::vector<float> w(max_rows * cols), x(max_tokens * cols);
@@ -350,34 +441,35 @@ class TestInfer : public QObject {
     }
   }
 
-  // The AVX2 activation quantizer writes the scalar one's blocks bit for bit, ties (x.5 after
+  // Every set's activation quantizer writes the scalar one's blocks bit for bit, ties (x.5 after
   // scaling, which std::lround rounds away from zero) and all-zero blocks included.
   void activationQuantizersAgree() {
-    const infer::Kernels* avx2 = infer::avx2_kernels();
-    if (!avx2) QSKIP("this CPU (or build) has no AVX2 kernels; the scalar ones are tested");
-    std::mt19937 gen(9);
-    std::normal_distribution<float> normal(0.0f, 1.0f);
-    std::uniform_int_distribution<int> halves(-254, 254);
-    for (int rep = 0; rep < 2000; ++rep) {
-      std::vector<float> x(256);
-      for (auto& v : x)
-        v = rep % 2 ? normal(gen) : float(halves(gen)) * 0.5f;
-      x[3] = 127.0f;  // scale 1 for the first block: its halves stay halves
-      if (rep % 7 == 0) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
-      std::vector<infer::ActivationBlock> a(8), b(8);
-      infer::reference_kernels().quantize_activations(x.data(), x.size(), a.data());
-      avx2->quantize_activations(x.data(), x.size(), b.data());
-      QVERIFY2(std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0,
-               qPrintable(QString("repetition %1").arg(rep)));
+    const auto sets = infer::kernel_sets();
+    if (sets.size() == 1) QSKIP("this CPU (or build) has only the scalar kernels");
+    for (const infer::Kernels* set : sets) {
+      std::mt19937 gen(9);
+      std::normal_distribution<float> normal(0.0f, 1.0f);
+      std::uniform_int_distribution<int> halves(-254, 254);
+      for (int rep = 0; rep < 2000; ++rep) {
+        std::vector<float> x(256);
+        for (auto& v : x)
+          v = rep % 2 ? normal(gen) : float(halves(gen)) * 0.5f;
+        x[3] = 127.0f;  // scale 1 for the first block: its halves stay halves
+        if (rep % 7 == 0) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);
+        std::vector<infer::ActivationBlock> a(8), b(8);
+        infer::reference_kernels().quantize_activations(x.data(), x.size(), a.data());
+        set->quantize_activations(x.data(), x.size(), b.data());
+        QVERIFY2(std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0,
+                 qPrintable(QString("%1 repetition %2").arg(set->name).arg(rep)));
+      }
     }
   }
 
   // A prompt in one eval (the blocked products) gives the logits of its tokens fed one by one
-  // (the matrix-vector products) bit for bit, for every type and both kernel sets.
+  // (the matrix-vector products) bit for bit, for every type and every kernel set.
   void promptGivesTokenByTokenBits() {
     const auto ids = seeded_tokens(40, config_.n_vocab, 14);
-    std::vector<const infer::Kernels*> sets = {&infer::reference_kernels()};
-    if (infer::avx2_kernels()) sets.push_back(infer::avx2_kernels());
+    const std::vector<const infer::Kernels*> sets = infer::kernel_sets();
     for (const auto& [type, path] : files_) {
       auto model = infer::Model::load(path);
       TINYLLM_VERIFY_OK(model);
@@ -396,14 +488,14 @@ class TestInfer : public QObject {
   }
 
   // F32 weights: the runtime's logits are libtorch's, for a 40-token prompt in one eval
-  // (matrix-matrix) and token by token (KV cache), with the scalar and the best kernels.
+  // (matrix-matrix) and token by token (KV cache), with every kernel set.
   void f32LogitsMatchLibtorch() {
     auto model = infer::Model::load(files_[gguf::TensorType::f32]);
     TINYLLM_VERIFY_OK(model);
     const auto ids = seeded_tokens(40, config_.n_vocab, 11);
     const auto expected = torch_logits(*torch_model_, ids);
     QCOMPARE(expected.size(), ids.size() * size_t(config_.n_vocab));
-    for (const infer::Kernels* k : {&infer::reference_kernels(), &infer::best_kernels()}) {
+    for (const infer::Kernels* k : infer::kernel_sets()) {
       infer::SessionOptions options;
       options.kernels = k;
       for (bool token_by_token : {false, true}) {

@@ -2,9 +2,13 @@
 // qemu-aarch64 and armhf under qemu-arm answer exactly as the x86_64 one does, on the same tiny
 // GGUF (seeded weights, the demo project's tokenizer and task): `info`, `classify` on a few
 // prompts, `eval` with its per-example predictions, greedy `generate`. Every field is compared
-// except the timing ones (kExcludedFields). All run the portable scalar kernels (the ones ARM
-// uses; x86_64's AVX2 set is compared with them in test_infer) with two threads.
+// except the timing ones (kExcludedFields). All run the portable scalar kernels with two threads;
+// then the aarch64 runtime's NEON kernels, on an emulated CPU with the dot-product extension
+// (qemu's `max`) and on one without (`cortex-a72`, a Raspberry Pi 4), pass `tinyllm-run kernels`
+// and answer exactly as x86_64's scalar kernels do (they give the reference's floats; x86_64's
+// AVX2 set sums in another order and is checked in test_infer).
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -58,20 +62,23 @@ QString emulator_of(const QString& arch) {
   return {};
 }
 
-Run run_runtime(const QString& arch, const QStringList& args) {
+// `cpu`: the CPU model qemu emulates (`-cpu`), "" for its default.
+Run run_runtime(const QString& arch, const QStringList& args, const QString& cpu = {}) {
   const QString emulator = emulator_of(arch);
   if (emulator.isEmpty()) return run(runtime_path(arch), args);
-  return run(emulator, QStringList{runtime_path(arch)} + args);
+  const QStringList cpu_args = cpu.isEmpty() ? QStringList{} : QStringList{"-cpu", cpu};
+  return run(emulator, cpu_args + QStringList{runtime_path(arch)} + args);
 }
 
 // One JSON object per line, the timing fields removed, written back in a canonical form.
-QString without_timing(const QString& json_lines) {
+// `also`: more fields to leave out (the kernel set's name, when two sets are compared).
+QString without_timing(const QString& json_lines, const QStringList& also = {}) {
   QStringList out;
   for (const QString& line : json_lines.split('\n', Qt::SkipEmptyParts)) {
     QJsonParseError error{};
     QJsonObject object = QJsonDocument::fromJson(line.toUtf8(), &error).object();
     if (error.error != QJsonParseError::NoError) return "not JSON: " + line;
-    for (const QString& field : kExcludedFields)
+    for (const QString& field : kExcludedFields + also)
       object.remove(field);
     out << QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
   }
@@ -244,6 +251,89 @@ class TestRuntimes : public QObject {
     QCOMPARE(summaries[1], summaries[0]);
     QCOMPARE(predictions[1], predictions[0]);
     QCOMPARE(predictions[0].count('\n') + 1, prompts_.size());
+  }
+
+  // `tinyllm-run kernels` lists the sets each runtime has on its CPU, picks the fastest, and
+  // every set passes the check against the scalar reference. The aarch64 runtime is one binary
+  // for both ARM CPUs: SDOT only where the CPU reports the dot-product extension.
+  void kernelsModeChecksEverySet_data() {
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<QString>("cpu");
+    QTest::addColumn<QStringList>("sets");  // empty: whatever this x86-64 CPU has
+    QTest::newRow("x86_64") << "x86_64"
+                            << "" << QStringList{};
+    QTest::newRow("aarch64 max (dot product)")
+        << "aarch64"
+        << "max" << QStringList{"scalar", "neon", "neon-dotprod"};
+    QTest::newRow("aarch64 cortex-a72 (Pi 4, no dot product)")
+        << "aarch64"
+        << "cortex-a72" << QStringList{"scalar", "neon"};
+    QTest::newRow("armhf") << "armhf"
+                           << "" << QStringList{"scalar"};
+  }
+  void kernelsModeChecksEverySet() {
+    QFETCH(QString, arch);
+    QFETCH(QString, cpu);
+    QFETCH(QStringList, sets);
+    if (!built(arch)) QSKIP(qPrintable("no " + arch + " runtime was built (see configure's note)"));
+    const auto r = run_runtime(arch, {"kernels", "--json"}, cpu);
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    const QJsonObject report = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(report["arch"].toString(), arch);
+    QCOMPARE(report["passed"].toBool(), true);
+    QStringList names;
+    for (const auto& set : report["sets"].toArray()) {
+      const QJsonObject o = set.toObject();
+      names << o["name"].toString();
+      QVERIFY2(o["passed"].toBool(), qPrintable(o["mismatch"].toString()));
+      QVERIFY(o["values"].toInt() > 10000);
+      if (arch != "x86_64") QVERIFY(o["reference_bits"].toBool());
+    }
+    if (sets.isEmpty()) {
+      QCOMPARE(names.first(), QString("scalar"));
+      QVERIFY2(names.size() > 1, "an x86-64 CPU without AVX2 runs only the scalar kernels");
+    } else {
+      QCOMPARE(names, sets);
+    }
+    QCOMPARE(report["auto"].toString(), names.last());
+  }
+
+  // The aarch64 runtime's own kernels (NEON, with and without SDOT) answer exactly as x86_64's
+  // scalar ones: info (but for the set's name), classify, greedy generate and eval.
+  void neonAnswersAsScalar_data() {
+    QTest::addColumn<QString>("cpu");
+    QTest::addColumn<QString>("kernels");
+    QTest::addColumn<QString>("type");
+    for (const char* type : {"f32", "q8_0"}) {
+      QTest::newRow(qPrintable(QString("max %1").arg(type))) << "max"
+                                                             << "neon-dotprod" << QString(type);
+      QTest::newRow(qPrintable(QString("cortex-a72 %1").arg(type))) << "cortex-a72"
+                                                                    << "neon" << QString(type);
+    }
+  }
+  void neonAnswersAsScalar() {
+    QFETCH(QString, cpu);
+    QFETCH(QString, kernels);
+    QFETCH(QString, type);
+    if (!built("x86_64")) QSKIP("no x86_64 runtime was built (see configure's note)");
+    if (!built("aarch64")) QSKIP("no aarch64 runtime was built (see configure's note)");
+    const QStringList common = {"--model", models_[type], "--json", "--threads", "2"};
+    const QStringList scalar = QStringList{"--kernels", "scalar"};
+    const auto info = run_runtime("aarch64", QStringList{"info"} + common, cpu);
+    QVERIFY2(info.code == 0, qPrintable(info.err));
+    QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object()["kernels"].toString(), kernels);
+    QList<QStringList> commands = {QStringList{"info"}};
+    for (const QString& prompt : prompts_)
+      commands << QStringList{"classify", "--prompt", prompt};
+    commands << QStringList{"generate", "--prompt", prompts_.first(), "--max-tokens", "24"};
+    commands << QStringList{"eval", "--file", examples_};
+    for (const QStringList& args : commands) {
+      const auto native = run_runtime("x86_64", args + common + scalar);
+      const auto neon = run_runtime("aarch64", args + common, cpu);
+      QVERIFY2(native.code == 0, qPrintable(args.first() + " (x86_64): " + native.err));
+      QVERIFY2(neon.code == 0, qPrintable(args.first() + " (aarch64): " + neon.err));
+      QCOMPARE(without_timing(neon.out, {"kernels"}), without_timing(native.out, {"kernels"}));
+    }
   }
 
   // A GGUF over 2 GiB cannot be held by a 32-bit runtime: armhf says so instead of wrapping or

@@ -2,6 +2,7 @@
 // no Qt, no libtorch, no JSON library, so it links static for the Raspberry Pi.
 //
 //   tinyllm-run info|generate|classify|eval|bench --model FILE.gguf [--json] [options]
+//   tinyllm-run kernels [--json]
 //   tinyllm-run --version [--json]
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "base/version.h"
+#include "infer/kernels.h"
 #include "modes.h"
 
 namespace tinyllm::run {
@@ -42,6 +44,7 @@ int print_version(bool json) {
 
 const char* kUsage =
     R"(usage: tinyllm-run MODE --model FILE.gguf [--json] [options]
+       tinyllm-run kernels [--json]
        tinyllm-run --version [--json]
 
 modes:
@@ -53,11 +56,13 @@ modes:
   stream     classify raw readings (CSV on stdin) every window stride, as they come
   perplexity the model's perplexity over documents (--file, JSON Lines with "text")
   serve      JSON Lines requests (info, classify, generate) on a loopback TCP port
+  kernels    the kernel sets this CPU runs, each checked against the scalar reference (no model)
 
 options:
   --json               one JSON object on stdout
   --threads N          worker threads (default: all cores)
-  --kernels K          auto (default) or scalar (the portable reference kernels)
+  --kernels K          auto (default: the fastest this CPU runs), scalar (the portable reference
+                       kernels), or a set that `tinyllm-run kernels` lists (avx2, neon, ...)
   --prompt TEXT        a whole prompt (default: read from stdin)
   --input TEXT         the input part only: the file's prompt template is filled in
   --csv F              classify: raw readings as CSV (a header, then a reading per line; "-" is
@@ -75,6 +80,14 @@ options:
   --smooth N           stream: the label shown is the majority of the last N windows (default 1)
   --echo               stream: copy the readings to stdout, the labels go to stderr
 )";
+
+// "auto, scalar, avx2, ...": what --kernels accepts on this CPU.
+std::string kernel_set_names() {
+  std::string names = "auto";
+  for (const infer::Kernels* set : infer::kernel_sets())
+    names += std::string(", ") + set->name;
+  return names;
+}
 
 Result<Options> parse(int argc, char** argv) {
   Options o;
@@ -137,8 +150,10 @@ Result<Options> parse(int argc, char** argv) {
       o.predictions = v;
     } else if (arg == "--kernels") {
       TINYLLM_TRY_ASSIGN(v, next());
-      if (v != "auto" && v != "scalar") return make_error(arg, "is auto or scalar");
-      o.scalar = v == "scalar";
+      if (v != "auto" && !infer::kernels_named(v))
+        return make_error(
+            arg, "'" + v + "' is not a kernel set this CPU runs (" + kernel_set_names() + ")");
+      o.kernels = v;
     } else if (arg == "--threads") {
       TINYLLM_TRY_ASSIGN(v, number(0, 1024));
       o.threads = int(v);
@@ -171,9 +186,12 @@ Result<Options> parse(int argc, char** argv) {
     }
   }
   if (o.mode != "info" && o.mode != "generate" && o.mode != "classify" && o.mode != "eval" &&
-      o.mode != "bench" && o.mode != "stream" && o.mode != "perplexity" && o.mode != "serve")
-    return make_error(
-        o.mode, "unknown mode (info, generate, classify, eval, bench, stream, perplexity, serve)");
+      o.mode != "bench" && o.mode != "stream" && o.mode != "perplexity" && o.mode != "serve" &&
+      o.mode != "kernels")
+    return make_error(o.mode,
+                      "unknown mode (info, generate, classify, eval, bench, stream, perplexity, "
+                      "serve, kernels)");
+  if (o.mode == "kernels") return o;
   if (o.model.empty()) return make_error(o.mode, "pass --model FILE.gguf");
   if (o.mode == "eval" && o.file.empty()) return make_error("eval", "pass --file task.jsonl");
   if (o.mode == "perplexity" && o.file.empty())
@@ -206,9 +224,10 @@ int main(int argc, char** argv) {
     }
     return run::fail(options.error());
   }
+  if (options->mode == "kernels") return run::run_kernels(*options, run::kArch);
   infer::SessionOptions session;
   session.threads = options->threads;
-  if (options->scalar) session.kernels = &infer::reference_kernels();
+  if (options->kernels != "auto") session.kernels = infer::kernels_named(options->kernels);
   auto engine = infer::Engine::load(options->model, session);
   if (!engine) return run::fail(engine.error());
   const std::string& mode = options->mode;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/version.h"
+#include "infer/kernel_check.h"
 #include "infer/sampler.h"
 #include "json_lite.h"
 
@@ -270,6 +271,41 @@ int run_bench(infer::Engine& engine, const Options& o) {
   std::printf("generation  %zu tokens, %.1f tokens/s\n", gen, gen_tps);
   std::printf("peak RSS    %.1f MiB\n", peak_rss_mib());
   return 0;
+}
+
+int run_kernels(const Options& o, const char* arch) {
+  const auto sets = infer::kernel_sets();
+  std::string json_sets;
+  bool all_passed = true;
+  if (!o.json)
+    std::printf("kernel sets on this %s CPU (auto picks %s), each against the scalar reference:\n",
+                arch, infer::best_kernels().name);
+  for (const infer::Kernels* set : sets) {
+    const infer::KernelCheck check = infer::check_kernels(*set);
+    all_passed = all_passed && check.passed();
+    if (o.json) {
+      json_sets += std::string(json_sets.empty() ? "" : ", ") +
+                   "{\"name\": " + json_string(set->name) +
+                   ", \"reference_bits\": " + (set->reference_bits ? "true" : "false") +
+                   ", \"passed\": " + (check.passed() ? "true" : "false") +
+                   ", \"values\": " + std::to_string(check.values) +
+                   ", \"mismatch\": " + json_string(check.mismatch) + "}";
+      continue;
+    }
+    const char* contract = set->reference_bits
+                               ? "the reference's bits"
+                               : "products = own dot products bit for bit, dot products within "
+                                 "1e-5 of the reference";
+    if (check.passed())
+      std::printf("  %-13s pass: %zu values, %s\n", set->name, check.values, contract);
+    else
+      std::printf("  %-13s FAIL: %s\n", set->name, check.mismatch.c_str());
+  }
+  if (o.json)
+    std::printf("{\"arch\": %s, \"auto\": %s, \"passed\": %s, \"sets\": [%s]}\n",
+                json_string(arch).c_str(), json_string(infer::best_kernels().name).c_str(),
+                all_passed ? "true" : "false", json_sets.c_str());
+  return all_passed ? 0 : 1;
 }
 
 int run_perplexity(infer::Engine& engine, const Options& o) {

@@ -11,8 +11,8 @@ struct Options {
   std::string mode, model;
   bool json = false;
   int threads = 0;
-  bool scalar = false;        // --kernels scalar
-  std::string prompt, input;  // a whole prompt, or the input part filled into the template
+  std::string kernels = "auto";  // --kernels: auto (the fastest) or a set's name
+  std::string prompt, input;     // a whole prompt, or the input part filled into the template
   bool has_prompt = false, has_input = false;
   std::string file;         // eval: task_*.jsonl
   std::string predictions;  // eval: one JSON line per example written here
@@ -51,6 +51,10 @@ int run_perplexity(infer::Engine& engine, const Options& o);
 int run_classify_csv(infer::Engine& engine, const Options& o);
 // A stream of readings on stdin, classified every window stride as they come.
 int run_stream(infer::Engine& engine, const Options& o);
+
+// `kernels`: the kernel sets this binary has and this CPU runs, each checked against the scalar
+// reference (infer/kernel_check.h); exit 1 when one fails. Needs no model.
+int run_kernels(const Options& o, const char* arch);
 
 // Prints "tinyllm-run: <error>" to stderr and returns 1.
 int fail(const Error& error);

@@ -7,15 +7,28 @@
 // at once, register-tiled so that each weight block is loaded once for several tokens. Every
 // value it writes equals the matching dot product bit for bit (the same operations in the same
 // order), so a prompt gives the floats of its tokens fed one by one, and splitting rows over
-// threads changes nothing.
+// threads changes nothing. That holds within every set.
 //
-// Every kernel set has the same functions: `reference_kernels()` is portable scalar code (the
-// `_ref` twin that tests compare against), `avx2_kernels()` the x86-64 AVX2+FMA+F16C one where
-// the CPU has it (checked at run time, so one binary runs everywhere).
+// Across sets: `reference_kernels()` is portable scalar code (the `_ref` twin that every set is
+// tested against). A set with `reference_bits` gives its floats bit for bit (the NEON sets: each
+// vector lane is one (row, token) pair summed in the reference's order); the x86-64 sets sum a
+// row's floats 8 lanes at a time with fused multiply-adds, so their dot products differ from the
+// reference's in the last bits (within 1e-5 of the sum of |products|), while their activation
+// quantizer and `add_scaled` are exact. The sets:
+//   "scalar"        reference_kernels(), everywhere
+//   "avx2"          x86-64 AVX2 + FMA + F16C
+//   "avx512-vnni"   the AVX2 set with VPDPBUSD for the Q8_0/Q4_0 integer products and wider
+//                   tiles (AVX-512 F, BW, VL and VNNI): exactly the AVX2 set's floats
+//   "neon"          aarch64 Advanced SIMD (Armv8.0: Raspberry Pi 3 and 4)
+//   "neon-dotprod"  the NEON set with SDOT for the integer products (Armv8.2 dot product: Pi 5)
+// Each is checked at run time (cpuid, getauxval), so one binary runs on every CPU of its arch.
+// armhf (32-bit ARM) runs the scalar set.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <vector>
 
 namespace tinyllm::infer {
 
@@ -33,7 +46,8 @@ static_assert(sizeof(ActivationBlock) == 36, "ActivationBlock must be packed as 
 //   Q8_0: fp16 d, int8 qs[32] (34 bytes);  Q4_0: fp16 d, uint8 qs[16] (18 bytes).
 
 struct Kernels {
-  const char* name;  // "scalar", "avx2"
+  const char* name;     // "scalar", "avx2", "avx512-vnni", "neon", "neon-dotprod"
+  bool reference_bits;  // every function gives reference_kernels()' floats bit for bit
   // Quantizes `n` floats (a multiple of kBlock) into n / kBlock blocks.
   void (*quantize_activations)(const float* x, size_t n, ActivationBlock* out);
   float (*dot_f32)(const float* w, const float* x, size_t n);
@@ -57,9 +71,16 @@ struct Kernels {
 };
 
 const Kernels& reference_kernels();
-// nullptr when not built for x86-64 or when the CPU lacks AVX2, FMA or F16C.
+// Each: nullptr when not built for its arch or when the CPU lacks what it needs.
 const Kernels* avx2_kernels();
-// The fastest set this CPU runs.
+const Kernels* avx512_vnni_kernels();
+const Kernels* neon_kernels();
+const Kernels* neon_dotprod_kernels();
+// Every set this binary has that this CPU runs, the reference first and the fastest last.
+std::vector<const Kernels*> kernel_sets();
+// The fastest set this CPU runs (the last of kernel_sets()).
 const Kernels& best_kernels();
+// The set called `name` (a Kernels::name), or nullptr when this binary or CPU has none.
+const Kernels* kernels_named(std::string_view name);
 
 }  // namespace tinyllm::infer

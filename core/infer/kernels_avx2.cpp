@@ -296,6 +296,7 @@ const Kernels* avx2_kernels() {
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                                 __builtin_cpu_supports("f16c");
   static const Kernels kernels{"avx2",
+                               false,
                                quantize_activations_avx2,
                                dot_f32_avx2,
                                dot_f16_avx2,

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include "gguf/quant.h"
 #include "infer/kernels.h"
@@ -89,6 +91,7 @@ void product_ref(const uint8_t* w, size_t row_bytes, size_t rows, const Input* x
 
 const Kernels& reference_kernels() {
   static const Kernels kernels{"scalar",
+                               true,
                                quantize_activations_ref,
                                dot_f32_ref,
                                dot_f16_ref,
@@ -102,9 +105,23 @@ const Kernels& reference_kernels() {
   return kernels;
 }
 
+std::vector<const Kernels*> kernel_sets() {
+  std::vector<const Kernels*> sets{&reference_kernels()};
+  for (const Kernels* set :
+       {avx2_kernels(), avx512_vnni_kernels(), neon_kernels(), neon_dotprod_kernels()})
+    if (set) sets.push_back(set);
+  return sets;
+}
+
 const Kernels& best_kernels() {
-  const Kernels* avx2 = avx2_kernels();
-  return avx2 ? *avx2 : reference_kernels();
+  static const Kernels* best = kernel_sets().back();
+  return *best;
+}
+
+const Kernels* kernels_named(std::string_view name) {
+  for (const Kernels* set : kernel_sets())
+    if (name == set->name) return set;
+  return nullptr;
 }
 
 }  // namespace tinyllm::infer

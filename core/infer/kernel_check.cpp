@@ -1,0 +1,242 @@
+#include "infer/kernel_check.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gguf/quant.h"
+
+namespace tinyllm::infer {
+namespace {
+
+constexpr size_t kMaxRows = 9;    // two 4-row tiles and a remainder, 8 + 1
+constexpr size_t kMaxTokens = 7;  // a 4-token tile and a 3-token one, two 3s and a 1
+
+bool same_bits(float a, float b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);
+  return text;
+}
+
+// The sum of |w[i] * x[i]|: the scale of a dot product's rounding errors.
+double magnitude(const float* w, const float* x, size_t n) {
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i)
+    sum += std::fabs(double(w[i]) * double(x[i]));
+  return sum;
+}
+
+// The inputs of one round: `rows` weight rows and `tokens` activation rows of `cols` values.
+struct Inputs {
+  size_t cols = 0;
+  std::vector<float> w, x;  // (kMaxRows, cols), (kMaxTokens, cols)
+  std::string f16, q8, q4;  // w in the file's encodings (q8/q4 when cols is a multiple of 32)
+  std::vector<ActivationBlock> xq;  // x quantized by the reference, (kMaxTokens, cols / 32)
+};
+
+// Round 0 is fixed (small integers and halves: many exact products and ties), the others seeded.
+Inputs make_inputs(size_t cols, int round, std::mt19937& gen) {
+  Inputs in;
+  in.cols = cols;
+  in.w.resize(kMaxRows * cols);
+  in.x.resize(kMaxTokens * cols);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (size_t i = 0; i < in.w.size(); ++i)
+    in.w[i] = round == 0 ? float(int(i % 9) - 4) * 0.25f : normal(gen);
+  for (size_t i = 0; i < in.x.size(); ++i)
+    in.x[i] = round == 0 ? float(int(i % 7) - 3) * 0.5f : normal(gen) * 3.0f;
+  for (size_t r = 0; r < kMaxRows; ++r) {
+    gguf::quantize_f16(in.w.data() + r * cols, cols, in.f16);
+    if (cols % kBlock == 0) {
+      gguf::quantize_q8_0(in.w.data() + r * cols, cols, in.q8);
+      gguf::quantize_q4_0(in.w.data() + r * cols, cols, in.q4);
+    }
+  }
+  const size_t blocks = cols / kBlock;
+  in.xq.resize(kMaxTokens * blocks);
+  for (size_t t = 0; t < kMaxTokens && blocks; ++t)
+    reference_kernels().quantize_activations(in.x.data() + t * cols, blocks * kBlock,
+                                             in.xq.data() + t * blocks);
+  return in;
+}
+
+class Checker {
+ public:
+  explicit Checker(const Kernels& set) : set_(set), ref_(reference_kernels()) {}
+
+  KernelCheck result() const { return result_; }
+  bool failed() const { return !result_.passed(); }
+
+  void quantizer(std::mt19937& gen) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::uniform_int_distribution<int> halves(-254, 254);
+    for (int round = 0; round < 200 && !failed(); ++round) {
+      std::vector<float> x(256);
+      for (auto& v : x)
+        v = round % 2 ? normal(gen) * float(1 + round % 5) : float(halves(gen)) * 0.5f;
+      x[3] = 127.0f;  // scale 1 for the first block: its halves stay halves (ties)
+      if (round % 7 == 0) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // scale 0
+      std::vector<ActivationBlock> want(8), got(8);
+      ref_.quantize_activations(x.data(), x.size(), want.data());
+      set_.quantize_activations(x.data(), x.size(), got.data());
+      result_.values += x.size();
+      for (size_t b = 0; b < want.size() && !failed(); ++b)
+        if (std::memcmp(&want[b], &got[b], sizeof want[b]) != 0)
+          fail("quantize_activations round " + std::to_string(round) + " block " +
+               std::to_string(b) + ": not the reference's block");
+    }
+  }
+
+  void add_scaled(std::mt19937& gen) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (size_t n : {1u, 5u, 8u, 37u, 64u}) {
+      std::vector<float> v(n), want(n), got;
+      for (size_t i = 0; i < n; ++i)
+        v[i] = normal(gen), want[i] = normal(gen);
+      got = want;
+      const float p = normal(gen);
+      ref_.add_scaled(want.data(), v.data(), p, n);
+      set_.add_scaled(got.data(), v.data(), p, n);
+      result_.values += n;
+      for (size_t i = 0; i < n && !failed(); ++i)
+        if (!same_bits(want[i], got[i]))
+          fail("add_scaled n " + std::to_string(n) + " at " + std::to_string(i) + ": " +
+               number(got[i]) + ", the reference " + number(want[i]));
+    }
+  }
+
+  void products(const Inputs& in) {
+    const size_t cols = in.cols, blocks = cols / kBlock;
+    const auto* wf = reinterpret_cast<const uint8_t*>(in.w.data());
+    const auto* wh = reinterpret_cast<const uint8_t*>(in.f16.data());
+    const auto* w8 = reinterpret_cast<const uint8_t*>(in.q8.data());
+    const auto* w4 = reinterpret_cast<const uint8_t*>(in.q4.data());
+    const size_t q8_row = blocks * gguf::kQ8_0BlockBytes, q4_row = blocks * gguf::kQ4_0BlockBytes;
+    const float* x = in.x.data();
+    const ActivationBlock* xq = in.xq.data();
+    for (size_t rows = 1; rows <= kMaxRows && !failed(); ++rows)
+      for (size_t tokens = 1; tokens <= kMaxTokens && !failed(); ++tokens) {
+        Shape shape{cols, rows, tokens};
+        check(
+            "F32", shape,
+            [&](const Kernels& k, float* y, size_t ys) {
+              k.product_f32(wf, cols * 4, rows, x, cols, tokens, y, ys);
+            },
+            [&](const Kernels& k, size_t r, size_t t) {
+              return k.dot_f32(in.w.data() + r * cols, x + t * cols, cols);
+            },
+            [&](size_t r, size_t t) {
+              return magnitude(in.w.data() + r * cols, x + t * cols, cols);
+            });
+        check(
+            "F16", shape,
+            [&](const Kernels& k, float* y, size_t ys) {
+              k.product_f16(wh, cols * 2, rows, x, cols, tokens, y, ys);
+            },
+            [&](const Kernels& k, size_t r, size_t t) {
+              return k.dot_f16(reinterpret_cast<const uint16_t*>(wh + r * cols * 2), x + t * cols,
+                               cols);
+            },
+            [&](size_t r, size_t t) {
+              return magnitude(in.w.data() + r * cols, x + t * cols, cols);
+            });
+        if (blocks == 0 || cols % kBlock) continue;
+        check(
+            "Q8_0", shape,
+            [&](const Kernels& k, float* y, size_t ys) {
+              k.product_q8_0(w8, q8_row, rows, xq, blocks, tokens, y, ys);
+            },
+            [&](const Kernels& k, size_t r, size_t t) {
+              return k.dot_q8_0(w8 + r * q8_row, xq + t * blocks, blocks);
+            },
+            [&](size_t r, size_t t) {
+              return magnitude(in.w.data() + r * cols, x + t * cols, cols);
+            });
+        check(
+            "Q4_0", shape,
+            [&](const Kernels& k, float* y, size_t ys) {
+              k.product_q4_0(w4, q4_row, rows, xq, blocks, tokens, y, ys);
+            },
+            [&](const Kernels& k, size_t r, size_t t) {
+              return k.dot_q4_0(w4 + r * q4_row, xq + t * blocks, blocks);
+            },
+            [&](size_t r, size_t t) {
+              return magnitude(in.w.data() + r * cols, x + t * cols, cols);
+            });
+      }
+  }
+
+ private:
+  struct Shape {
+    size_t cols, rows, tokens;
+    std::string describe(const char* type, const char* what) const {
+      return std::string(type) + " " + what + " (" + std::to_string(rows) + " rows, " +
+             std::to_string(tokens) + " tokens, " + std::to_string(cols) + " cols)";
+    }
+  };
+
+  // One type at one shape: the set's product against its own dot products (bit for bit, padding
+  // untouched), and its dot products against the reference's.
+  template <class Product, class Dot, class Magnitude>
+  void check(const char* type, const Shape& s, Product product, Dot dot, Magnitude size_of) {
+    if (failed()) return;
+    const size_t stride = s.rows + 3;  // outputs in a wider matrix whose padding stays untouched
+    constexpr float kPadding = -7.0f;
+    std::vector<float> y(s.tokens * stride, kPadding);
+    product(set_, y.data(), stride);
+    for (size_t t = 0; t < s.tokens && !failed(); ++t)
+      for (size_t r = 0; r < stride && !failed(); ++r) {
+        const float got = y[t * stride + r];
+        ++result_.values;
+        if (r >= s.rows) {
+          if (!same_bits(got, kPadding))
+            fail(s.describe(type, "product") + " wrote row " + std::to_string(r) +
+                 " past its rows");
+          continue;
+        }
+        const float own = dot(set_, r, t), ref = dot(ref_, r, t);
+        const std::string at = " at row " + std::to_string(r) + " token " + std::to_string(t);
+        if (!same_bits(got, own))
+          fail(s.describe(type, "product") + at + ": " + number(got) + ", its dot product " +
+               number(own));
+        else if (set_.reference_bits && !same_bits(own, ref))
+          fail(s.describe(type, "dot product") + at + ": " + number(own) + ", the reference " +
+               number(ref));
+        else if (!set_.reference_bits &&
+                 std::fabs(double(own) - double(ref)) > 1e-5 * size_of(r, t) + 1e-30)
+          fail(s.describe(type, "dot product") + at + ": " + number(own) + ", the reference " +
+               number(ref) + " (beyond 1e-5 of the sum of |products|)");
+      }
+  }
+
+  void fail(std::string what) {
+    if (result_.mismatch.empty()) result_.mismatch = std::string(set_.name) + ": " + what;
+  }
+
+  const Kernels& set_;
+  const Kernels& ref_;
+  KernelCheck result_;
+};
+
+}  // namespace
+
+KernelCheck check_kernels(const Kernels& set) {
+  Checker checker(set);
+  std::mt19937 gen(20261211);
+  checker.quantizer(gen);
+  checker.add_scaled(gen);
+  // 32: one block; 40: float rows with a tail past a multiple of 4 and 8; 96: three blocks; 256.
+  for (size_t cols : {32u, 40u, 96u, 256u})
+    for (int round = 0; round < 2; ++round)
+      checker.products(make_inputs(cols, round, gen));
+  return checker.result();
+}
+
+}  // namespace tinyllm::infer
