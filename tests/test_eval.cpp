@@ -383,6 +383,49 @@ class TestEval : public QObject {
     QVERIFY(!subject_folds({"a", "", "b"}, 2).ok());
   }
 
+  // Examples of unknown people are held out with their whole recording: a recording is never on
+  // both sides of a fold, people go first (every fold tests a person), and a recording named
+  // like a person stays apart from that person.
+  void unknownPeopleFoldByRecording() {
+    std::vector<std::string> subjects, recordings;
+    auto add = [&](const std::string& subject, const std::string& recording, int n) {
+      for (int i = 0; i < n; ++i) {
+        subjects.push_back(subject);
+        recordings.push_back(recording);
+      }
+    };
+    add("ann", "r1", 4);
+    add("bob", "r2", 3);
+    add("", "cap1", 6);  // bigger than any person
+    add("", "cap2", 2);
+    add("", "ann", 1);                          // a recording named like a person
+    QVERIFY(!subject_folds(subjects, 2).ok());  // without recordings: refused, as before
+    auto folds = subject_folds(subjects, 2, recordings);
+    TINYLLM_VERIFY(folds);
+    std::vector<int> tested(subjects.size(), 0);
+    for (const Fold& f : *folds) {
+      QVERIFY(!f.test_subjects.empty());
+      std::set<std::string> train_units, test_units;
+      for (size_t i : f.train)
+        train_units.insert(subjects[i] + "/" + recordings[i]);
+      for (size_t i : f.test) {
+        test_units.insert(subjects[i] + "/" + recordings[i]);
+        ++tested[i];
+      }
+      for (const auto& u : test_units)
+        QVERIFY2(!train_units.count(u), u.c_str());
+    }
+    for (int t : tested)
+      QCOMPARE(t, 1);
+    // ann (4) and bob (3) first, one per fold; then cap1 (6) to bob's fold, cap2 (2) and the
+    // recording "ann" (1) to ann's.
+    QCOMPARE((*folds)[0].test_subjects, (std::vector<std::string>{"ann"}));
+    QCOMPARE((*folds)[0].test_recordings, (std::vector<std::string>{"ann", "cap2"}));
+    QCOMPARE((*folds)[1].test_subjects, (std::vector<std::string>{"bob"}));
+    QCOMPARE((*folds)[1].test_recordings, (std::vector<std::string>{"cap1"}));
+    QVERIFY(!subject_folds(subjects, 2, {"too", "few"}).ok());
+  }
+
   // Baselines on folds over people: each fold fits on the other people only, and on two clean
   // clusters k-NN is right on every held-out person.
   void foldBaselinesFitOnOtherPeople() {
@@ -449,8 +492,8 @@ class TestEval : public QObject {
     BaselinePredictions majority{"majority", 0, {0, 0, 0, 0}, {}, {}};
     BaselinePredictions knn{"knn", 1, {0, 1, 0, 0}, {}, {}};
     in.baselines = {majority, knn};
-    in.folds = {{0, {"p1"}, {0.5, 0.4}, {{"knn", {1.0, 1.0}}}},
-                {1, {"p2"}, {1.0, 1.0}, {{"knn", {0.5, 0.3}}}}};
+    in.folds = {{0, {"p1"}, {0.5, 0.4}, {{"knn", {1.0, 1.0}}}, {}},
+                {1, {"p2"}, {1.0, 1.0}, {{"knn", {0.5, 0.3}}}, {"cap1"}}};
     in.runs = {{"ft1", 123456, 30, 0.5, 0.5, 60, "constrained", {}},
                {"ft0", 1000000, 25, 0.75, 0.7, 300, "free", {{"q8_0", 300000, 0.75, 12.5}}}};
     auto report = build_report(in, examples);
@@ -495,6 +538,10 @@ class TestEval : public QObject {
     QCOMPARE(r["folds_summary"]["knn"]["min"].get<double>(), 0.5);
     QCOMPARE(r["folds_summary"]["knn"]["max"].get<double>(), 1.0);
     QCOMPARE(r["folds"][1]["test_subjects"], json({"p2"}));
+    QCOMPARE(r["folds"][1]["test_recordings"], json({"cap1"}));
+    QVERIFY(r["folds"][0]["test_recordings"].empty());
+    QVERIFY(render_report_html(r, examples).find("p2 and 1 recording of an unknown person") !=
+            std::string::npos);
     QCOMPARE(r["runs"][1]["run_id"].get<std::string>(), std::string("ft0"));
     QCOMPARE(r["runs"][1]["decoding"].get<std::string>(), std::string("free"));
     QCOMPARE(r["runs"][1]["variants"][0]["bytes"].get<int>(), 300000);

@@ -312,10 +312,13 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
     for (auto& e : part)
       pool.push_back(std::move(e));
   }
-  std::vector<std::string> subjects;
-  for (const auto& e : pool)
+  std::vector<std::string> subjects, recordings;
+  for (const auto& e : pool) {
     subjects.push_back(e.subject);
-  TINYLLM_TRY_ASSIGN(folds, eval::subject_folds(subjects, request.folds));
+    recordings.push_back(e.series);
+  }
+  // Examples of unknown people are held out with their whole recording, as the split does.
+  TINYLLM_TRY_ASSIGN(folds, eval::subject_folds(subjects, request.folds, recordings));
   std::optional<fs::path> config;
   if (!request.baselines_only) {
     TINYLLM_TRY_ASSIGN(written, fold_config(checkpoint, project.root, report_dir / "run.json"));
@@ -324,9 +327,9 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
   for (const auto& fold : folds) {
     // Validation (early stopping, best/) from whole people of the training side too: the
     // people whose examples come first in name order, until a tenth of the training examples.
-    std::map<std::string, std::vector<size_t>> by_subject;
+    std::map<std::string, std::vector<size_t>> by_subject;  // unknown people: by recording
     for (size_t i : fold.train)
-      by_subject[pool[i].subject].push_back(i);
+      by_subject[pool[i].subject.empty() ? '\x1f' + pool[i].series : pool[i].subject].push_back(i);
     std::vector<size_t> parts[3];
     for (const auto& [subject, indices] : by_subject) {
       const bool to_val = parts[1].size() * 10 < fold.train.size() && by_subject.size() > 1 &&
@@ -338,6 +341,7 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
     eval::FoldResult result;
     result.fold = fold.fold;
     result.test_subjects = fold.test_subjects;
+    result.test_recordings = fold.test_recordings;
     const auto train_refs = eval::refs_of(pool, parts[0]);
     const auto test_refs = eval::refs_of(pool, parts[2]);
     std::vector<int> truth;
@@ -352,8 +356,11 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
       const fs::path dir = report_dir / "folds" / ("fold-" + std::to_string(fold.fold + 1));
       TINYLLM_TRY(write_fold_folder(dir / "prepared", summary, pool, parts));
       if (!request.raw_json)
-        std::printf("fold %d of %zu: fine-tuning without %zu people (%zu test examples)\n",
-                    fold.fold + 1, folds.size(), fold.test_subjects.size(), parts[2].size());
+        std::printf(
+            "fold %d of %zu: fine-tuning without %zu people and %zu recordings of "
+            "unknown people (%zu test examples)\n",
+            fold.fold + 1, folds.size(), fold.test_subjects.size(), fold.test_recordings.size(),
+            parts[2].size());
       std::error_code ec;
       fs::remove_all(dir / "run", ec);  // a fold run is rebuilt whole, never resumed
       const WorkerOptions options = {

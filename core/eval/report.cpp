@@ -130,6 +130,7 @@ json folds_json(const std::vector<FoldResult>& folds) {
       baselines[name] = {{"accuracy", s.accuracy}, {"macro_f1", s.macro_f1}};
     out.push_back({{"fold", f.fold},
                    {"test_subjects", f.test_subjects},
+                   {"test_recordings", f.test_recordings},
                    {"model", {{"accuracy", f.model.accuracy}, {"macro_f1", f.model.macro_f1}}},
                    {"baselines", baselines}});
   }
@@ -305,6 +306,7 @@ Result<std::vector<FoldResult>> fold_baselines(const std::vector<EvalExample>& p
     FoldResult result;
     result.fold = fold.fold;
     result.test_subjects = fold.test_subjects;
+    result.test_recordings = fold.test_recordings;
     for (const BaselinePredictions& b : baselines) {
       TINYLLM_TRY_ASSIGN(metrics, classification_metrics(fold_truth, b.predicted, classes));
       result.baselines.emplace_back(b.name, fold_scores(metrics));

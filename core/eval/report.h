@@ -12,8 +12,8 @@
 //             (position tasks; their "model" and "baselines" then carry no class metrics)
 //   mistakes  [{index, label, predicted, scores {label: score}, series, subject, start, rows,
 //               input, margin | error_m, output (free decoding)}]
-//   folds     [{fold, test_subjects, model {accuracy, macro_f1}, baselines {name: {...}}}]
-//   folds_summary {model {mean, min, max, macro_f1_mean}, <baseline> {...}}   (when folds)
+//   folds     [{fold, test_subjects, test_recordings, model {accuracy, macro_f1}, baselines {name:
+//   {...}}}] folds_summary {model {mean, min, max, macro_f1_mean}, <baseline> {...}}   (when folds)
 //   runs      [{run_id, params, tokens_per_example, accuracy, macro_f1, train_seconds, decoding,
 //               variants [{type, bytes, accuracy, mean_latency_ms}]}]
 #pragma once
@@ -79,6 +79,7 @@ struct FoldResult {
   std::vector<std::string> test_subjects;
   FoldScores model;
   std::vector<std::pair<std::string, FoldScores>> baselines;  // (name, scores)
+  std::vector<std::string> test_recordings;                   // of unknown people (folds.h)
 };
 
 // Every baseline fitted on each fold's train examples and scored on its test examples (`pooled`

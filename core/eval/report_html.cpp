@@ -391,6 +391,11 @@ void folds_section(std::ostringstream& html, const json& report) {
     std::string subjects;
     for (const auto& s : f["test_subjects"])
       subjects += (subjects.empty() ? "" : ", ") + s.get<std::string>();
+    if (f.contains("test_recordings") && !f["test_recordings"].empty()) {
+      const size_t n = f["test_recordings"].size();
+      subjects += n == 1 ? std::string(" and 1 recording of an unknown person")
+                         : fmt(" and %.0f recordings of unknown people", double(n));
+    }
     html << "<tr><td>" << text(f, "fold") << "</td><td class=\"t\">" << esc(subjects) << "</td><td>"
          << (f.contains("model") ? pct(num(f["model"], "accuracy")) : "–") << "</td>";
     for (const auto& name : names)
