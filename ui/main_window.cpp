@@ -389,8 +389,9 @@ void MainWindow::refresh_hint() {
     else if (st == StepState::running)
       hint = tr("Running. Pause or Stop keep what was trained so far.");
     else if (st == StepState::paused)
-      hint = tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
-                "was trained so far.");
+      hint =
+          tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
+             "was trained so far.");
     else if (!project.find_artifact("tokenizer"))
       hint = tr("Next: train the tokenizer.");
     else if (st == StepState::stale)
@@ -405,8 +406,9 @@ void MainWindow::refresh_hint() {
     else if (st == StepState::running)
       hint = tr("Running. Pause or Stop keep what was trained so far.");
     else if (st == StepState::paused)
-      hint = tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
-                "was trained so far.");
+      hint =
+          tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
+             "was trained so far.");
     else if (st == StepState::stale)
       hint = tr("An input changed since the last run: fine-tune again.");
     else if (st == StepState::done)
@@ -465,6 +467,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+  deploy_page_->stop_try_server();  // the model kept loaded on a device for Try it
   event->accept();
 }
 
