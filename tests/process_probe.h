@@ -1,6 +1,6 @@
-// What a test can see of another process from /proc (Linux): its children and the CPU time it
-// has used. Tests use it to check that a paused worker really stands still, and that a stopped
-// one is gone.
+// What a test can see of another process from /proc (Linux): its children, the CPU time it
+// has used and the folder it runs in. Tests use it to check that a paused worker really stands
+// still, and that a stopped one is gone (also on a "device": a process left behind by sshd).
 #pragma once
 
 #include <sys/types.h>
@@ -60,6 +60,27 @@ inline std::vector<pid_t> child_processes(pid_t parent, const std::string& name)
     const auto f = proc_stat_fields(pid);
     if (command_name(pid) == name.substr(0, 15) && f.size() > 1 && std::stol(f[1]) == parent &&
         process_alive(pid))
+      out.push_back(pid);
+  }
+  return out;
+}
+
+// The live processes named `name` whose working folder is `folder` or inside it, whoever their
+// parent is now (a process whose SSH session ended is re-parented, not gone).
+inline std::vector<pid_t> processes_in_folder(const std::filesystem::path& folder,
+                                              const std::string& name) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  const std::string prefix = std::filesystem::weakly_canonical(folder, ec).string();
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string id = entry.path().filename().string();
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = pid_t(std::stol(id));
+    if (command_name(pid) != name.substr(0, 15) || !process_alive(pid)) continue;
+    std::error_code link_ec;
+    const std::string cwd = std::filesystem::read_symlink(entry.path() / "cwd", link_ec).string();
+    if (!link_ec && cwd.compare(0, prefix.size(), prefix) == 0 &&
+        (cwd.size() == prefix.size() || cwd[prefix.size()] == '/'))
       out.push_back(pid);
   }
   return out;

@@ -129,7 +129,7 @@ int SshServer::accepted_logins() const {
   return n;
 }
 
-Status SshServer::start() {
+Status SshServer::start(const std::string& extra_config) {
   if (!dir_.isValid()) return make_error("sshd", "no temporary folder");
   for (const char* name : {"host_key", "client_key", "other_key"}) {
     const Run r =
@@ -154,7 +154,8 @@ Status SshServer::start() {
          << "\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n"
             "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n"
             "Subsystem sftp internal-sftp\nMaxStartups 50\nMaxSessions 50\n"
-            "LogLevel VERBOSE\n";
+            "LogLevel VERBOSE\n"
+         << extra_config;
   config.close();
   const Run r =
       run_program("/usr/sbin/sshd", {"-f", (dir() / "sshd_config").string(), "-E", log().string()});

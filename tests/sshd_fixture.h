@@ -22,9 +22,11 @@ class SshServer {
   ~SshServer();
 
   // Generates keys, writes the config and starts sshd; waits until it accepts connections.
-  Status start();
+  // `extra_config`: more sshd_config lines ("AllowTcpForwarding no\n").
+  Status start(const std::string& extra_config = "");
   void stop();
   bool running() const { return pid_ > 0; }
+  long pid() const { return pid_; }  // the listening sshd
 
   int port() const { return port_; }
   std::filesystem::path dir() const;

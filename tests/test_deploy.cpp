@@ -2,8 +2,11 @@
 // accepted, changed), key, agent and refused logins, the install (checksums on the device, a
 // resumed upload after the server-side session is killed, a damaged upload, a full disk, hostile
 // names), rollback and uninstall, the CLI end to end (device add, deploy to two devices in
-// parallel, remote bench/eval beside the desktop), and the aarch64 runtime run under qemu.
+// parallel, remote bench/eval beside the desktop), the model kept loaded on the device behind an
+// SSH tunnel (deploy::ModelServer, `tinyllm remote serve`), and the aarch64 runtime under qemu.
 #include <QtTest>
+
+#include <signal.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include "base/version.h"
 #include "deploy/device.h"
 #include "deploy/install.h"
+#include "deploy/model_server.h"
 #include "deploy/project_deploy.h"
 #include "deploy/remote_run.h"
 #include "deploy/runtimes.h"
@@ -22,6 +26,7 @@
 #include "deploy/ssh.h"
 #include "deploy/worker_plan.h"
 #include "pipeline/steps.h"
+#include "process_probe.h"
 #include "project/project.h"
 #include "sshd_fixture.h"
 #include "test_support.h"
@@ -78,6 +83,34 @@ class TestDeploy : public QObject {
 
   fs::path model_dir(const deploy::DeviceProfile& d) const {
     return fs::path(d.install_dir) / deploy::safe_name(project::open_project(project_)->name);
+  }
+
+  std::string model_name() const { return project::open_project(project_)->name; }
+
+  // The desktop runtime's `classify --json` of `prompt` with `gguf`.
+  static json classify_locally(const fs::path& gguf, const std::string& prompt) {
+    const auto r =
+        run_program(std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+                    {"classify", "--model", gguf.string(), "--prompt", prompt, "--json"});
+    if (r.code != 0) qFatal("tinyllm-run classify: %s", r.err.c_str());
+    return json::parse(r.out);
+  }
+
+  // The same label and the same score for every answer (to float printing), latency aside.
+  static void same_classification(const json& device, const json& desktop) {
+    QCOMPARE(device.value("label", ""), desktop.value("label", ""));
+    QCOMPARE(device.value("prompt_tokens", 0), desktop.value("prompt_tokens", 0));
+    const json scores = desktop.value("scores", json::object());
+    QVERIFY(!scores.empty());
+    QCOMPARE(device.value("scores", json::object()).size(), scores.size());
+    for (const auto& [label, score] : scores.items())
+      QVERIFY2(std::abs(device["scores"][label].get<double>() - score.get<double>()) < 1e-4,
+               (label + ": " + device.dump() + " vs " + desktop.dump()).c_str());
+  }
+
+  // The `tinyllm-run` processes running in the device's install folder (serve or any other).
+  static std::vector<pid_t> runtimes_on(const deploy::DeviceProfile& d) {
+    return test::processes_in_folder(d.install_dir, "tinyllm-run");
   }
 
  private slots:
@@ -673,6 +706,211 @@ class TestDeploy : public QObject {
     QVERIFY2(again.code == 0, (again.err + again.out).c_str());
     QVERIFY(again.out.find("already has a take from 127.0.0.1") != std::string::npos);
     QCOMPARE(project::open_project(demo)->sources.size(), project->sources.size());
+  }
+
+  // The model kept loaded on the device (tinyllm-run serve behind a direct-tcpip tunnel): two
+  // classify requests over one connection answer exactly as the desktop's `tinyllm-run classify`
+  // of the same file, by one process that stays loaded; closing ends it on the device.
+  void modelServerAnswersOverTheTunnel() {
+    auto d = device(server_, "serve");
+    auto s = connect(d);
+    TINYLLM_VERIFY_OK(s);
+    const auto q8 = package(d, *s, "q8_0");
+    TINYLLM_VERIFY_OK(deploy::install(*s, d, q8));
+    QVERIFY(runtimes_on(d).empty());
+
+    auto server = deploy::ModelServer::start(std::move(*s), d, model_name());
+    TINYLLM_VERIFY_OK(server);
+    QCOMPARE(server->version(), q8.version);
+    QCOMPARE(server->gguf_sha256(), q8.files[1].sha256);
+    QVERIFY(server->port() > 0);
+    const auto loaded = runtimes_on(d);
+    QCOMPARE(loaded.size(), size_t{1});
+
+    const auto examples = test::read_jsonl(project_ / "data/prepared/task_test.jsonl");
+    QVERIFY(examples.size() >= 2);
+    for (size_t i : {size_t{0}, size_t{1}}) {
+      const std::string prompt = examples[i].value("prompt", "");
+      auto answer = server->request({{"op", "classify"}, {"prompt", prompt}});
+      TINYLLM_VERIFY_OK(answer);
+      QVERIFY2(!answer->contains("error"), answer->dump().c_str());
+      same_classification(*answer, classify_locally(q8.files[1].local, prompt));
+      QVERIFY((*answer)["latency_ms"].get<double>() > 0);
+    }
+    QCOMPARE(runtimes_on(d), loaded);  // the same process answered both: loaded once
+
+    // A request the runtime cannot do is its answer; the server goes on.
+    auto unknown = server->request({{"op", "translate"}});
+    TINYLLM_VERIFY_OK(unknown);
+    QVERIFY2(unknown->value("error", "").find("unknown op") != std::string::npos,
+             unknown->dump().c_str());
+    auto info = server->request({{"op", "info"}});
+    TINYLLM_VERIFY_OK(info);
+    QVERIFY2(!info->contains("error"), info->dump().c_str());
+
+    TINYLLM_VERIFY_OK(server->close());
+    QVERIFY(runtimes_on(d).empty());  // gone when close() returns, not some time later
+    auto closed = server->request({{"op", "info"}});
+    QVERIFY(!closed.ok());
+    QVERIFY(closed.error().message.find("closed") != std::string::npos);
+  }
+
+  // What can go wrong, each said clearly, and nothing left running on the device: the runtime
+  // killed there, the connection cut, the runtime failing before it listens (its stderr), a
+  // device whose sshd forbids tunnels.
+  void modelServerFailuresAreClear() {
+    auto d = device(server_, "serve");
+    {
+      auto s = connect(d);
+      TINYLLM_VERIFY_OK(s);
+      TINYLLM_VERIFY_OK(
+          deploy::install(*s, d, package(d, *s, "q8_0")));  // unchanged after the above
+    }
+    {
+      auto s = connect(d);
+      TINYLLM_VERIFY_OK(s);
+      auto server = deploy::ModelServer::start(std::move(*s), d, model_name());
+      TINYLLM_VERIFY_OK(server);
+      const auto pids = runtimes_on(d);
+      QCOMPARE(pids.size(), size_t{1});
+      ::kill(pids[0], SIGKILL);
+      auto answer = server->request({{"op", "info"}});
+      QVERIFY(!answer.ok());
+      qInfo("runtime killed: %s", answer.error().to_string().c_str());
+      QVERIFY2(answer.error().message.find("tinyllm-run serve stopped on the device") !=
+                       std::string::npos &&
+                   answer.error().message.find("killed by signal 9") != std::string::npos,
+               answer.error().to_string().c_str());
+      auto later = server->request({{"op", "info"}});  // no second try on a dead server
+      QVERIFY(!later.ok());
+      QCOMPARE(later.error().message, answer.error().message);
+      TINYLLM_VERIFY_OK(server->close());
+    }
+    {
+      auto s = connect(d);
+      TINYLLM_VERIFY_OK(s);
+      auto server = deploy::ModelServer::start(std::move(*s), d, model_name());
+      TINYLLM_VERIFY_OK(server);
+      QVERIFY(server_.kill_sessions() > 0);  // the device drops off the network
+      auto answer = server->request({{"op", "info"}});
+      QVERIFY(!answer.ok());
+      qInfo("connection cut: %s", answer.error().to_string().c_str());
+      QVERIFY2(answer.error().message.find("connection was lost") != std::string::npos,
+               answer.error().to_string().c_str());
+      QTRY_VERIFY_WITH_TIMEOUT(runtimes_on(d).empty(), 10000);
+    }
+    {
+      // A broken model file in a version of its own: the runtime exits before it listens.
+      auto broken = device(server_, "serve-broken");
+      auto s = connect(broken);
+      TINYLLM_VERIFY_OK(s);
+      TINYLLM_VERIFY_OK(deploy::install(*s, broken, package(broken, *s, "q8_0")));
+      const fs::path gguf = fs::canonical(model_dir(broken) / "current") / "model.gguf";
+      fs::resize_file(gguf, 100);
+      auto server = deploy::ModelServer::start(std::move(*s), broken, model_name());
+      QVERIFY(!server.ok());
+      qInfo("broken model: %s", server.error().to_string().c_str());
+      QVERIFY2(
+          server.error().message.find("stopped on the device before it was ready, exit status 1") !=
+                  std::string::npos &&
+              server.error().message.find("model.gguf") != std::string::npos,
+          server.error().to_string().c_str());
+      QVERIFY(runtimes_on(broken).empty());
+    }
+    {
+      SshServer no_tunnels;
+      TINYLLM_VERIFY_OK(no_tunnels.start("AllowTcpForwarding no\n"));
+      auto locked = device(no_tunnels, "no-tunnels");
+      auto s = connect(locked);
+      TINYLLM_VERIFY_OK(s);
+      TINYLLM_VERIFY_OK(deploy::install(*s, locked, package(locked, *s, "q8_0")));
+      auto server = deploy::ModelServer::start(std::move(*s), locked, model_name());
+      QVERIFY(!server.ok());
+      qInfo("no tunnels: %s", server.error().to_string().c_str());
+      QVERIFY2(server.error().message.find("refused a tunnel") != std::string::npos &&
+                   server.error().message.find("AllowTcpForwarding") != std::string::npos,
+               server.error().to_string().c_str());
+      QVERIFY(runtimes_on(locked).empty());  // started, then stopped again
+    }
+    auto missing = device(second_, "never-deployed");
+    auto s = connect(missing);
+    TINYLLM_VERIFY_OK(s);
+    auto server = deploy::ModelServer::start(std::move(*s), missing, model_name());
+    QVERIFY(!server.ok());
+    QVERIFY2(server.error().message.find("deploy it first") != std::string::npos,
+             server.error().to_string().c_str());
+  }
+
+  // `tinyllm remote serve`: requests on stdin, answers on stdout, the same as the local runtime;
+  // stdin's end stops it on the device; a killed CLI leaves nothing running there either.
+  void cliRemoteServe() {
+    const std::string p = project_.string();
+    auto pi = deploy::find_device(project_, "pi-a");
+    if (!pi.ok()) QSKIP("needs the CLI test's device pi-a");
+    QVERIFY(runtimes_on(*pi).empty());
+    const auto examples = test::read_jsonl(project_ / "data/prepared/task_test.jsonl");
+    auto installs = deploy::installs(project_, "pi-a");
+    TINYLLM_VERIFY_OK(installs);
+    const fs::path gguf = project::open_project(project_)->path(installs->back().value("gguf", ""));
+
+    QProcess cli;
+    cli.start(QString::fromStdString(test::tinyllm_cli()),
+              {"remote", "serve", "--project", QString::fromStdString(p), "--device", "pi-a"});
+    QVERIFY(cli.waitForStarted());
+    auto next_line = [&cli]() -> json {
+      for (int waited = 0; !cli.canReadLine() && waited < 60000; waited += 100)
+        cli.waitForReadyRead(100);
+      if (!cli.canReadLine()) return json();
+      return json::parse(cli.readLine().toStdString(), nullptr, false);
+    };
+    const json ready = next_line();
+    QVERIFY2(ready.value("event", "") == "ready",
+             (ready.dump() + cli.readAllStandardError().toStdString()).c_str());
+    QCOMPARE(ready.value("version", ""), installs->back().value("version", ""));
+    QCOMPARE(runtimes_on(*pi).size(), size_t{1});
+    for (size_t i : {size_t{2}, size_t{3}}) {
+      const std::string prompt = examples[i].value("prompt", "");
+      const json request = {{"op", "classify"}, {"prompt", prompt}};
+      cli.write(QByteArray::fromStdString(request.dump() + "\n"));
+      const json answer = next_line();
+      QVERIFY2(answer.is_object() && !answer.contains("error"), answer.dump().c_str());
+      same_classification(answer, classify_locally(gguf, prompt));
+    }
+    cli.write("not json\n");
+    QVERIFY(next_line().value("error", "").find("not a JSON object") != std::string::npos);
+    cli.closeWriteChannel();
+    QVERIFY(cli.waitForFinished(30000));
+    QCOMPARE(cli.exitCode(), 0);
+    QVERIFY(runtimes_on(*pi).empty());  // stopped before the CLI exited
+
+    // Killed (the workbench crashed): the connection drops and sshd ends the runtime.
+    cli.start(QString::fromStdString(test::tinyllm_cli()),
+              {"remote", "serve", "--project", QString::fromStdString(p), "--device", "pi-a"});
+    QCOMPARE(next_line().value("event", ""), std::string("ready"));
+    QCOMPARE(runtimes_on(*pi).size(), size_t{1});
+    cli.kill();
+    QVERIFY(cli.waitForFinished(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(runtimes_on(*pi).empty(), 10000);
+
+    // The runtime killed on the device while the command waits for requests: it says so and
+    // ends at once, without waiting for the next request.
+    cli.start(QString::fromStdString(test::tinyllm_cli()),
+              {"remote", "serve", "--project", QString::fromStdString(p), "--device", "pi-a"});
+    QCOMPARE(next_line().value("event", ""), std::string("ready"));
+    QCOMPARE(runtimes_on(*pi).size(), size_t{1});
+    ::kill(runtimes_on(*pi).front(), SIGKILL);
+    QVERIFY(cli.waitForFinished(15000));
+    QCOMPARE(cli.exitCode(), 1);
+    const std::string said = cli.readAllStandardError().toStdString();
+    QVERIFY2(said.find("stopped on the device while idle, killed by signal 9") != std::string::npos,
+             said.c_str());
+
+    // `remote run` (one classification per command) answers the same.
+    const std::string prompt = examples[2].value("prompt", "");
+    auto r = run_program(test::tinyllm_cli(), {"remote", "run", "--project", p, "--device", "pi-a",
+                                               "--example", "3", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    same_classification(json::parse(r.out)["result"], classify_locally(gguf, prompt));
   }
 
   // A device whose runtime runs through qemu-aarch64: the aarch64 build is the one deployed,

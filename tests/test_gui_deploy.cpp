@@ -1,9 +1,11 @@
 // The Deploy page offscreen against a real sshd on loopback (tests/sshd_fixture.h), driven
 // through its real widgets and dialogs: a device added through the add dialog and the host-key
 // confirmation, the demo model's q8_0 deployed with the Deploy button (checked on the device's
-// disk: the `current` link), Evaluate beside the desktop, "Try it", a key with a passphrase asked
-// through the password dialog, and a changed host key: a loud error, no accept dialog, nothing
-// installed.
+// disk: the `current` link), Evaluate beside the desktop, "Try it" (the model started on the
+// device once and kept loaded: the second try is answered by the same process; let go when
+// another step shows or the window closes; a killed runtime said clearly), a key with a passphrase
+// asked through the password dialog, and a changed host key: a loud error, no accept dialog,
+// nothing installed.
 #include <QtTest>
 
 #include <qcustomplot.h>
@@ -18,6 +20,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableView>
+
+#include <signal.h>
 
 #include <deque>
 #include <filesystem>
@@ -35,11 +39,13 @@
 #include "device_dialog.h"
 #include "job_runner.h"
 #include "main_window.h"
+#include "process_probe.h"
 #include "project_session.h"
 #include "sshd_fixture.h"
 #include "test_support.h"
 #include "test_verify.h"
 #include "try_it_panel.h"
+#include "try_it_server.h"
 
 using namespace tinyllm;
 namespace fs = std::filesystem;
@@ -166,18 +172,74 @@ class TestGuiDeploy : public QObject {
              QString("desktop"));
     QVERIFY(page->results_plot()->graphCount() >= 2);  // device and desktop accuracy
 
-    // Try it: test example 2, its true label shown, the device's answer and scores back.
-    page->try_panel()->example_spin()->setValue(2);
+    // Try it: test example 2, its true label shown, the device's answer and scores back. The
+    // first try starts the model on the device; it stays loaded for the next.
+    const fs::path gguf = folder / "Demo_gestures" / "current" / "model.gguf";
+    auto runtimes = [&] { return test::processes_in_folder(folder, "tinyllm-run"); };
+    auto* try_panel = page->try_panel();
+    auto* said = try_panel->result_label();
+    try_panel->example_spin()->setValue(2);
     const auto examples = test::read_jsonl(project_ / "data/prepared/task_test.jsonl");
     const QString truth = QString::fromStdString(examples[1].value("label", ""));
-    QVERIFY(page->try_panel()->example_label()->text().contains(truth));
-    page->try_panel()->run_button()->click();
-    wait_idle(page);
+    QVERIFY(try_panel->example_label()->text().contains(truth));
+    try_panel->run_button()->click();
+    QCOMPARE(said->text(), QString("Starting the model on the device..."));
+    QVERIFY(!try_panel->run_button()->isEnabled());  // one try at a time
+    QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("Answer: <b>"), 120000);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
-    const QString said = page->try_panel()->result_label()->text();
-    QVERIFY2(said.contains("Answer: <b>"), qPrintable(said));
-    QVERIFY(said.contains("true answer is " + truth));
-    QVERIFY(page->try_panel()->scores_plot()->plottableCount() > 0);
+    QVERIFY(said->text().contains("true answer is " + truth));
+    QVERIFY2(said->text().contains("started on pi-a for this try"), qPrintable(said->text()));
+    QVERIFY(try_panel->scores_plot()->plottableCount() > 0);
+    const json first = json::parse(run_program(std::string(TINYLLM_BINARY_DIR) + "/bin/tinyllm-run",
+                                               {"classify", "--model", gguf.string(), "--prompt",
+                                                examples[1].value("prompt", ""), "--json"})
+                                       .out);
+    QVERIFY(said->text().contains("Answer: <b>" + QString::fromStdString(first["label"]) + "</b>"));
+    const auto loaded = runtimes();
+    QCOMPARE(loaded.size(), size_t{1});
+    const qint64 cli = page->try_server()->process_id();
+    QVERIFY(cli > 0);
+
+    // The second try: the same CLI and the same process on the device answer; no reload.
+    QTRY_VERIFY(try_panel->run_button()->isEnabled());
+    try_panel->example_spin()->setValue(3);
+    try_panel->run_button()->click();
+    QCOMPARE(said->text(), QString("Running on pi-a..."));
+    QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("Answer: <b>"), 60000);
+    QVERIFY2(said->text().contains("already loaded on pi-a"), qPrintable(said->text()));
+    QVERIFY(said->text().contains(" ms ("));  // the latency the device measured
+    QCOMPARE(runtimes(), loaded);
+    QCOMPARE(page->try_server()->process_id(), cli);
+
+    // Another step shown: the model is let go, on the device and here.
+    window.step_rail()->setCurrentRow(3);
+    QTRY_VERIFY_WITH_TIMEOUT(runtimes().empty(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(pid_t(cli)), 20000);
+    QVERIFY(!page->try_server()->running());
+
+    // Back, and the runtime killed on the device while loaded: the next try says so clearly;
+    // the one after starts the model again.
+    window.step_rail()->setCurrentRow(4);
+    try_panel->run_button()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("Answer: <b>"), 120000);
+    QCOMPARE(runtimes().size(), size_t{1});
+    ::kill(runtimes().front(), SIGKILL);
+    try_panel->run_button()->click();
+    QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("could not answer"), 60000);
+    QVERIFY2(said->text().contains("stopped on the device") && said->text().contains("signal 9"),
+             qPrintable(said->text()));
+    QTRY_VERIFY_WITH_TIMEOUT(!page->try_server()->running(), 20000);
+    try_panel->run_button()->click();
+    QCOMPARE(said->text(), QString("Starting the model on the device..."));
+    QTRY_VERIFY_WITH_TIMEOUT(said->text().contains("Answer: <b>"), 120000);
+    QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
+
+    // The window closes: nothing is left running, here or on the device.
+    const qint64 last_cli = page->try_server()->process_id();
+    QVERIFY(last_cli > 0);
+    window.close();
+    QTRY_VERIFY_WITH_TIMEOUT(runtimes().empty(), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(pid_t(last_cli)), 20000);
   }
 
   // A key with a passphrase: the CLI asks, the page shows a password dialog, the answer logs in;

@@ -7,6 +7,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QHideEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -29,6 +30,7 @@
 #include "pipeline/quantize_step.h"
 #include "project_session.h"
 #include "try_it_panel.h"
+#include "try_it_server.h"
 
 namespace tinyllm::ui {
 
@@ -45,7 +47,10 @@ QPushButton* button(const QString& text, const QString& tip) {
 }  // namespace
 
 DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
-    : QWidget(parent), session_(session), job_(new JobRunner(this)) {
+    : QWidget(parent),
+      session_(session),
+      job_(new JobRunner(this)),
+      try_server_(new TryItServer(this)) {
   auto* outer = new QVBoxLayout(this);
   auto* splitter = new QSplitter(Qt::Vertical);
   outer->addWidget(splitter, 1);
@@ -169,9 +174,31 @@ DeployPage::DeployPage(ProjectSession& session, QWidget* parent)
   connect(rollback_, &QPushButton::clicked, this,
           [this] { run_remote(QStringLiteral("rollback")); });
   connect(try_, &TryItPanel::runRequested, this, &DeployPage::try_it);
+  connect(try_server_, &TryItServer::serverReady, this, [this](const json& event) {
+    if (pending_try_)
+      try_->set_running(tr("The model is loaded on %1 (in %2 s); running...")
+                            .arg(pending_try_->device)
+                            .arg(event.value("start_ms", 0.0) / 1000.0, 0, 'f', 1));
+  });
+  connect(try_server_, &TryItServer::answered, this, &DeployPage::on_try_answer);
+  connect(try_server_, &TryItServer::askSecret, this, [this](const QString& prompt) {
+    if (try_server_->job()) ask_device_secret(this, *try_server_->job(), prompt);
+  });
+  connect(try_server_, &TryItServer::failed, this, [this](const QString& detail, bool pending) {
+    const QString device = try_server_->key().device;
+    if (pending && pending_try_) {
+      pending_try_.reset();
+      try_->show_failed();
+      update_buttons();
+      return show_failure(tr("Could not run it on %1").arg(device), detail);
+    }
+    status_->setText(tr("The model on %1 stopped: %2").arg(device, explain_failure(detail)));
+  });
   connect(targets_, &QListWidget::itemChanged, this, &DeployPage::update_buttons);
-  connect(device_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-          &DeployPage::update_buttons);
+  connect(device_table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    check_try_server();
+    update_buttons();
+  });
   connect(&session_, &ProjectSession::changed, this, &DeployPage::refresh);
   refresh();
 }
@@ -181,8 +208,24 @@ bool DeployPage::busy() const {
 }
 
 void DeployPage::stop_all() {
+  stop_try_server();
   job_->cancel();
   if (!busy()) emit allJobsFinished();
+}
+
+void DeployPage::stop_try_server() {
+  try_server_->stop();
+  if (pending_try_) {
+    pending_try_.reset();
+    try_->set_running(tr("Stopped."));
+  }
+  update_buttons();
+}
+
+void DeployPage::hideEvent(QHideEvent* event) {
+  // Another step was chosen (not a minimized window): the model on the device is let go.
+  if (!event->spontaneous()) stop_try_server();
+  QWidget::hideEvent(event);
 }
 
 QString DeployPage::project_folder() const {
@@ -197,6 +240,7 @@ QString DeployPage::selected_device() const {
 
 void DeployPage::refresh() {
   if (!session_.is_open()) {
+    stop_try_server();
     devices_->clear();
     runs_->clear();
     targets_->clear();
@@ -216,6 +260,7 @@ void DeployPage::refresh() {
   refresh_targets();
   refresh_results();
   try_->load_examples(session_.project().path("data/prepared/task_test.jsonl"));
+  check_try_server();
   update_buttons();
 }
 
@@ -271,8 +316,10 @@ void DeployPage::update_buttons() {
   for (int i = 0; i < targets_->count(); ++i)
     any_target |= targets_->item(i)->checkState() == Qt::Checked;
   add_->setEnabled(idle && session_.is_open());
-  for (auto* b : {edit_, probe_, remove_, bench_, evaluate_, rollback_, try_->run_button()})
+  for (auto* b : {edit_, probe_, remove_, bench_, evaluate_, rollback_})
     b->setEnabled(idle && has_device);
+  // Trying runs beside the other jobs (its own process and connection), one try at a time.
+  try_->run_button()->setEnabled(has_device && !pending_try_);
   deploy_->setEnabled(idle && any_target && variant_->count() > 0);
 }
 
@@ -329,6 +376,8 @@ void DeployPage::run_remote(const QString& action) {
                             : tr("Evaluating on %1 and on this computer...").arg(name);
   run_cli(doing, args,
           [this, name, action, rollback](int code, const QString& out, const QString& err) {
+            // `current` moved on the device: a server started before serves the old version.
+            if (rollback && try_server_->key().device == name) stop_try_server();
             session_.reload();
             if (code != 0)
               return show_failure(rollback ? tr("Could not roll back on %1").arg(name)
@@ -338,32 +387,60 @@ void DeployPage::run_remote(const QString& action) {
           });
 }
 
+QString DeployPage::selected_version() const {
+  const auto rows = device_table_->selectionModel()->selectedRows();
+  if (rows.isEmpty()) return {};
+  return QString::fromStdString(devices_->last_install(rows.first().row()).value("version", ""));
+}
+
+void DeployPage::check_try_server() {
+  if (!try_server_->running()) return;
+  const TryItServer::Key shown{project_folder(), selected_device(), selected_version()};
+  if (!session_.is_open() || !(shown == try_server_->key())) stop_try_server();
+}
+
 void DeployPage::try_it() {
   const QString name = selected_device();
-  if (name.isEmpty()) return;
-  QStringList args = {QStringLiteral("remote"),    QStringLiteral("run"),
-                      QStringLiteral("--project"), project_folder(),
-                      QStringLiteral("--device"),  name,
-                      QStringLiteral("--json")};
-  const QString prompt = try_->typed_prompt();
-  const bool typed = !prompt.isEmpty();
-  if (typed)
-    args << QStringLiteral("--prompt") << prompt;
-  else
-    args << QStringLiteral("--example") << QString::number(try_->example());
-  try_->set_running(tr("Running on %1...").arg(name));
-  run_cli(tr("Running one example on %1...").arg(name), args,
-          [this, name, typed](int code, const QString& out, const QString& err) {
-            if (code != 0) {
-              try_->show_failed();
-              return show_failure(tr("Could not run it on %1").arg(name), err);
-            }
-            const json r = json::parse(out.toStdString(), nullptr, false);
-            if (!r.is_object() || !r.contains("result"))
-              return show_failure(tr("Could not run it on %1").arg(name), out + err);
-            try_->show_result(r["result"], typed ? QString() : try_->true_label());
-            status_->setText(tr("Done on %1.").arg(name));
-          });
+  if (name.isEmpty() || pending_try_) return;
+  const QString typed = try_->typed_prompt();
+  const QString prompt = typed.isEmpty() ? try_->example_prompt() : typed;
+  if (prompt.isEmpty()) {
+    try_->set_running(tr("No test example to run: prepare the data first, or type a prompt."));
+    return;
+  }
+  const TryItServer::Key key{project_folder(), name, selected_version()};
+  const bool start = !(try_server_->running() && try_server_->key() == key);
+  pending_try_ = PendingTry{name, typed.isEmpty() ? try_->true_label() : QString(), start};
+  if (start) {
+    try_->set_running(tr("Starting the model on the device..."));
+    status_->setText(
+        tr("Starting the model on %1: it stays loaded there for the next tries.").arg(name));
+  } else {
+    try_->set_running(tr("Running on %1...").arg(name));
+  }
+  try_server_->send(key, {{"op", "classify"}, {"prompt", prompt.toStdString()}});
+  update_buttons();
+}
+
+void DeployPage::on_try_answer(const json& answer, double round_trip_ms) {
+  if (!pending_try_) return;
+  const PendingTry done = *pending_try_;
+  pending_try_.reset();
+  update_buttons();
+  if (answer.contains("error")) {
+    const QString why = QString::fromStdString(answer.value("error", ""));
+    try_->set_running(tr("The device could not answer: %1").arg(why.toHtmlEscaped()));
+    status_->setText(tr("Could not run it on %1.").arg(done.device));
+    return;
+  }
+  const QString note =
+      done.started_server ? tr("The model was started on %1 for this try; the next tries reuse it.")
+                                .arg(done.device)
+                          : tr("The model was already loaded on %1: %2 ms there and back.")
+                                .arg(done.device)
+                                .arg(round_trip_ms, 0, 'f', 1);
+  try_->show_result(answer, done.true_label, note);
+  status_->setText(tr("Done on %1.").arg(done.device));
 }
 
 }  // namespace tinyllm::ui

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,7 @@ class JobRunner;
 class ProjectSession;
 class RunTableModel;
 class TryItPanel;
+class TryItServer;
 
 class DeployPage : public QWidget {
   Q_OBJECT
@@ -40,6 +42,8 @@ class DeployPage : public QWidget {
 
   bool busy() const;
   void stop_all();
+  // Ends the Try it server (the model loaded on a device), if one runs.
+  void stop_try_server();
 
   // Opens the add dialog (the same as the Add button).
   void add_device();
@@ -63,6 +67,7 @@ class DeployPage : public QWidget {
   RunTableModel* results_model() const { return runs_; }
   QCustomPlot* results_plot() const { return plot_; }
   TryItPanel* try_panel() const { return try_; }
+  TryItServer* try_server() const { return try_server_; }
   QLabel* status_label() const { return status_; }
   JobRunner* job() const { return job_; }
 
@@ -95,7 +100,16 @@ class DeployPage : public QWidget {
   void on_deploy_event(const nlohmann::json& event);
   void run_remote(const QString& action);
   void try_it();
+  // The server key of the selected device: project folder, device and its last installed version.
+  QString selected_version() const;
+  // Stops the Try it server when it no longer serves what the page shows.
+  void check_try_server();
+  void on_try_answer(const nlohmann::json& answer, double round_trip_ms);
 
+ protected:
+  void hideEvent(QHideEvent* event) override;
+
+ private:
   ProjectSession& session_;
   JobRunner* job_;
   std::function<void(int, const QString&, const QString&)> job_done_;
@@ -129,6 +143,13 @@ class DeployPage : public QWidget {
   QCustomPlot* plot_;
 
   TryItPanel* try_;
+  TryItServer* try_server_;
+  struct PendingTry {
+    QString device;
+    QString true_label;           // "" for a typed prompt
+    bool started_server = false;  // this try waited for the model to load on the device
+  };
+  std::optional<PendingTry> pending_try_;
 
   QLabel* status_;
 };

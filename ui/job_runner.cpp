@@ -95,6 +95,15 @@ void JobRunner::close_input() {
   if (running()) process_.closeWriteChannel();
 }
 
+void JobRunner::send_line(const QByteArray& line) {
+  if (!running()) return;
+  process_.write(line.endsWith('\n') ? line : line + '\n');
+}
+
+bool JobRunner::wait_for_finished(int ms) {
+  return !running() || process_.waitForFinished(ms);
+}
+
 qint64 JobRunner::process_id() const {
   return running() ? process_.processId() : 0;
 }

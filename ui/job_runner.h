@@ -32,8 +32,13 @@ class JobRunner : public QObject {
   // Answers a CLI's {"event":"ask"} (a password or key passphrase, TINYLLM_ASK_VIA_STDIO) with
   // one line on its stdin. The secret goes to the process only: never logged, never stored.
   void send_secret(const QString& secret);
-  // Closes the process's stdin: a CLI waiting for an answer sees the question cancelled.
+  // Closes the process's stdin: a CLI waiting for an answer sees the question cancelled, and a
+  // CLI reading requests (tinyllm remote serve) ends.
   void close_input();
+  // Writes one line (a request to tinyllm remote serve) to the process's stdin.
+  void send_line(const QByteArray& line);
+  // Waits up to `ms` for the process to end (no event loop: for shutdown); true when it ended.
+  bool wait_for_finished(int ms);
   qint64 process_id() const;  // the tinyllm process (the relay), 0 when none
 
  signals:

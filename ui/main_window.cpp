@@ -467,6 +467,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   QSettings().setValue(QStringLiteral("window/geometry"), saveGeometry());
+  deploy_page_->stop_try_server();  // the model kept loaded on a device for Try it
   event->accept();
 }
 

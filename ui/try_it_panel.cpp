@@ -104,7 +104,7 @@ void TryItPanel::show_failed() {
   result_->setText(tr("Failed."));
 }
 
-void TryItPanel::show_result(const json& r, const QString& true_label) {
+void TryItPanel::show_result(const json& r, const QString& true_label, const QString& note) {
   const bool generated = r.contains("text");
   const QString answer = QString::fromStdString(r.value(generated ? "text" : "label", ""));
   const double latency_ms = generated ? r.value("prompt_ms", 0.0) + r.value("generate_ms", 0.0)
@@ -118,6 +118,7 @@ void TryItPanel::show_result(const json& r, const QString& true_label) {
     text += true_label == answer.trimmed()
                 ? tr("<br>Right: the true answer is %1.").arg(true_label.toHtmlEscaped())
                 : tr("<br>Wrong: the true answer is %1.").arg(true_label.toHtmlEscaped());
+  if (!note.isEmpty()) text += QStringLiteral("<br><small>%1</small>").arg(note.toHtmlEscaped());
   result_->setText(text);
   plot_scores(scores_plot_, r.value("scores", json::object()), answer.toStdString());
 }

@@ -37,8 +37,10 @@ class TryItPanel : public QWidget {
   void set_running(const QString& text);
   void show_failed();
   // `result`: tinyllm-run classify --json (label, scores, latency_ms, prompt_tokens) or generate
-  // --json (text, prompt_ms, generate_ms, prompt_tokens). With `true_label`, says right or wrong.
-  void show_result(const nlohmann::json& result, const QString& true_label = {});
+  // --json (text, prompt_ms, generate_ms, prompt_tokens). With `true_label`, says right or wrong;
+  // `note` is a line of plain text under it (how the answer was got).
+  void show_result(const nlohmann::json& result, const QString& true_label = {},
+                   const QString& note = {});
 
   // The form the controls are in: a page adds its own rows (which model) on top.
   QFormLayout* form() const { return form_; }

@@ -1,15 +1,22 @@
 // tinyllm deploy | remote: step 5. `deploy` installs the project's export on one or more devices
 // in parallel (core/deploy/install.h: versioned folder, checked, resumable, atomic switch);
-// `remote` runs the installed runtime there (bench, eval, run), rolls back or uninstalls, and
-// keeps every result in the project beside the desktop's numbers for the same file.
+// `remote` runs the installed runtime there (bench, eval, run), keeps it loaded behind an SSH
+// tunnel (serve), rolls back or uninstalls, and keeps every result in the project beside the
+// desktop's numbers for the same file.
+
+#include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +26,7 @@
 #include "cli_runtime.h"
 #include "cli_ssh.h"
 #include "commands.h"
+#include "deploy/model_server.h"
 #include "deploy/project_deploy.h"
 #include "deploy/remote_run.h"
 #include "model/config.h"
@@ -46,19 +54,23 @@ the previous version stays current until the new one is proven to run.
 )";
 
 const char* kRemoteUsage =
-    R"(usage: tinyllm remote bench|eval|run|rollback|uninstall|results --project P --device NAME [options]
+    R"(usage: tinyllm remote bench|eval|run|serve|rollback|uninstall|results --project P --device NAME [options]
 
   bench       prompt and generation tokens/s, load time and peak memory of the installed model
   eval        accuracy and confusion matrix on the test split shipped with the model
   run         "try it": classify one prompt (--prompt TEXT, --input READINGS or --example N of
               the test split) and show the label, every answer's score and the latency
+  serve       keep the installed model loaded on the device (tinyllm-run serve, reached through
+              an SSH tunnel): one JSON request per line on stdin ({"op":"classify","prompt":...},
+              "generate", "info"), one answer per line on stdout, after a first line
+              {"event":"ready",...}; the end of stdin stops it on the device
   rollback    point `current` back at the version installed before it
   uninstall   remove the model from the device (--version V: only that version)
   results     the results kept in the project, per device and version, desktop beside device
 
   --device LIST  bench/eval: several devices at once, comma-separated (a fleet)
   --no-desktop   bench/eval: do not also measure the same file on this computer
-  --threads N    bench/eval/run: threads on the device (default: all its cores)
+  --threads N    bench/eval/run/serve: threads on the device (default: all its cores)
   --json         one JSON object instead of the table
 
 Results are kept in deployments/<device>/results/<version>/ (the desktop's in
@@ -398,6 +410,89 @@ int fleet_command(const project::Project& project, const std::vector<std::string
   return failed ? 1 : 0;
 }
 
+void print_line(const json& value) {
+  std::printf("%s\n", value.dump().c_str());
+  std::fflush(stdout);
+}
+
+// Lines of stdin as they come; while none comes, `idle` runs about every `idle_ms` and may end
+// the wait with an error. Reads the descriptor itself (not std::cin) so that it can wait with a
+// timeout; std::cin is only used before, for a password asked via stdio, which ends at its line.
+class StdinLines {
+ public:
+  // The next line, nullopt at the end of stdin, or idle's error.
+  Result<std::optional<std::string>> next(const std::function<Status()>& idle, int idle_ms) {
+    for (;;) {
+      if (const auto newline = pending_.find('\n'); newline != std::string::npos) {
+        std::string line = pending_.substr(0, newline);
+        pending_.erase(0, newline + 1);
+        return std::optional<std::string>(std::move(line));
+      }
+      if (ended_) {
+        if (pending_.empty()) return std::optional<std::string>();
+        return std::optional<std::string>(std::exchange(pending_, {}));
+      }
+      pollfd in{0, POLLIN, 0};
+      const int ready = ::poll(&in, 1, idle_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        TINYLLM_TRY(idle());
+        continue;
+      }
+      char buffer[64 * 1024];
+      const ssize_t n = ::read(0, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        ended_ = true;
+      else
+        pending_.append(buffer, size_t(n));
+    }
+  }
+
+ private:
+  std::string pending_;
+  bool ended_ = false;
+};
+
+// `remote serve`: the model stays loaded on the device; stdin's requests go through the tunnel
+// and the answers come back unchanged, one line each, until stdin ends. While stdin is quiet the
+// connection is serviced, and a server that stopped ends the command at once (exit 1).
+int serve_command(deploy::SshSession session, const deploy::DeviceProfile& device,
+                  const std::string& model, int threads) {
+  deploy::ServeOptions options;
+  options.threads = threads;
+  auto server = deploy::ModelServer::start(std::move(session), device, model, options);
+  if (!server) return fail(server.error());
+  print_line({{"event", "ready"},
+              {"device", server->device()},
+              {"version", server->version()},
+              {"gguf_sha256", server->gguf_sha256()},
+              {"port", server->port()},
+              {"start_ms", server->start_ms()}});
+  StdinLines input;
+  for (;;) {
+    auto next = input.next([&] { return server->check(); }, 2000);
+    if (!next) return fail(next.error());
+    if (!*next) break;
+    std::string line = std::move(**next);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const json request = json::parse(line, nullptr, false);
+    if (!request.is_object()) {
+      print_line({{"error", "not a JSON object: " + line.substr(0, 200)}});
+      continue;
+    }
+    auto answer = server->request(request);
+    if (!answer) {
+      print_line({{"error", answer.error().to_string()}});  // the answer this request waits for
+      return fail(answer.error());
+    }
+    print_line(*answer);
+  }
+  if (auto closed = server->close(); !closed) return fail(closed.error());
+  return 0;
+}
+
 int remote_command(const std::vector<std::string>& argv) {
   if (wants_help(argv) || argv.empty()) {
     std::printf("%s", kRemoteUsage);
@@ -410,7 +505,7 @@ int remote_command(const std::vector<std::string>& argv) {
   if (!args) return fail(args.error());
   if (args->positionals().size() != 1)
     return fail(make_error("remote",
-                           "give one action: bench, eval, run, rollback, uninstall or "
+                           "give one action: bench, eval, run, serve, rollback, uninstall or "
                            "results"));
   const std::string action = args->positionals()[0];
   const auto root = args->get("project");
@@ -439,6 +534,11 @@ int remote_command(const std::vector<std::string>& argv) {
   if (!session) return fail(session.error());
   const std::string model = project->name;
 
+  if (action == "serve") {
+    auto threads = args->number_or("threads", 0);
+    if (!threads) return fail(threads.error());
+    return serve_command(std::move(*session), *device, model, int(*threads));
+  }
   if (action == "rollback") {
     auto version = deploy::rollback(*session, *device, model);
     if (!version) return fail(version.error());
@@ -474,7 +574,8 @@ int remote_command(const std::vector<std::string>& argv) {
     }
   } else {
     return fail(make_error("remote", "unknown action '" + action +
-                                         "' (bench, eval, run, rollback, uninstall, results)"));
+                                         "' (bench, eval, run, serve, rollback, uninstall, "
+                                         "results)"));
   }
   if (const auto threads = args->get("threads"))
     run_args.insert(run_args.end(), {"--threads", *threads});

@@ -34,7 +34,7 @@ constexpr Group kGroups[] = {
     {"deploy", tinyllm::cli::run_deploy_command,
      "install an export on one or more devices over SSH (step 5)"},
     {"remote", tinyllm::cli::run_remote_command,
-     "bench, evaluate, try, roll back or uninstall the model on a device (step 5)"},
+     "bench, evaluate, try or serve, roll back or uninstall the model on a device (step 5)"},
     {"record", tinyllm::cli::run_record_command,
      "record a labelled take from a sensor on a device into the project (step 1)"},
     {"sample", tinyllm::cli::run_sample_command, "generate text from a trained checkpoint"},

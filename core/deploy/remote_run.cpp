@@ -10,25 +10,35 @@ namespace tinyllm::deploy {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-Result<RunRecord> run_on_device(SshSession& session, const DeviceProfile& device,
-                                const std::string& model, const std::vector<std::string>& args,
-                                const ExecIo& io) {
-  const std::string model_dir = remote_model_dir(device, safe_name(model));
-  TINYLLM_TRY_ASSIGN(manifest_text, session.read_small_file(model_dir + "/current/manifest.json"));
+Result<InstalledVersion> current_version(SshSession& session, const DeviceProfile& device,
+                                         const std::string& model) {
+  InstalledVersion installed;
+  installed.model_dir = remote_model_dir(device, safe_name(model));
+  const std::string manifest_path = installed.model_dir + "/current/manifest.json";
+  TINYLLM_TRY_ASSIGN(manifest_text, session.read_small_file(manifest_path));
   if (!manifest_text)
     return make_error(session.label(),
                       "model '" + model + "' is not installed on this device: deploy it first");
   const json manifest = json::parse(*manifest_text, nullptr, false);
   if (manifest.is_discarded())
-    return make_error(session.label() + ":" + model_dir + "/current/manifest.json",
-                      "not valid JSON");
+    return make_error(session.label() + ":" + manifest_path, "not valid JSON");
+  installed.version = manifest.value("version", "");
+  installed.gguf_sha256 = manifest.value("files", json::object())
+                              .value("model.gguf", json::object())
+                              .value("sha256", "");
+  return installed;
+}
+
+Result<RunRecord> run_on_device(SshSession& session, const DeviceProfile& device,
+                                const std::string& model, const std::vector<std::string>& args,
+                                const ExecIo& io) {
+  TINYLLM_TRY_ASSIGN(installed, current_version(session, device, model));
+  const std::string& model_dir = installed.model_dir;
   RunRecord record;
   record.device = device.name;
   record.model = model;
-  record.version = manifest.value("version", "");
-  record.gguf_sha256 = manifest.value("files", json::object())
-                           .value("model.gguf", json::object())
-                           .value("sha256", "");
+  record.version = installed.version;
+  record.gguf_sha256 = installed.gguf_sha256;
   record.mode = args.empty() ? "" : args[0];
   record.time = utc_now_iso8601();
   std::vector<std::string> full = args;

@@ -28,6 +28,16 @@ struct RunRecord {
   nlohmann::json result;    // the runtime's --json output
 };
 
+// The version `current` points to for `model` on the device, and its GGUF's checksum (from the
+// version's manifest). An error says to deploy first when the model is not installed there.
+struct InstalledVersion {
+  std::string model_dir;  // <install_dir>/<model>, as the remote shell takes it
+  std::string version;
+  std::string gguf_sha256;
+};
+Result<InstalledVersion> current_version(SshSession& session, const DeviceProfile& device,
+                                         const std::string& model);
+
 // Runs `tinyllm-run <args> --json` in the current version of `model` on the device, streaming
 // its stderr (progress) through `io`; the record carries the version and the GGUF's checksum.
 Result<RunRecord> run_on_device(SshSession& session, const DeviceProfile& device,

@@ -5,6 +5,7 @@
 #include <libssh/sftp.h>
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace tinyllm::deploy {
@@ -312,6 +313,99 @@ Result<ExecResult> SshSession::exec_with_input(const std::string& command, std::
   }
   result.exit_status = ssh_channel_get_exit_status(ch.channel);
   return result;
+}
+
+Result<SshChannel> SshSession::start(const std::string& command) {
+  ssh_session s = handles_->session;
+  ssh_channel channel = ssh_channel_new(s);
+  if (!channel) return lost(label_, s, "starting a command");
+  if (ssh_channel_open_session(channel) != SSH_OK ||
+      ssh_channel_request_exec(channel, command.c_str()) != SSH_OK) {
+    ssh_channel_free(channel);
+    return lost(label_, s, "starting a command");
+  }
+  return SshChannel(channel, s, label_);
+}
+
+Result<SshChannel> SshSession::open_tunnel(const std::string& host, int port) {
+  ssh_session s = handles_->session;
+  ssh_channel channel = ssh_channel_new(s);
+  if (!channel) return lost(label_, s, "opening a tunnel");
+  // The originator address is informational for the server; the device sees the connection
+  // come from its own sshd.
+  if (ssh_channel_open_forward(channel, host.c_str(), port, "127.0.0.1", 0) != SSH_OK) {
+    const std::string why = ssh_get_error(s);
+    ssh_channel_free(channel);
+    if (!ssh_is_connected(s)) return lost(label_, s, "opening a tunnel");
+    return make_error(label_, "the device refused a tunnel to " + host + ":" +
+                                  std::to_string(port) + " (" + why +
+                                  "): its sshd must allow TCP forwarding (AllowTcpForwarding "
+                                  "yes, the default, in /etc/ssh/sshd_config)");
+  }
+  return SshChannel(channel, s, label_);
+}
+
+SshChannel::SshChannel(SshChannel&& other) noexcept
+    : channel_(std::exchange(other.channel_, nullptr)),
+      session_(other.session_),
+      label_(std::move(other.label_)) {}
+
+SshChannel& SshChannel::operator=(SshChannel&& other) noexcept {
+  if (this != &other) {
+    close();
+    channel_ = std::exchange(other.channel_, nullptr);
+    session_ = other.session_;
+    label_ = std::move(other.label_);
+  }
+  return *this;
+}
+
+SshChannel::~SshChannel() {
+  close();
+}
+
+void SshChannel::close() {
+  if (!channel_) return;
+  if (ssh_channel_is_open(channel_)) ssh_channel_close(channel_);
+  ssh_channel_free(channel_);
+  channel_ = nullptr;
+}
+
+Status SshChannel::write(std::string_view bytes) {
+  if (!channel_) return make_error(label_, "the channel is closed");
+  for (size_t offset = 0; offset < bytes.size();) {
+    const int w = ssh_channel_write(channel_, bytes.data() + offset,
+                                    static_cast<uint32_t>(bytes.size() - offset));
+    if (w == SSH_ERROR || (w == 0 && !ssh_channel_is_open(channel_)))
+      return lost(label_, session_, "writing to the device");
+    offset += static_cast<size_t>(w);
+  }
+  return {};
+}
+
+Result<size_t> SshChannel::read(std::string& out, int timeout_ms, bool from_stderr) {
+  if (!channel_) return size_t{0};
+  char buffer[16 * 1024];
+  const int n = timeout_ms > 0 ? ssh_channel_read_timeout(channel_, buffer, sizeof buffer,
+                                                          from_stderr ? 1 : 0, timeout_ms)
+                               : ssh_channel_read_nonblocking(channel_, buffer, sizeof buffer,
+                                                              from_stderr ? 1 : 0);
+  if (n == SSH_ERROR) return lost(label_, session_, "reading from the device");
+  if (n <= 0) return size_t{0};  // nothing yet, or SSH_EOF
+  out.append(buffer, static_cast<size_t>(n));
+  return static_cast<size_t>(n);
+}
+
+void SshChannel::send_eof() {
+  if (channel_ && ssh_channel_is_open(channel_)) ssh_channel_send_eof(channel_);
+}
+
+bool SshChannel::at_eof() const {
+  return !channel_ || ssh_channel_is_eof(channel_) || ssh_channel_is_closed(channel_);
+}
+
+int SshChannel::exit_status() {
+  return channel_ ? ssh_channel_get_exit_status(channel_) : -1;
 }
 
 Status SshSession::open_sftp() {

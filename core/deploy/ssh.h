@@ -1,6 +1,8 @@
 // One SSH connection to a device (libssh): host key checked against known_hosts, login by key
 // file, ssh-agent or password, remote commands with their output streamed, bulk data streamed
-// into a remote command's stdin, and the few SFTP calls deploy needs (sizes, free space, folders).
+// into a remote command's stdin, long-lived channels (a command that keeps running, a TCP tunnel
+// to a port on the device: direct-tcpip), and the few SFTP calls deploy needs (sizes, free space,
+// folders).
 //
 // Host keys follow OpenSSH: a key in known_hosts must match; an unknown key is accepted only when
 // the caller says so (the user saw its fingerprint); a changed key is always refused before
@@ -17,6 +19,10 @@
 #include <string_view>
 
 #include "base/result.h"
+
+// libssh's handles, opaque outside ssh.cpp.
+struct ssh_channel_struct;
+struct ssh_session_struct;
 
 namespace tinyllm::deploy {
 
@@ -65,6 +71,41 @@ struct ExecIo {
 // Progress of a stream into a remote command: bytes sent so far.
 using SendProgress = std::function<void(uint64_t sent)>;
 
+// A channel that stays open across calls: a remote command still running (SshSession::start) or
+// a TCP connection to a port on the device, tunnelled through SSH (SshSession::open_tunnel).
+// Closed on destruction. It must not outlive the session that opened it, and like the session it
+// is used from one thread at a time.
+class SshChannel {
+ public:
+  SshChannel(SshChannel&& other) noexcept;
+  SshChannel& operator=(SshChannel&& other) noexcept;
+  SshChannel(const SshChannel&) = delete;
+  SshChannel& operator=(const SshChannel&) = delete;
+  ~SshChannel();
+
+  // Sends all of `bytes` (the command's stdin; the tunnel's TCP stream).
+  Status write(std::string_view bytes);
+  // Appends to `out` what arrives within `timeout_ms` (0: only what is there now) on stdout (the
+  // tunnel's stream), or on stderr with `from_stderr`. Returns the number of bytes appended: 0 on
+  // a timeout, and at the end (then at_eof() is true).
+  Result<size_t> read(std::string& out, int timeout_ms, bool from_stderr = false);
+  // Ends the command's stdin (the tunnel's sending side).
+  void send_eof();
+  // The other side sent its end (the command's output ended) or closed the channel.
+  bool at_eof() const;
+  // The command's exit status, once at_eof(); -1 when the device sent none.
+  int exit_status();
+  void close();
+
+ private:
+  friend class SshSession;
+  SshChannel(ssh_channel_struct* channel, ssh_session_struct* session, std::string label)
+      : channel_(channel), session_(session), label_(std::move(label)) {}
+  ssh_channel_struct* channel_ = nullptr;
+  ssh_session_struct* session_ = nullptr;  // the session it belongs to (for its error text)
+  std::string label_;
+};
+
 class SshSession {
  public:
   // Connects, checks the host key and logs in. Errors say which of the three failed and why.
@@ -83,6 +124,12 @@ class SshSession {
   // Runs `command` with `bytes` bytes of `input` as its stdin (e.g. "cat >> FILE").
   Result<ExecResult> exec_with_input(const std::string& command, std::istream& input,
                                      uint64_t bytes, const SendProgress& progress = {});
+  // Starts `command` and returns at once: its stdin, stdout and stderr stay open on the channel.
+  Result<SshChannel> start(const std::string& command);
+  // A TCP connection from the device to host:port as the device sees it ("127.0.0.1": a port only
+  // the device itself can reach), carried through this connection (direct-tcpip). Refused when
+  // the device's sshd forbids forwarding (AllowTcpForwarding no) or nothing listens there.
+  Result<SshChannel> open_tunnel(const std::string& host, int port);
 
   // SFTP: a remote file's size, or nullopt when it does not exist.
   Result<std::optional<uint64_t>> file_size(const std::string& path);
