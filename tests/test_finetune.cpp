@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -596,6 +597,42 @@ class TestFinetune : public QObject {
     for (const auto& s : info["steps"])
       if (s["id"] == "finetune") done = s["state"] == "done";
     QVERIFY2(done, r.out.toUtf8().constData());
+  }
+
+  // k folds over whole people: a model fine-tuned per fold (the run's settings) and evaluated on
+  // the fold's people, beside the baselines on the same folds; every person is tested once.
+  void foldsFineTuneAModelPerFoldOfPeople() {
+    QTemporaryDir dir;
+    const QString project = dir.path() + "/demo";
+    auto r = run_cli({"project", "new", project, "--demo", "imu"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"data", "prepare", "--project", project});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"tokenizer", "train", "--project", project, "--quiet"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    r = run_cli({"finetune", "--project", project, "--from", "scratch", "--steps", "10",
+                 "--n_layer", "1", "--n_embd", "32", "--n_head", "2", "--n_ff", "64",
+                 "--eval_every", "5", "--threads", "2"});
+    QVERIFY2(r.code == 0, qPrintable(r.err + r.out.right(2000)));
+    r = run_cli({"eval", "--project", project, "--folds", "3", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err + r.out.right(2000)));
+    const json report = json::parse(r.out.toStdString());
+    QCOMPARE(report["folds"].size(), size_t(3));
+    std::set<std::string> tested;
+    for (const auto& f : report["folds"]) {
+      const double accuracy = f["model"]["accuracy"].get<double>();
+      QVERIFY(accuracy >= 0 && accuracy <= 1);
+      QVERIFY(f["baselines"].contains("knn"));
+      for (const auto& s : f["test_subjects"])
+        QVERIFY2(tested.insert(s.get<std::string>()).second, s.dump().c_str());
+      const fs::path run = fs::path(project.toStdString()) / "reports" / "ft1-test-folds" /
+                           "folds" / ("fold-" + std::to_string(f["fold"].get<int>() + 1)) / "run";
+      QVERIFY2(fs::exists(run / "best" / "model.safetensors"), run.string().c_str());
+    }
+    QCOMPARE(tested, (std::set<std::string>{"p01", "p02", "p03", "p04", "p05", "p06"}));
+    const json& summary = report["folds_summary"]["model"];
+    QVERIFY(summary["min"].get<double>() <= summary["mean"].get<double>() &&
+            summary["mean"].get<double>() <= summary["max"].get<double>());
   }
 };
 

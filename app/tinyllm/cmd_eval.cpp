@@ -160,13 +160,16 @@ Result<eval::ModelPredictions> model_predictions(const fs::path& checkpoint,
                                                  const fs::path& examples_dir,
                                                  const std::string& split, const fs::path& out,
                                                  size_t expected, const EvalRequest& request,
-                                                 const std::vector<std::string>& classes) {
+                                                 const std::vector<std::string>& classes,
+                                                 const fs::path& tokenizer = {}) {
   const bool quiet = request.raw_json;
   WorkerOptions options = {{"checkpoint", fs::absolute(checkpoint).string()},
                            {"examples", fs::absolute(examples_dir).string()},
                            {"split", split},
                            {"out", fs::absolute(out).string()},
                            {"decoding", eval::decoding_name(request.decoding)}};
+  // A run the project records finds its own tokenizer; a fold's run is not recorded.
+  if (!tokenizer.empty()) options.push_back({"tokenizer", fs::absolute(tokenizer).string()});
   if (request.max_tokens > 0) options.push_back({"max_tokens", std::to_string(request.max_tokens)});
   // The relay prints the worker's progress; --json keeps stdout for the report alone.
   const int code = launch("eval", options, 1, false, nullptr, quiet);
@@ -372,9 +375,9 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
       if (launch("finetune", options, 1, false, nullptr, request.raw_json) != 0)
         return make_error(dir.string(), "the fine-tune of this fold failed");
       fs::path fold_checkpoint = dir / "run" / "best";
-      TINYLLM_TRY_ASSIGN(
-          p, model_predictions(fold_checkpoint, dir / "prepared", "test", dir / "predictions.jsonl",
-                               parts[2].size(), request, classes));
+      TINYLLM_TRY_ASSIGN(p, model_predictions(fold_checkpoint, dir / "prepared", "test",
+                                              dir / "predictions.jsonl", parts[2].size(), request,
+                                              classes, project.path(pipeline::kTokenizerModel)));
       TINYLLM_TRY_ASSIGN(m, eval::classification_metrics(truth, p.predicted, classes));
       result.model = eval::fold_scores(m);
     }
