@@ -334,12 +334,16 @@ Status run_folds(const project::Project& project, const EvalRequest& request,
     for (size_t i : fold.train)
       by_subject[pool[i].subject.empty() ? '\x1f' + pool[i].series : pool[i].subject].push_back(i);
     std::vector<size_t> parts[3];
-    for (const auto& [subject, indices] : by_subject) {
-      const bool to_val = parts[1].size() * 10 < fold.train.size() && by_subject.size() > 1 &&
-                          parts[1].size() + indices.size() < fold.train.size() / 2;
-      auto& into = to_val ? parts[1] : parts[0];
-      into.insert(into.end(), indices.begin(), indices.end());
-    }
+    // People before unknown people's recordings: a recording often holds one gesture, and a
+    // validation set of a few of them would pick the checkpoint on one or two classes.
+    for (const bool recordings : {false, true})
+      for (const auto& [unit, indices] : by_subject) {
+        if ((unit.front() == '\x1f') != recordings) continue;
+        const bool to_val = parts[1].size() * 10 < fold.train.size() && by_subject.size() > 1 &&
+                            parts[1].size() + indices.size() < fold.train.size() / 2;
+        auto& into = to_val ? parts[1] : parts[0];
+        into.insert(into.end(), indices.begin(), indices.end());
+      }
     parts[2] = fold.test;
     eval::FoldResult result;
     result.fold = fold.fold;
