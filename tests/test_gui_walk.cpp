@@ -187,9 +187,9 @@ class TestGuiWalk : public QObject {
     auto* panel = deploy->try_panel();
     panel->example_spin()->setValue(1);
     panel->run_button()->click();
-    QTRY_VERIFY_WITH_TIMEOUT(!deploy->busy(), 120000);
-    QVERIFY2(panel->result_label()->text().contains("Answer: <b>"),
-             qPrintable(panel->result_label()->text()));
+    // The first try starts the model on the device (tinyllm remote serve), then answers.
+    QTRY_VERIFY2_WITH_TIMEOUT(panel->result_label()->text().contains("Answer: <b>"),
+                              qPrintable(panel->result_label()->text()), 120000);
 
     // The whole walk is recorded: every step done.
     for (int row : {kData, kPretrain, kFinetune, kQuantize, kDeploy})
