@@ -487,6 +487,41 @@ class TestInfer : public QObject {
     }
   }
 
+  // A set with packed products (avx512-vnni) runs a Q8_0/Q4_0 model's matrices to the reference's
+  // bits: its logits equal, bit for bit, those of the same set without packing whose quantized
+  // products are the reference's (attention's float products stay the set's), for a prompt
+  // (16-row groups, 12-token tiles and remainders, 2 threads) and token by token.
+  void packedProductsGiveReferenceBits() {
+    const auto ids = seeded_tokens(40, config_.n_vocab, 15);
+    int sets_with_packing = 0;
+    for (const infer::Kernels* k : infer::kernel_sets()) {
+      if (!k->pack_q8_0 && !k->pack_q4_0) continue;
+      ++sets_with_packing;
+      infer::Kernels unpacked = *k;
+      unpacked.pack_q8_0 = unpacked.pack_q4_0 = nullptr;
+      unpacked.product_q8_0 = infer::reference_kernels().product_q8_0;
+      unpacked.product_q4_0 = infer::reference_kernels().product_q4_0;
+      for (auto type : {gguf::TensorType::q8_0, gguf::TensorType::q4_0}) {
+        auto model = infer::Model::load(files_[type]);
+        TINYLLM_VERIFY_OK(model);
+        infer::SessionOptions reference, packed;
+        reference.kernels = &unpacked;
+        packed.kernels = k;
+        packed.threads = reference.threads = 2;
+        for (bool token_by_token : {false, true}) {
+          const auto want = runtime_logits(*model, ids, token_by_token, reference);
+          const auto got = runtime_logits(*model, ids, token_by_token, packed);
+          QVERIFY(!want.empty());
+          QVERIFY2(got == want,
+                   qPrintable(QString("%1 %2: max diff %3")
+                                  .arg(gguf::to_string(type), k->name)
+                                  .arg(max_abs_diff(got.data(), want.data(), got.size()))));
+        }
+      }
+    }
+    if (!sets_with_packing) QSKIP("no kernel set with packed products on this CPU");
+  }
+
   // F32 weights: the runtime's logits are libtorch's, for a 40-token prompt in one eval
   // (matrix-matrix) and token by token (KV cache), with every kernel set.
   void f32LogitsMatchLibtorch() {

@@ -1,6 +1,8 @@
 #include "infer/kernel_check.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -173,7 +175,115 @@ class Checker {
       }
   }
 
+  // Packed products (sets that have them): 1-33 rows (two groups and one row), 1-15 tokens
+  // (a 12- or 14-token tile and every remainder). Q8_0/Q4_0: each value the reference's dot
+  // product bit for bit; F32/F16: the row's products summed in order with fused multiply-adds.
+  void packed_products(size_t cols, std::mt19937& gen) {
+    constexpr size_t kRows = 2 * kPackRows + 1, kTokens = 15;
+    const size_t blocks = cols / kBlock;
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> w(kRows * cols), x(kTokens * cols);
+    for (auto& v : w)
+      v = normal(gen);
+    for (auto& v : x)
+      v = normal(gen) * 3.0f;
+    std::vector<ActivationBlock> xq(kTokens * blocks);
+    std::vector<int32_t> sums(kTokens * blocks);
+    for (size_t t = 0; t < kTokens; ++t)
+      ref_.quantize_activations(x.data() + t * cols, cols, xq.data() + t * blocks);
+    for (size_t i = 0; i < xq.size(); ++i)
+      for (int8_t q : xq[i].qs)
+        sums[i] += q;
+    std::string f16;
+    gguf::quantize_f16(w.data(), w.size(), f16);
+    for (bool half : {false, true}) {
+      const Kernels::Pack pack = half ? set_.pack_f16 : set_.pack_f32;
+      const Kernels::PackedFloatProduct product =
+          half ? set_.packed_product_f16 : set_.packed_product_f32;
+      if (!pack || !product || failed()) continue;
+      const PackedType packed_type = half ? PackedType::f16 : PackedType::f32;
+      const auto* file = half ? reinterpret_cast<const uint8_t*>(f16.data())
+                              : reinterpret_cast<const uint8_t*>(w.data());
+      const size_t row_bytes = cols * (half ? 2 : 4);
+      auto want = [&](size_t r, size_t t) {
+        float sum = 0;
+        for (size_t k = 0; k < cols; ++k) {
+          const float wk =
+              half ? gguf::fp16_to_fp32(reinterpret_cast<const uint16_t*>(file + r * row_bytes)[k])
+                   : w[r * cols + k];
+          sum = std::fma(wk, x[t * cols + k], sum);
+        }
+        return sum;
+      };
+      check_packed(
+          half ? "F16" : "F32", packed_type, cols, pack, file, row_bytes, kRows, kTokens,
+          [&](const uint8_t* group, size_t rows, size_t tokens, float* y, size_t stride) {
+            product(group, rows, x.data(), cols, tokens, y, stride);
+          },
+          want);
+    }
+    for (bool q4 : {false, true}) {
+      auto pack = q4 ? set_.pack_q4_0 : set_.pack_q8_0;
+      auto product = q4 ? set_.packed_product_q4_0 : set_.packed_product_q8_0;
+      auto dot = q4 ? ref_.dot_q4_0 : ref_.dot_q8_0;
+      if (!pack || !product || failed()) continue;
+      const char* type = q4 ? "Q4_0" : "Q8_0";
+      std::string file;
+      (q4 ? gguf::quantize_q4_0 : gguf::quantize_q8_0)(w.data(), w.size(), file);
+      const auto* wq = reinterpret_cast<const uint8_t*>(file.data());
+      const size_t row_bytes = file.size() / kRows;
+      check_packed(
+          type, q4 ? PackedType::q4_0 : PackedType::q8_0, cols, pack, wq, row_bytes, kRows, kTokens,
+          [&](const uint8_t* group, size_t rows, size_t tokens, float* y, size_t stride) {
+            product(group, rows, xq.data(), sums.data(), blocks, tokens, y, stride);
+          },
+          [&](size_t r, size_t t) {
+            return dot(wq + r * row_bytes, xq.data() + t * blocks, blocks);
+          });
+    }
+  }
+
  private:
+  // Packs the first `rows` of `max_rows` file rows for 1, 7, 16 and all rows, runs the packed
+  // product over 1..max_tokens tokens group by group, and compares every value with want(r, t)
+  // bit for bit, and the outputs past the rows with the padding they started with.
+  template <class Product, class Want>
+  void check_packed(const char* type, PackedType packed_type, size_t cols, Kernels::Pack pack,
+                    const uint8_t* file, size_t row_bytes, size_t max_rows, size_t max_tokens,
+                    Product product, Want want) {
+    const size_t group_bytes = packed_group_bytes(packed_type, cols);
+    for (size_t rows : {size_t(1), size_t(7), kPackRows, max_rows}) {
+      std::vector<uint8_t> storage(packed_matrix_bytes(packed_type, rows, cols) + 64);
+      uint8_t* packed = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64);
+      pack(file, row_bytes, rows, cols, packed);
+      for (size_t tokens = 1; tokens <= max_tokens && !failed(); ++tokens) {
+        const Shape shape{cols, rows, tokens};
+        const size_t stride = max_rows + 3;
+        constexpr float kPadding = -7.0f;
+        std::vector<float> y(tokens * stride, kPadding);
+        for (size_t r0 = 0; r0 < rows; r0 += kPackRows)
+          product(packed + r0 / kPackRows * group_bytes, std::min(kPackRows, rows - r0), tokens,
+                  y.data() + r0, stride);
+        for (size_t t = 0; t < tokens && !failed(); ++t)
+          for (size_t r = 0; r < stride && !failed(); ++r) {
+            const float got = y[t * stride + r];
+            ++result_.values;
+            if (r >= rows) {
+              if (!same_bits(got, kPadding))
+                fail(shape.describe(type, "packed product") + " wrote row " + std::to_string(r) +
+                     " past its rows");
+              continue;
+            }
+            const float expected = want(r, t);
+            if (!same_bits(got, expected))
+              fail(shape.describe(type, "packed product") + " at row " + std::to_string(r) +
+                   " token " + std::to_string(t) + ": " + number(got) + ", expected " +
+                   number(expected));
+          }
+      }
+    }
+  }
+
   struct Shape {
     size_t cols, rows, tokens;
     std::string describe(const char* type, const char* what) const {
@@ -236,6 +346,8 @@ KernelCheck check_kernels(const Kernels& set) {
   for (size_t cols : {32u, 40u, 96u, 256u})
     for (int round = 0; round < 2; ++round)
       checker.products(make_inputs(cols, round, gen));
+  for (size_t cols : {32u, 96u, 256u})
+    checker.packed_products(cols, gen);
   return checker.result();
 }
 

@@ -7,7 +7,10 @@
 // - product_*: each value the set's own dot product's bits, for 1-9 rows and 1-7 tokens (every
 //   tile shape and remainder), outputs outside the rows untouched;
 // - dot_*: the reference's bits where the set says `reference_bits`, else within 1e-5 of the sum
-//   of |products| (floats summed in another order).
+//   of |products| (floats summed in another order);
+// - packed products (sets that have them), for 1-33 rows (part of, one and two groups and a row)
+//   and 1-15 tokens, nothing past their rows: Q8_0/Q4_0 the reference's dot products bit for bit,
+//   F32/F16 the bits of a row's products summed in order with fused multiply-adds (std::fma).
 #pragma once
 
 #include <cstddef>

@@ -18,7 +18,8 @@
 //   "scalar"        reference_kernels(), everywhere
 //   "avx2"          x86-64 AVX2 + FMA + F16C
 //   "avx512-vnni"   the AVX2 set with VPDPBUSD for the Q8_0/Q4_0 integer products and wider
-//                   tiles (AVX-512 F, BW, VL and VNNI): exactly the AVX2 set's floats
+//                   tiles (AVX-512 F, BW, VL and VNNI): exactly the AVX2 set's floats; plus
+//                   packed Q8_0/Q4_0 products (below), the reference's floats, which sessions use
 //   "neon"          aarch64 Advanced SIMD (Armv8.0: Raspberry Pi 3 and 4)
 //   "neon-dotprod"  the NEON set with SDOT for the integer products (Armv8.2 dot product: Pi 5)
 // Each is checked at run time (cpuid, getauxval), so one binary runs on every CPU of its arch.
@@ -68,7 +69,54 @@ struct Kernels {
   // out[i] += p * v[i] for i < n, a multiply then an add per value: the same floats in every set
   // (attention's weighted sum of values).
   void (*add_scaled)(float* out, const float* v, float p, size_t n);
+
+  // Optional (nullptr where a set has none): weight matrices repacked once, when a session
+  // starts, into groups of kPackRows rows interleaved so that one vector holds a value (float) or
+  // 4 values (Q8_0/Q4_0) of each of 16 rows, and one vector lane is one row. Packed products then
+  // add into a row's lane without horizontal sums, with few instructions per value:
+  // - F32/F16: y = the row's products summed in order with fused multiply-adds
+  //   (sum = fma(w[k], x[k], sum) for k = 0, 1, ...);
+  // - Q8_0/Q4_0: the reference's dot product, bit for bit (a lane holds a block's integer sum).
+  // pack_*: `rows` rows of `cols` values (raw file bytes, row r at w + r * row_bytes) into
+  // packed_matrix_bytes(type, rows, cols) bytes at `out` (64-byte aligned).
+  using Pack = void (*)(const uint8_t* w, size_t row_bytes, size_t rows, size_t cols, uint8_t* out);
+  Pack pack_f32 = nullptr, pack_f16 = nullptr, pack_q8_0 = nullptr, pack_q4_0 = nullptr;
+  // One group: y[t * y_stride + r] = dot(row r, token t) for r < rows (<= kPackRows), t < tokens;
+  // token t at x + t * cols (floats) or x + t * blocks (blocks). x_sums[t * blocks + b] is the sum
+  // of token t's block b's qs (the unsigned operand's offset).
+  using PackedFloatProduct = void (*)(const uint8_t* group, size_t rows, const float* x,
+                                      size_t cols, size_t tokens, float* y, size_t y_stride);
+  using PackedQuantizedProduct = void (*)(const uint8_t* group, size_t rows,
+                                          const ActivationBlock* x, const int32_t* x_sums,
+                                          size_t blocks, size_t tokens, float* y, size_t y_stride);
+  PackedFloatProduct packed_product_f32 = nullptr, packed_product_f16 = nullptr;
+  PackedQuantizedProduct packed_product_q8_0 = nullptr, packed_product_q4_0 = nullptr;
 };
+
+// The packed layout (kernels_avx512_packed.cpp), per group of kPackRows rows (a last group's
+// missing rows are zeros): F32/F16: per column the 16 rows' values (64/32 bytes); Q8_0/Q4_0: per
+// block the 16 rows' float scales (64 bytes), then their values 4 per row per 64 bytes: Q8_0 as
+// unsigned bytes (value + 128, 8 x 64 bytes), Q4_0 as nibbles (4 x 64 bytes).
+enum class PackedType { f32, f16, q8_0, q4_0 };
+inline constexpr size_t kPackRows = 16;
+inline constexpr size_t kPackedQ8BlockBytes = 64 + 8 * 64;  // one group's block
+inline constexpr size_t kPackedQ4BlockBytes = 64 + 4 * 64;
+inline size_t packed_group_bytes(PackedType type, size_t cols) {
+  switch (type) {
+    case PackedType::f32:
+      return cols * 64;
+    case PackedType::f16:
+      return cols * 32;
+    case PackedType::q8_0:
+      return cols / kBlock * kPackedQ8BlockBytes;
+    case PackedType::q4_0:
+      return cols / kBlock * kPackedQ4BlockBytes;
+  }
+  return 0;
+}
+inline size_t packed_matrix_bytes(PackedType type, size_t rows, size_t cols) {
+  return (rows + kPackRows - 1) / kPackRows * packed_group_bytes(type, cols);
+}
 
 const Kernels& reference_kernels();
 // Each: nullptr when not built for its arch or when the CPU lacks what it needs.

@@ -276,6 +276,8 @@ TINYLLM_VNNI float dot(const uint8_t* w, const typename Tiles::Input* x, size_t 
 
 }  // namespace
 
+void add_avx512_packed_products(Kernels& k);  // kernels_avx512_packed.cpp
+
 const Kernels* avx512_vnni_kernels() {
   const Kernels* avx2 = avx2_kernels();
   static const bool supported =
@@ -291,6 +293,7 @@ const Kernels* avx512_vnni_kernels() {
     k.product_f16 = product<FloatTiles<F16Weights>, 6>;
     k.product_q8_0 = product<QuantizedTiles<Q8>, 4>;
     k.product_q4_0 = product<QuantizedTiles<Q4>, 4>;
+    add_avx512_packed_products(k);
     return k;
   }();
   return &kernels;

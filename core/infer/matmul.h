@@ -3,6 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "gguf/gguf.h"
@@ -21,10 +23,35 @@ struct Matrix {
   void dequantize_row(size_t r, float* out) const;
 };
 
+// A Q8_0/Q4_0 matrix in a kernel set's packed layout (Kernels::pack_*), owned and 64-byte
+// aligned; empty when the set has no packed products for the matrix's type.
+class PackedMatrix {
+ public:
+  PackedMatrix() = default;
+  PackedMatrix(const Matrix& w, const Kernels& kernels);
+  const uint8_t* data() const { return data_.get(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> data_;
+  size_t bytes_ = 0;
+};
+
+// x's quantized blocks and their sums (Q8_0/Q4_0), reused across calls.
+struct MatmulScratch {
+  std::vector<ActivationBlock> blocks;
+  std::vector<int32_t> block_sums;  // per block, the sum of its qs: packed products only
+};
+
 // y (tokens, w.rows) = x (tokens, w.cols) W^T + bias (bias may be null). One token is a
 // matrix-vector product; more run as a blocked matrix-matrix product (a tile of weight rows
-// meets every token while it is in cache). `scratch` holds x's quantized blocks for Q8_0/Q4_0.
-void matmul(const Matrix& w, const float* bias, const float* x, size_t tokens, float* y,
-            std::vector<ActivationBlock>& scratch, ThreadPool& pool, const Kernels& kernels);
+// meets every token while it is in cache). `packed` is w in the kernel set's packed layout, or
+// null (or empty) for the file's layout.
+void matmul(const Matrix& w, const PackedMatrix* packed, const float* bias, const float* x,
+            size_t tokens, float* y, MatmulScratch& scratch, ThreadPool& pool,
+            const Kernels& kernels);
 
 }  // namespace tinyllm::infer

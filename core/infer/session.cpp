@@ -39,6 +39,11 @@ Session::Session(const Model& model, SessionOptions options)
   const size_t cache = size_t(hp.n_layer) * size_t(hp.n_ctx) * size_t(hp.n_embd);
   k_cache_.assign(cache, 0.0f);
   v_cache_.assign(cache, 0.0f);
+  for (const BlockWeights& b : model.blocks())
+    packed_blocks_.push_back(
+        {PackedMatrix(b.attn_qkv, *kernels_), PackedMatrix(b.attn_output, *kernels_),
+         PackedMatrix(b.ffn_up, *kernels_), PackedMatrix(b.ffn_down, *kernels_)});
+  packed_output_ = PackedMatrix(model.output(), *kernels_);
 }
 
 // Causal attention of `tokens` new queries (at n_past_ ..) over the cache, in parallel over
@@ -111,10 +116,12 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
   }
   for (size_t layer = 0; layer < model_.blocks().size(); ++layer) {
     const BlockWeights& b = model_.blocks()[layer];
+    const PackedBlock& pb = packed_blocks_[layer];
     for (size_t t = 0; t < count; ++t)
       layer_norm(x_.data() + t * C, b.attn_norm_w, b.attn_norm_b, C, hp.norm_eps,
                  h_.data() + t * C);
-    matmul(b.attn_qkv, b.attn_qkv_b, h_.data(), count, qkv_.data(), quantized_, pool_, *kernels_);
+    matmul(b.attn_qkv, &pb.attn_qkv, b.attn_qkv_b, h_.data(), count, qkv_.data(), matmul_scratch_,
+           pool_, *kernels_);
     // Keys and values of the new tokens into the cache.
     const size_t base = layer * size_t(hp.n_ctx) * C;
     for (size_t t = 0; t < count; ++t) {
@@ -123,16 +130,18 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
       std::copy_n(row + 2 * C, C, v_cache_.data() + base + (n_past_ + t) * C);
     }
     attention(layer, count);
-    matmul(b.attn_output, b.attn_output_b, att_.data(), count, proj_.data(), quantized_, pool_,
-           *kernels_);
+    matmul(b.attn_output, &pb.attn_output, b.attn_output_b, att_.data(), count, proj_.data(),
+           matmul_scratch_, pool_, *kernels_);
     for (size_t i = 0; i < count * C; ++i)
       x_[i] += proj_[i];
     for (size_t t = 0; t < count; ++t)
       layer_norm(x_.data() + t * C, b.ffn_norm_w, b.ffn_norm_b, C, hp.norm_eps, h_.data() + t * C);
-    matmul(b.ffn_up, b.ffn_up_b, h_.data(), count, ff_.data(), quantized_, pool_, *kernels_);
+    matmul(b.ffn_up, &pb.ffn_up, b.ffn_up_b, h_.data(), count, ff_.data(), matmul_scratch_, pool_,
+           *kernels_);
     for (float& v : ff_)
       v = gelu(v);
-    matmul(b.ffn_down, b.ffn_down_b, ff_.data(), count, proj_.data(), quantized_, pool_, *kernels_);
+    matmul(b.ffn_down, &pb.ffn_down, b.ffn_down_b, ff_.data(), count, proj_.data(), matmul_scratch_,
+           pool_, *kernels_);
     for (size_t i = 0; i < count * C; ++i)
       x_[i] += proj_[i];
   }
@@ -142,7 +151,8 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
     layer_norm(x_.data() + t * C, model_.output_norm_w(), model_.output_norm_b(), C, hp.norm_eps,
                h_.data() + (t - first_row) * C);
   logits_.resize(rows * V);
-  matmul(model_.output(), nullptr, h_.data(), rows, logits_.data(), quantized_, pool_, *kernels_);
+  matmul(model_.output(), &packed_output_, nullptr, h_.data(), rows, logits_.data(),
+         matmul_scratch_, pool_, *kernels_);
   n_past_ += count;
   return {};
 }

@@ -8,6 +8,7 @@
 
 #include "base/result.h"
 #include "infer/kernels.h"
+#include "infer/matmul.h"
 #include "infer/model.h"
 #include "infer/thread_pool.h"
 
@@ -52,7 +53,13 @@ class Session {
   std::vector<float> k_cache_, v_cache_;  // (n_layer, n_ctx, C) each
   // Scratch, (tokens, width): residual stream, normed input, qkv, attention out, ffn hidden.
   std::vector<float> x_, h_, qkv_, att_, ff_, proj_;
-  std::vector<ActivationBlock> quantized_;
+  MatmulScratch matmul_scratch_;
+  // The model's Q8_0/Q4_0 matrices in the kernel set's packed layout, where it has one.
+  struct PackedBlock {
+    PackedMatrix attn_qkv, attn_output, ffn_up, ffn_down;
+  };
+  std::vector<PackedBlock> packed_blocks_;
+  PackedMatrix packed_output_;
   std::vector<float> logits_;
 };
 
