@@ -43,6 +43,7 @@
 #include "pipeline/worker_events.h"
 #include "project_session.h"
 #include "run_comparison_view.h"
+#include "run_display.h"
 #include "run_on_picker.h"
 #include "trace_plot.h"
 
@@ -64,10 +65,6 @@ QString eta_text(double seconds) {
   if (seconds < 90) return QObject::tr("%1 s").arg(int(seconds));
   if (seconds < 5400) return QObject::tr("%1 min").arg(int(seconds / 60 + 0.5));
   return QObject::tr("%1 h %2 min").arg(int(seconds / 3600)).arg(int(seconds / 60) % 60);
-}
-
-QString percent(double fraction) {
-  return QStringLiteral("%1%").arg(100 * fraction, 0, 'f', 1);
 }
 
 QLabel* explanation(const QString& text) {

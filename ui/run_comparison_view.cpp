@@ -10,15 +10,12 @@
 #include <cmath>
 
 #include "appearance.h"
+#include "run_display.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
 
 namespace {
-
-QString percent(double fraction) {
-  return QStringLiteral("%1%").arg(100 * fraction, 0, 'f', 1);
-}
 
 // "1.2 MB", "840 kB", "512 B".
 QString size_text(double bytes) {

@@ -35,4 +35,8 @@ QString readable_text(const QString& text) {
   return QString::fromStdString(text::readable_text(text.toStdString()));
 }
 
+QString percent(double fraction) {
+  return QStringLiteral("%1%").arg(100 * fraction, 0, 'f', 1);
+}
+
 }  // namespace tinyllm::ui

@@ -22,6 +22,9 @@ std::vector<double> smooth_centered(const std::vector<double>& values, int radiu
 void smooth_centered_tail(const std::vector<double>& values, int radius, size_t first,
                           std::vector<double>& smoothed);
 
+// A fraction as a percentage with one decimal: 0.6875 -> "68.8%" (accuracies, F1).
+QString percent(double fraction);
+
 // Text of generated token ids for people: byte-fallback pieces that form UTF-8 become their
 // characters, stray bytes stay visible as <0xNN>, a newline shows as ⏎ (and breaks the line),
 // other C0 controls as their U+2400 pictures; never U+FFFD.

@@ -90,6 +90,12 @@ struct ModelServer::State {
 
   std::string where() const { return session.label(); }
 
+  // After this error no request is sent any more; each later one returns it.
+  Error fail(Error error) {
+    broken = error;
+    return error;
+  }
+
   // Reads whatever the process has printed by now. Errors only on a lost connection.
   Status drain_process() {
     if (!process) return {};
@@ -210,15 +216,17 @@ Result<ModelServer> ModelServer::start(SshSession session, const DeviceProfile& 
   return server;
 }
 
-Result<json> ModelServer::request(const json& message) {
+Result<ModelServer::State*> ModelServer::usable() {
   if (!state_ || state_->closed)
     return make_error(state_ ? state_->where() : "", "the model server was closed");
-  State& s = *state_;
-  if (s.broken) return *s.broken;
-  auto fail = [&](Error error) -> Error {
-    s.broken = error;
-    return error;
-  };
+  if (state_->broken) return *state_->broken;
+  return state_.get();
+}
+
+Result<json> ModelServer::request(const json& message) {
+  TINYLLM_TRY_ASSIGN(state, usable());
+  State& s = *state;
+  auto fail = [&](Error error) { return s.fail(std::move(error)); };
   if (!s.tunnel->write(message.dump() + "\n"))
     return fail(s.stopped("before the request reached it"));
   const auto start = Clock::now();
@@ -247,14 +255,9 @@ Result<json> ModelServer::request(const json& message) {
 }
 
 Status ModelServer::check() {
-  if (!state_ || state_->closed)
-    return make_error(state_ ? state_->where() : "", "the model server was closed");
-  State& s = *state_;
-  if (s.broken) return *s.broken;
-  auto fail = [&](Error error) -> Error {
-    s.broken = error;
-    return error;
-  };
+  TINYLLM_TRY_ASSIGN(state, usable());
+  State& s = *state;
+  auto fail = [&](Error error) { return s.fail(std::move(error)); };
   if (auto drained = s.drain_process(); !drained) return fail(drained.error());
   std::string unasked;  // nothing comes on the tunnel unasked; reading it services the connection
   if (auto n = s.tunnel->read(unasked, 0); !n) return fail(n.error());

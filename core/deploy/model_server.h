@@ -67,6 +67,8 @@ class ModelServer {
  private:
   struct State;
   explicit ModelServer(std::unique_ptr<State> state);
+  // The state when requests can still be made: not closed, not broken by an earlier failure.
+  Result<State*> usable();
   std::unique_ptr<State> state_;
 };
 

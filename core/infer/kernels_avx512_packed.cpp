@@ -89,6 +89,16 @@ void pack_float(const uint8_t* w, size_t row_bytes, size_t rows, size_t cols, ui
   }
 }
 
+// Token j's accumulator into y + j * y_stride, its first `rows` lanes only.
+template <int RN>
+TINYLLM_VNNI512 inline void store_rows(const __m512 (&acc)[RN], size_t rows, float* y,
+                                       size_t y_stride) {
+  const __mmask16 keep = __mmask16((1u << rows) - 1);
+#pragma GCC unroll 16
+  for (int j = 0; j < RN; ++j)
+    _mm512_mask_storeu_ps(y + size_t(j) * y_stride, keep, acc[j]);
+}
+
 // ---- F32 and F16 ---------------------------------------------------------------------------
 
 struct F32Column {
@@ -119,10 +129,7 @@ TINYLLM_VNNI512 void float_tile(const uint8_t* group, size_t rows, const float* 
     for (int j = 0; j < RN; ++j)
       acc[j] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[size_t(j) * cols + k]), acc[j]);
   }
-  const __mmask16 keep = __mmask16((1u << rows) - 1);
-#pragma GCC unroll 16
-  for (int j = 0; j < RN; ++j)
-    _mm512_mask_storeu_ps(y + size_t(j) * y_stride, keep, acc[j]);
+  store_rows<RN>(acc, rows, y, y_stride);
 }
 
 template <class Column>
@@ -193,10 +200,7 @@ TINYLLM_VNNI512 void packed_tile(const uint8_t* group, size_t rows, const Activa
       acc[j] = _mm512_add_ps(acc[j], _mm512_mul_ps(scale, isum));
     }
   }
-  const __mmask16 keep = __mmask16((1u << rows) - 1);
-#pragma GCC unroll 16
-  for (int j = 0; j < RN; ++j)
-    _mm512_mask_storeu_ps(y + size_t(j) * y_stride, keep, acc[j]);
+  store_rows<RN>(acc, rows, y, y_stride);
 }
 
 template <bool kQ4>
