@@ -23,27 +23,12 @@
 #include <cstring>
 
 #include "gguf/quant.h"
+#include "infer/kernels_x86.h"
 
 #define TINYLLM_VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 namespace tinyllm::infer {
 namespace {
-
-// As kernels_avx2.cpp's: the same additions in the same order.
-TINYLLM_VNNI inline float horizontal_sum(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  const __m128 hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-  lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-  return _mm_cvtss_f32(lo);
-}
-
-TINYLLM_VNNI inline float scale_of(const uint8_t* block) {
-  uint16_t bits;
-  std::memcpy(&bits, block, 2);
-  return _cvtsh_ss(bits);
-}
 
 TINYLLM_VNNI inline __m256i load_activations(const ActivationBlock& xb) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb.qs));
@@ -100,66 +85,15 @@ struct Q4 {
 
 // ---- F32 and F16 weights ---------------------------------------------------------------------
 
-// kernels_avx2.cpp's float tile (8 lanes, fused multiply-adds, the horizontal sum, then a scalar
-// tail: the same bits), with up to 6 tokens.
-struct F32Weights {
-  TINYLLM_VNNI static __m256 load(const uint8_t* row, size_t k) {
-    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k);
-  }
-  static float at(const uint8_t* row, size_t k) { return reinterpret_cast<const float*>(row)[k]; }
-};
-
-struct F16Weights {
-  TINYLLM_VNNI static __m256 load(const uint8_t* row, size_t k) {
-    return _mm256_cvtph_ps(_mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(reinterpret_cast<const uint16_t*>(row) + k)));
-  }
-  static float at(const uint8_t* row, size_t k) {
-    return gguf::fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[k]);
-  }
-};
-
-template <class Weights, int RM, int RN>
-TINYLLM_VNNI void float_tile(const uint8_t* rows, size_t row_bytes, const float* x, size_t x_stride,
-                             size_t cols, float* y, size_t y_stride) {
-  __m256 acc[RM][RN];
-#pragma GCC unroll 4
-  for (int i = 0; i < RM; ++i)
-#pragma GCC unroll 8
-    for (int j = 0; j < RN; ++j)
-      acc[i][j] = _mm256_setzero_ps();
-  size_t k = 0;
-  for (; k + 8 <= cols; k += 8) {
-    __m256 xv[RN];
-#pragma GCC unroll 8
-    for (int j = 0; j < RN; ++j)
-      xv[j] = _mm256_loadu_ps(x + size_t(j) * x_stride + k);
-#pragma GCC unroll 4
-    for (int i = 0; i < RM; ++i) {
-      const __m256 wv = Weights::load(rows + size_t(i) * row_bytes, k);
-#pragma GCC unroll 8
-      for (int j = 0; j < RN; ++j)
-        acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
-    }
-  }
-  for (int i = 0; i < RM; ++i)
-    for (int j = 0; j < RN; ++j) {
-      const uint8_t* row = rows + size_t(i) * row_bytes;
-      const float* xj = x + size_t(j) * x_stride;
-      float sum = horizontal_sum(acc[i][j]);
-      for (size_t kk = k; kk < cols; ++kk)
-        sum += Weights::at(row, kk) * xj[kk];
-      y[size_t(j) * y_stride + size_t(i)] = sum;
-    }
-}
-
 template <class Weights>
 struct FloatTiles {
   using Input = float;
   template <int RM, int RN>
   TINYLLM_VNNI static void run(const uint8_t* rows, size_t row_bytes, const float* x,
                                size_t x_stride, size_t cols, float* y, size_t y_stride) {
-    float_tile<Weights, RM, RN>(rows, row_bytes, x, x_stride, cols, y, y_stride);
+    // kernels_x86.h's tile (AVX2 instructions, inlined here): the AVX2 set's bits.
+    float_tile<Weights, RM, RN>(Operands<float>{rows, row_bytes, x, x_stride, y, y_stride}, 0, 0,
+                                cols);
   }
 };
 
