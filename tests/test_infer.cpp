@@ -465,8 +465,10 @@ class TestInfer : public QObject {
     }
   }
 
-  // A prompt in one eval (the blocked products) gives the logits of its tokens fed one by one
-  // (the matrix-vector products) bit for bit, for every type and every kernel set.
+  // A prompt in one eval (the blocked products, attention over groups of queries) gives the
+  // logits of its tokens fed one by one (the matrix-vector products, one query) bit for bit, for
+  // every type and every kernel set; so does a prompt after a cached prefix (13 tokens, then 27
+  // in one eval: groups that start past position 0). 40 tokens are several attention groups.
   void promptGivesTokenByTokenBits() {
     const auto ids = seeded_tokens(40, config_.n_vocab, 14);
     const std::vector<const infer::Kernels*> sets = infer::kernel_sets();
@@ -483,6 +485,16 @@ class TestInfer : public QObject {
             qPrintable(QString("%1 %2: max diff %3")
                            .arg(gguf::to_string(type), k->name)
                            .arg(max_abs_diff(prompt.data(), one_by_one.data(), prompt.size()))));
+        infer::Session session(*model, options);
+        TINYLLM_VERIFY_OK(session.eval(ids.data(), 13, true));
+        std::vector<float> after_prefix = session.logits();
+        TINYLLM_VERIFY_OK(session.eval(ids.data() + 13, ids.size() - 13, true));
+        after_prefix.insert(after_prefix.end(), session.logits().begin(), session.logits().end());
+        QVERIFY2(after_prefix == one_by_one,
+                 qPrintable(QString("%1 %2, after a cached prefix: max diff %3")
+                                .arg(gguf::to_string(type), k->name)
+                                .arg(max_abs_diff(after_prefix.data(), one_by_one.data(),
+                                                  one_by_one.size()))));
       }
     }
   }
