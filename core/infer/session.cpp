@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "infer/gelu.h"
+
 namespace tinyllm::infer {
 namespace {
 
@@ -14,6 +16,8 @@ constexpr size_t kQueryGroup = 12;
 // Below this many values (or multiply-adds) a step runs on the calling thread: waking the pool
 // costs more.
 constexpr size_t kMinParallelWork = 1u << 15;
+// Values per GELU item on the pool.
+constexpr size_t kGeluChunk = 1u << 12;
 
 void layer_norm(const float* x, const float* w, const float* b, size_t C, float eps, float* out) {
   double mean = 0, var = 0;
@@ -26,15 +30,6 @@ void layer_norm(const float* x, const float* w, const float* b, size_t C, float 
   const float inv = float(1.0 / std::sqrt(var + double(eps)));
   for (size_t c = 0; c < C; ++c)
     out[c] = (x[c] - float(mean)) * inv * w[c] + b[c];
-}
-
-// GELU with the tanh approximation (GPT-2's, torch's approximate="tanh"). tanh in double,
-// rounded to float: glibc's tanhf on aarch64 differs from x86_64's in the last bit, its double
-// tanh rounds to the same float, so every runtime computes the same activations.
-float gelu(float x) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  const float t = float(std::tanh(double(kSqrt2OverPi * (x + 0.044715f * x * x * x))));
-  return 0.5f * x * (1.0f + t);
 }
 
 }  // namespace
@@ -107,6 +102,16 @@ void Session::attention(size_t layer, size_t tokens) {
     pool_.parallel_for(size_t(pool_.size()), run);
 }
 
+// GELU over the ffn hidden values of `tokens` tokens (ff_), in chunks on the pool: the floats
+// do not depend on the split.
+void Session::gelu_rows(size_t tokens) {
+  const size_t n = tokens * size_t(model_.hparams().n_ff);
+  if (n < kMinParallelWork) return gelu(ff_.data(), n);
+  pool_.parallel_for((n + kGeluChunk - 1) / kGeluChunk, [&](size_t begin, size_t end) {
+    gelu(ff_.data() + begin * kGeluChunk, std::min(n, end * kGeluChunk) - begin * kGeluChunk);
+  });
+}
+
 // Layer norm of `rows` rows of C values, one row per item on the pool.
 void Session::norm_rows(const float* x, size_t rows, const float* w, const float* b, float* out) {
   const auto& hp = model_.hparams();
@@ -167,8 +172,7 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
       x_[i] += proj_[i];
     norm_rows(x_.data(), count, b.ffn_norm_w, b.ffn_norm_b, h_.data());
     matmul(b.ffn_up, b.ffn_up_b, h_.data(), count, ff_.data(), quantized_, pool_, *kernels_);
-    for (float& v : ff_)
-      v = gelu(v);
+    gelu_rows(count);
     matmul(b.ffn_down, b.ffn_down_b, ff_.data(), count, proj_.data(), quantized_, pool_, *kernels_);
     for (size_t i = 0; i < count * C; ++i)
       x_[i] += proj_[i];
