@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -29,6 +30,7 @@
 #include "gguf/quant.h"
 #include "infer/classify.h"
 #include "infer/engine.h"
+#include "infer/gelu.h"
 #include "infer/kernel_check.h"
 #include "infer/kernels.h"
 #include "infer/session.h"
@@ -144,6 +146,24 @@ std::vector<float> runtime_logits(const infer::Model& model, const std::vector<i
     out.insert(out.end(), s.logits().begin(), s.logits().end());
   }
   return out;
+}
+
+// GELU (tanh approximation) in double, without cancellation: 0.5 (1 + tanh(u)) written as
+// e^2u / (1 + e^2u) where u < 0 (1 + tanh(u) loses every bit once tanh(u) rounds to -1).
+double gelu_double(double x) {
+  const double u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+  if (u >= 0) return 0.5 * x * (1 + std::tanh(u));
+  const double e = std::exp(2 * u);
+  return x * e / (1 + e);
+}
+
+// The spacing of floats at |v| (2^-149 among the subnormals).
+double float_ulp(double v) {
+  v = std::fabs(v);
+  if (v < double(std::numeric_limits<float>::min())) return std::ldexp(1.0, -149);
+  int exponent;
+  std::frexp(v, &exponent);
+  return std::ldexp(1.0, exponent - 24);
 }
 
 struct CliRun {
@@ -441,6 +461,69 @@ class TestInfer : public QObject {
     }
   }
 
+  // infer::gelu against the double formula: over a dense sweep of [-12, 12] (2^22 + 1 evenly
+  // spaced values, plus both signs of a geometric sweep from 1e-30 to 12) within an ulp (the
+  // brief asks for 2; measured about 0.5: it rounds a double result once), and the specials.
+  // Values fed one at a time (the padded tail) give the bits of the whole array (the blocks),
+  // so any split over threads gives the same floats.
+  void geluWithinAnUlpOfTheDoubleFormula() {
+    std::vector<float> xs;
+    const int steps = 1 << 22;
+    for (int i = 0; i <= steps; ++i)
+      xs.push_back(float(-12.0 + 24.0 * i / steps));
+    for (double x = 1e-30; x < 12; x *= 1.001) {
+      xs.push_back(float(x));
+      xs.push_back(float(-x));
+    }
+    std::vector<float> ys = xs;
+    infer::gelu(ys.data(), ys.size());
+    double worst = 0;
+    float worst_x = 0;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const double want = gelu_double(xs[i]);
+      const double ulps = std::fabs(double(ys[i]) - want) / float_ulp(want);
+      if (ulps > worst) {
+        worst = ulps;
+        worst_x = xs[i];
+      }
+    }
+    qInfo("gelu: %zu values in [-12, 12], max error %.4f ulp (at x = %.9g)", xs.size(), worst,
+          double(worst_x));
+    QVERIFY2(worst < 1.0, qPrintable(QString("%1 ulp at x = %2").arg(worst).arg(worst_x)));
+    for (size_t i = 0; i < xs.size(); i += 997) {
+      float one = xs[i];
+      infer::gelu(&one, 1);
+      QVERIFY2(std::memcmp(&one, &ys[i], sizeof one) == 0, qPrintable(QString::number(xs[i])));
+    }
+
+    const float inf = std::numeric_limits<float>::infinity();
+    const float max = std::numeric_limits<float>::max();
+    auto gelu_of = [](float x) {
+      infer::gelu(&x, 1);
+      return x;
+    };
+    auto bits = [](float v) {
+      uint32_t b;
+      std::memcpy(&b, &v, sizeof b);
+      return b;
+    };
+    // Signed zeros, huge values (x, or -0 as the function rounds), infinities (-inf: the limit).
+    const std::vector<std::pair<float, float>> exact = {
+        {0.0f, 0.0f}, {-0.0f, -0.0f}, {max, max}, {-max, -0.0f}, {inf, inf}, {-inf, -0.0f}};
+    for (const auto& [x, want] : exact)
+      QVERIFY2(bits(gelu_of(x)) == bits(want),
+               qPrintable(QString("gelu(%1) = %2, want %3").arg(x).arg(gelu_of(x)).arg(want)));
+    // Tiny values, subnormals included: x / 2 within an ulp (half the smallest subnormal ties
+    // to 0).
+    for (float x :
+         {std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), 1e-20f})
+      for (float signed_x : {x, -x})
+        QVERIFY2(std::fabs(double(gelu_of(signed_x)) - gelu_double(signed_x)) <=
+                     float_ulp(gelu_double(signed_x)),
+                 qPrintable(QString("gelu(%1) = %2").arg(signed_x).arg(gelu_of(signed_x))));
+    QVERIFY(std::isnan(gelu_of(std::numeric_limits<float>::quiet_NaN())));
+  }
+
   // Every set's activation quantizer writes the scalar one's blocks bit for bit, ties (x.5 after
   // scaling, which std::lround rounds away from zero) and all-zero blocks included.
   void activationQuantizersAgree() {
@@ -465,8 +548,10 @@ class TestInfer : public QObject {
     }
   }
 
-  // A prompt in one eval (the blocked products) gives the logits of its tokens fed one by one
-  // (the matrix-vector products) bit for bit, for every type and every kernel set.
+  // A prompt in one eval (the blocked products, attention over groups of queries) gives the
+  // logits of its tokens fed one by one (the matrix-vector products, one query) bit for bit, for
+  // every type and every kernel set; so does a prompt after a cached prefix (13 tokens, then 27
+  // in one eval: groups that start past position 0). 40 tokens are several attention groups.
   void promptGivesTokenByTokenBits() {
     const auto ids = seeded_tokens(40, config_.n_vocab, 14);
     const std::vector<const infer::Kernels*> sets = infer::kernel_sets();
@@ -483,6 +568,16 @@ class TestInfer : public QObject {
             qPrintable(QString("%1 %2: max diff %3")
                            .arg(gguf::to_string(type), k->name)
                            .arg(max_abs_diff(prompt.data(), one_by_one.data(), prompt.size()))));
+        infer::Session session(*model, options);
+        TINYLLM_VERIFY_OK(session.eval(ids.data(), 13, true));
+        std::vector<float> after_prefix = session.logits();
+        TINYLLM_VERIFY_OK(session.eval(ids.data() + 13, ids.size() - 13, true));
+        after_prefix.insert(after_prefix.end(), session.logits().begin(), session.logits().end());
+        QVERIFY2(after_prefix == one_by_one,
+                 qPrintable(QString("%1 %2, after a cached prefix: max diff %3")
+                                .arg(gguf::to_string(type), k->name)
+                                .arg(max_abs_diff(after_prefix.data(), one_by_one.data(),
+                                                  one_by_one.size()))));
       }
     }
   }

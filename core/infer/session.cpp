@@ -1,11 +1,23 @@
 #include "infer/session.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
 
+#include "infer/gelu.h"
+
 namespace tinyllm::infer {
 namespace {
+
+// Queries per attention item: a multiple of every kernel set's token tile (AVX2 3, NEON 4,
+// AVX-512 6), few enough that the group's outputs stay in L1.
+constexpr size_t kQueryGroup = 12;
+// Below this many values (or multiply-adds) a step runs on the calling thread: waking the pool
+// costs more.
+constexpr size_t kMinParallelWork = 1u << 15;
+// Values per GELU item on the pool.
+constexpr size_t kGeluChunk = 1u << 12;
 
 void layer_norm(const float* x, const float* w, const float* b, size_t C, float eps, float* out) {
   double mean = 0, var = 0;
@@ -18,15 +30,6 @@ void layer_norm(const float* x, const float* w, const float* b, size_t C, float 
   const float inv = float(1.0 / std::sqrt(var + double(eps)));
   for (size_t c = 0; c < C; ++c)
     out[c] = (x[c] - float(mean)) * inv * w[c] + b[c];
-}
-
-// GELU with the tanh approximation (GPT-2's, torch's approximate="tanh"). tanh in double,
-// rounded to float: glibc's tanhf on aarch64 differs from x86_64's in the last bit, its double
-// tanh rounds to the same float, so every runtime computes the same activations.
-float gelu(float x) {
-  constexpr float kSqrt2OverPi = 0.7978845608028654f;
-  const float t = float(std::tanh(double(kSqrt2OverPi * (x + 0.044715f * x * x * x))));
-  return 0.5f * x * (1.0f + t);
 }
 
 }  // namespace
@@ -46,8 +49,13 @@ Session::Session(const Model& model, SessionOptions options)
   packed_output_ = PackedMatrix(model.output(), *kernels_);
 }
 
-// Causal attention of `tokens` new queries (at n_past_ ..) over the cache, in parallel over
-// (token, head) pairs. q is in qkv_, the output goes to att_.
+// Causal attention of `tokens` new queries (at n_past_ ..) over the cache. q is in qkv_, the
+// output goes to att_. The work items are (group of kQueryGroup consecutive queries, head): one
+// product gives a group's scores against every key its last query sees (the kernels' register
+// tiles take several tokens, and each score is dot_f32's, bit for bit, whatever the tile), and
+// the group walks each value row once. Every output value gets the operations of one query at a
+// time, in the same order: its softmax over its own visible keys, then add_scaled per key in
+// key order, so grouping changes no float.
 void Session::attention(size_t layer, size_t tokens) {
   const auto& hp = model_.hparams();
   const size_t C = size_t(hp.n_embd), H = size_t(hp.n_head), D = size_t(hp.head_dim());
@@ -55,35 +63,72 @@ void Session::attention(size_t layer, size_t tokens) {
   const float* values = v_cache_.data() + layer * size_t(hp.n_ctx) * C;
   const float scale = 1.0f / std::sqrt(float(D));
   const size_t first = n_past_;
-  auto run = [&](size_t begin, size_t end) {
-    std::vector<float> weights(first + tokens);
-    for (size_t item = begin; item < end; ++item) {
-      const size_t t = item / H, h = item % H;
-      const size_t span = first + t + 1;  // positions this query sees
-      const float* q = qkv_.data() + t * 3 * C + h * D;
-      // Scores of every visible key: the product's rows are the keys of head h (C floats
-      // apart), its one token the query; each score is dot_f32's, bit for bit.
+  const size_t groups = (tokens + kQueryGroup - 1) / kQueryGroup, items = groups * H;
+  // Later groups see more keys: items are handed out one at a time, the latest groups first,
+  // so that the threads finish together.
+  std::atomic<size_t> next_item{0};
+  auto run = [&](size_t, size_t) {
+    std::vector<float> queries(kQueryGroup * D), weights(kQueryGroup * (first + tokens));
+    for (size_t item; (item = next_item.fetch_add(1)) < items;) {
+      const size_t t0 = (groups - 1 - item / H) * kQueryGroup, h = item % H;
+      const size_t n = std::min(kQueryGroup, tokens - t0);
+      const size_t span = first + t0 + n;  // keys the group's last query sees
+      for (size_t i = 0; i < n; ++i)
+        std::copy_n(qkv_.data() + (t0 + i) * 3 * C + h * D, D, queries.data() + i * D);
+      // Row i: query t0 + i against every key of head h (the product's rows, C floats apart).
       kernels_->product_f32(reinterpret_cast<const uint8_t*>(keys + h * D), C * sizeof(float), span,
-                            q, D, 1, weights.data(), span);
-      float top = -INFINITY;
-      for (size_t j = 0; j < span; ++j) {
-        weights[j] *= scale;
-        top = std::max(top, weights[j]);
+                            queries.data(), D, n, weights.data(), span);
+      for (size_t i = 0; i < n; ++i) {
+        float* w = weights.data() + i * span;
+        const size_t seen = first + t0 + i + 1;  // positions query t0 + i sees
+        float top = -INFINITY;
+        for (size_t j = 0; j < seen; ++j) {
+          w[j] *= scale;
+          top = std::max(top, w[j]);
+        }
+        float total = 0;
+        for (size_t j = 0; j < seen; ++j)
+          total += (w[j] = std::exp(w[j] - top));
+        for (size_t j = 0; j < seen; ++j)
+          w[j] /= total;
+        std::fill_n(att_.data() + (t0 + i) * C + h * D, D, 0.0f);
       }
-      float total = 0;
-      for (size_t j = 0; j < span; ++j)
-        total += (weights[j] = std::exp(weights[j] - top));
-      float* out = att_.data() + t * C + h * D;
-      std::fill_n(out, D, 0.0f);
-      for (size_t j = 0; j < span; ++j)
-        kernels_->add_scaled(out, values + j * C + h * D, weights[j] / total, D);
+      for (size_t j = 0; j < span; ++j) {
+        const float* v = values + j * C + h * D;
+        // Query t0 + i sees key j from i = j - first - t0 on.
+        for (size_t i = j > first + t0 ? j - first - t0 : 0; i < n; ++i)
+          kernels_->add_scaled(att_.data() + (t0 + i) * C + h * D, v, weights[i * span + j], D);
+      }
     }
   };
-  const size_t items = tokens * H;
-  if (uint64_t(items) * (first + tokens) * D < (1u << 15))
-    run(0, items);
+  if (uint64_t(tokens) * (first + tokens) * C < kMinParallelWork)
+    run(0, 1);
   else
-    pool_.parallel_for(items, run);
+    pool_.parallel_for(size_t(pool_.size()), run);
+}
+
+// GELU over the ffn hidden values of `tokens` tokens (ff_), in chunks on the pool: the floats
+// do not depend on the split.
+void Session::gelu_rows(size_t tokens) {
+  const size_t n = tokens * size_t(model_.hparams().n_ff);
+  if (n < kMinParallelWork) return gelu(ff_.data(), n);
+  pool_.parallel_for((n + kGeluChunk - 1) / kGeluChunk, [&](size_t begin, size_t end) {
+    gelu(ff_.data() + begin * kGeluChunk, std::min(n, end * kGeluChunk) - begin * kGeluChunk);
+  });
+}
+
+// Layer norm of `rows` rows of C values, one row per item on the pool.
+void Session::norm_rows(const float* x, size_t rows, const float* w, const float* b, float* out) {
+  const auto& hp = model_.hparams();
+  const size_t C = size_t(hp.n_embd);
+  auto run = [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r)
+      layer_norm(x + r * C, w, b, C, hp.norm_eps, out + r * C);
+  };
+  if (rows * C < kMinParallelWork)
+    run(0, rows);
+  else
+    pool_.parallel_for(rows, run);
 }
 
 Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
@@ -117,9 +162,7 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
   for (size_t layer = 0; layer < model_.blocks().size(); ++layer) {
     const BlockWeights& b = model_.blocks()[layer];
     const PackedBlock& pb = packed_blocks_[layer];
-    for (size_t t = 0; t < count; ++t)
-      layer_norm(x_.data() + t * C, b.attn_norm_w, b.attn_norm_b, C, hp.norm_eps,
-                 h_.data() + t * C);
+    norm_rows(x_.data(), count, b.attn_norm_w, b.attn_norm_b, h_.data());
     matmul(b.attn_qkv, &pb.attn_qkv, b.attn_qkv_b, h_.data(), count, qkv_.data(), matmul_scratch_,
            pool_, *kernels_);
     // Keys and values of the new tokens into the cache.
@@ -134,12 +177,10 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
            matmul_scratch_, pool_, *kernels_);
     for (size_t i = 0; i < count * C; ++i)
       x_[i] += proj_[i];
-    for (size_t t = 0; t < count; ++t)
-      layer_norm(x_.data() + t * C, b.ffn_norm_w, b.ffn_norm_b, C, hp.norm_eps, h_.data() + t * C);
+    norm_rows(x_.data(), count, b.ffn_norm_w, b.ffn_norm_b, h_.data());
     matmul(b.ffn_up, &pb.ffn_up, b.ffn_up_b, h_.data(), count, ff_.data(), matmul_scratch_, pool_,
            *kernels_);
-    for (float& v : ff_)
-      v = gelu(v);
+    gelu_rows(count);
     matmul(b.ffn_down, &pb.ffn_down, b.ffn_down_b, ff_.data(), count, proj_.data(), matmul_scratch_,
            pool_, *kernels_);
     for (size_t i = 0; i < count * C; ++i)
@@ -147,9 +188,8 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
   }
   // Only the rows whose logits are wanted go through the final norm and the output head.
   const size_t first_row = all_logits ? 0 : count - 1, rows = count - first_row;
-  for (size_t t = first_row; t < count; ++t)
-    layer_norm(x_.data() + t * C, model_.output_norm_w(), model_.output_norm_b(), C, hp.norm_eps,
-               h_.data() + (t - first_row) * C);
+  norm_rows(x_.data() + first_row * C, rows, model_.output_norm_w(), model_.output_norm_b(),
+            h_.data());
   logits_.resize(rows * V);
   matmul(model_.output(), &packed_output_, nullptr, h_.data(), rows, logits_.data(),
          matmul_scratch_, pool_, *kernels_);

@@ -45,6 +45,8 @@ class Session {
 
  private:
   void attention(size_t layer, size_t tokens);
+  void gelu_rows(size_t tokens);
+  void norm_rows(const float* x, size_t rows, const float* w, const float* b, float* out);
 
   const Model& model_;
   const Kernels* kernels_;
