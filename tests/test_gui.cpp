@@ -139,6 +139,15 @@ QStringList labels_showing_an_ampersand(const QWidget* root) {
   return bad;
 }
 
+// Shows `window` with the project at `folder` open on step `row` of the rail; false when the
+// project does not open.
+bool open_on_step(ui::MainWindow& window, const QString& folder, int row) {
+  window.show();
+  if (!window.open_project(folder)) return false;
+  window.step_rail()->setCurrentRow(row);
+  return true;
+}
+
 // Whole numbers only on a step axis (after a replot, which lays the ticks out).
 bool ticks_are_whole_steps(QCustomPlot* plot) {
   plot->replot();
@@ -164,6 +173,11 @@ class TestGui : public QObject {
     std::error_code ec;
     fs::copy(demo_template_.toStdString(), folder.toStdString(), fs::copy_options::recursive, ec);
     return !ec;
+  }
+
+  // A fresh copy of the demo template at `folder`, open in `window` on step `row`.
+  bool open_demo_copy(ui::MainWindow& window, const QString& folder, int row) {
+    return copy_demo(folder) && open_on_step(window, folder, row);
   }
 
  private slots:
@@ -307,11 +321,8 @@ class TestGui : public QObject {
   void pretrainLiveLossThenStopWithCheckpoint() {
     QTemporaryDir dir;
     const QString folder = dir.path() + "/demo";
-    QVERIFY(copy_demo(folder));
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(1);
+    QVERIFY(open_demo_copy(window, folder, 1));
     auto* page = window.pretrain_page();
     QVERIFY(page->isVisible());
     QVERIFY(window.step_rail()->item(1)->text().contains("ready"));
@@ -413,9 +424,7 @@ class TestGui : public QObject {
     const fs::path root = folder.toStdString();
     const auto prepared = read_json(root / "data/prepared/prepared.json");
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(2);
+    QVERIFY(open_on_step(window, folder, 2));
     auto* page = window.finetune_page();
     QVERIFY(page->isVisible());
     QVERIFY2(window.step_rail()->item(2)->text().contains("ready"),
@@ -530,9 +539,7 @@ class TestGui : public QObject {
       QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
     }
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(2);
+    QVERIFY(open_on_step(window, folder, 2));
     auto* page = window.finetune_page();
     QVERIFY(page->from_pretrained()->isChecked());
     QVERIFY(page->full()->isChecked());
@@ -617,9 +624,7 @@ class TestGui : public QObject {
     const auto second = read_json(root / "reports/ft2-test/report.json");
     QVERIFY(first.is_object() && second.is_object());
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(2);
+    QVERIFY(open_on_step(window, folder, 2));
     auto* page = window.finetune_page();
     auto* compare = page->run_comparison();
     page->tabs()->setCurrentWidget(compare);
@@ -680,9 +685,7 @@ class TestGui : public QObject {
     const auto report = read_json(fs::path(folder.toStdString()) / "reports/ft1-test/report.json");
     QCOMPARE(report["kind"].get<std::string>(), std::string("position"));
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(2);
+    QVERIFY(open_on_step(window, folder, 2));
     auto* page = window.finetune_page();
     QCOMPARE(page->shown_run(), QString("ft1"));
     page->tabs()->setCurrentIndex(1);
@@ -718,9 +721,7 @@ class TestGui : public QObject {
     QVERIFY(copy_demo(a));
     QVERIFY(project::create_project(b.toStdString(), "B", "").ok());
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(a));
-    window.step_rail()->setCurrentRow(1);
+    QVERIFY(open_on_step(window, a, 1));
     auto* page = window.pretrain_page();
     page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
     page->steps()->setValue(2000);
@@ -766,11 +767,8 @@ class TestGui : public QObject {
   void closingProjectWhileTrainingAsksFirst() {
     QTemporaryDir dir;
     const QString a = dir.path() + "/a";
-    QVERIFY(copy_demo(a));
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(a));
-    window.step_rail()->setCurrentRow(1);
+    QVERIFY(open_demo_copy(window, a, 1));
     auto* page = window.pretrain_page();
     page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
     page->steps()->setValue(2000);
@@ -790,11 +788,8 @@ class TestGui : public QObject {
   void closingProjectWhileFinetuningAsksFirst() {
     QTemporaryDir dir;
     const QString folder = dir.path() + "/demo";
-    QVERIFY(copy_demo(folder));
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(2);
+    QVERIFY(open_demo_copy(window, folder, 2));
     auto* page = window.finetune_page();
     page->extra_settings()->setText("--n_layer 2 --n_embd 64 --n_head 2 --n_ff 128");
     emit page->extra_settings()->editingFinished();
@@ -826,9 +821,7 @@ class TestGui : public QObject {
     auto tok = text::Tokenizer::load(fs::path(folder.toStdString()) / "tokenizer/tokenizer.model");
     QVERIFY(tok.ok());
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(1);
+    QVERIFY(open_on_step(window, folder, 1));
     auto* page = window.pretrain_page();
     page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
     // The vocabulary actually made, and the parameter count from it.
@@ -902,6 +895,31 @@ class TestGui : public QObject {
     const auto full = ui::smooth_centered(noisy, 10);
     for (size_t i = 0; i < full.size(); ++i)
       QCOMPARE(tail[i], full[i]);
+  }
+
+  // The end of a run in each training page's own words, and a crash told apart from the worker's
+  // own error (whose reason the user must keep seeing).
+  void trainingStatusSaysHowTheRunEnded() {
+    QCOMPARE(ui::run_end_text("early_stop", 120, 600, "validation accuracy", " Best 90.0%."),
+             QString("Stopped early at step 120 of 600: the validation accuracy stopped "
+                     "improving. Best 90.0%."));
+    QCOMPARE(ui::run_end_text("interrupted", 7, 500, "validation loss", QString()),
+             QString("Stopped at step 7 of 500. A checkpoint was written; Resume continues from "
+                     "it."));
+    QCOMPARE(ui::run_end_text("completed", 500, 500, "validation loss", " Best 1.5."),
+             QString("Finished all 500 steps. Best 1.5."));
+    const QString reported = ui::worker_error_text("Fine-tuning stopped", "no <examples>");
+    QCOMPARE(
+        reported,
+        QString("<span style='color:#c62828'>Fine-tuning stopped: no &lt;examples&gt;</span>"));
+    QCOMPARE(ui::worker_exit_text(1, reported, "Fine-tuning stopped", "tail"), reported);
+    QVERIFY(ui::worker_exit_text(1, "Step 3 of 9", "Fine-tuning stopped", "Killed <9>")
+                .contains("stopped unexpectedly. Last lines of its log:</span><pre>Killed "
+                          "&lt;9&gt;</pre>"));
+    QCOMPARE(ui::worker_exit_text(0, "Finished all 9 steps.", "Training stopped", "tail"),
+             QString("Finished all 9 steps."));
+    QCOMPARE(ui::eta_text(45), QString("45 s"));
+    QCOMPARE(ui::eta_text(7380), QString("2 h 3 min"));
   }
 
   // Form rows that hold a field and a button: their mnemonic must reach the field, not show as a
@@ -979,9 +997,7 @@ class TestGui : public QObject {
     // The worker kills itself (SIGKILL) in its first checkpoint write: a crash mid-run.
     qputenv("TINYLLM_TRAIN_DEBUG_KILL_IN_CHECKPOINT", "1");
     ui::MainWindow window;
-    window.show();
-    QVERIFY(window.open_project(folder));
-    window.step_rail()->setCurrentRow(1);
+    QVERIFY(open_on_step(window, folder, 1));
     auto* page = window.pretrain_page();
     page->preset()->setCurrentIndex(page->preset()->findData("tiny"));
     page->steps()->setValue(500);

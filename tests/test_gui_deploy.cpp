@@ -72,11 +72,6 @@ class TestGuiDeploy : public QObject {
     return test::accept_host_key(text);
   }
 
-  static void wait_idle(ui::DeployPage* page, int ms = 240000) {
-    QTRY_VERIFY_WITH_TIMEOUT(!page->busy(), ms);
-    QTest::qWait(50);
-  }
-
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
@@ -110,7 +105,7 @@ class TestGuiDeploy : public QObject {
     QString asked;
     answers.then(accept_host_key(&asked));
     page->add_button()->click();
-    wait_idle(page);
+    test::wait_idle(page);
     QTRY_VERIFY_WITH_TIMEOUT(answers.all_answered() && !page->busy(), 60000);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
     // The fingerprint shown is the server's, with what to compare it with on the device.
@@ -128,7 +123,7 @@ class TestGuiDeploy : public QObject {
     QVERIFY(page->deploy_button()->isEnabled());
     page->deploy_button()->click();
     QVERIFY(page->progress_bar("pi-a"));
-    wait_idle(page);
+    test::wait_idle(page);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
     QCOMPARE(page->progress_bar("pi-a")->value(), 100);
     QVERIFY2(page->progress_label("pi-a")->text().startsWith("sent "),
@@ -143,14 +138,14 @@ class TestGuiDeploy : public QObject {
                 .contains("q8_0"));
     // Again: nothing is sent.
     page->deploy_button()->click();
-    wait_idle(page);
+    test::wait_idle(page);
     QCOMPARE(page->progress_label("pi-a")->text(), QString("unchanged: nothing sent"));
 
     // Evaluate: a device row and a desktop row with the same accuracy.
     page->device_table()->selectRow(0);
     QVERIFY(page->evaluate_button()->isEnabled());
     page->evaluate_button()->click();
-    wait_idle(page);
+    test::wait_idle(page);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
     auto* runs = page->results_model();
     int device_row = -1, desktop_row = -1;
@@ -322,7 +317,7 @@ class TestGuiDeploy : public QObject {
       targets->item(i)->setCheckState(targets->item(i)->text() == "evil" ? Qt::Checked
                                                                          : Qt::Unchecked);
     page->deploy_button()->click();
-    wait_idle(page);
+    test::wait_idle(page);
     QVERIFY2(answers.unexpected_.isEmpty(), qPrintable(answers.unexpected_.join('\n')));
     QVERIFY2(page->progress_label("evil")->text().contains("failed"),
              qPrintable(page->progress_label("evil")->text()));

@@ -68,11 +68,6 @@ class TestGuiQuantize : public QObject {
 
   QString folder() const { return QString::fromStdString(project_.string()); }
 
-  static void wait_idle(ui::QuantizePage* page, int ms = 240000) {
-    QTRY_VERIFY_WITH_TIMEOUT(!page->busy(), ms);
-    QTest::qWait(50);
-  }
-
  private slots:
   void initTestCase() {
     QVERIFY(dir_.isValid());
@@ -108,7 +103,7 @@ class TestGuiQuantize : public QObject {
     QVERIFY(page->busy());
     QVERIFY(page->stop_button()->isEnabled());
     QVERIFY(window.step_rail()->item(kQuantizeRow)->text().contains("running"));
-    wait_idle(page);
+    test::wait_idle(page);
     QVERIFY2(page->error_label()->isHidden(), qPrintable(page->error_label()->text()));
 
     // Two files plus three measurements of each: the bar went through every one of the eight.
@@ -177,7 +172,7 @@ class TestGuiQuantize : public QObject {
     QVERIFY(panel->example_label()->text().contains(truth));
     QVERIFY(panel->run_button()->isEnabled());
     panel->run_button()->click();
-    wait_idle(page, 60000);
+    test::wait_idle(page, 60000);
     const QString said = panel->result_label()->text();
     QVERIFY2(said.contains("Answer: <b>"), qPrintable(said + " | " + page->status_label()->text()));
     const QString answer = said.section("Answer: <b>", 1).section("</b>", 0, 0);
@@ -239,7 +234,7 @@ class TestGuiQuantize : public QObject {
         if (test::process_alive(r)) ::kill(r, SIGKILL);
     });
     page->stop_button()->click();
-    wait_idle(page, 30000);
+    test::wait_idle(page, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(worker), 5000);
     for (pid_t r : runtimes)
       QTRY_VERIFY_WITH_TIMEOUT(!test::process_alive(r), 5000);

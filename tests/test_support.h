@@ -1,5 +1,5 @@
 // Helpers shared by the test suites: where the datasets are, a registry with the built-in
-// plugins, small file writers.
+// plugins, small file writers, waiting for a GUI page's jobs.
 #pragma once
 
 #include <QString>
@@ -36,6 +36,14 @@ std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
 // An IMU CSV (time_ms, ax, ay, az, label, person) where six people do class "a" and only p0 also
 // does "b": a person-grouped split must leave "b" out of two splits.
 std::string imu_csv_with_a_class_of_one_person();
+
+// Lets the event loop run until `page` (a step page of the GUI) runs no job, up to `ms`, then a
+// moment more so that the job's last signals land. A timeout fails the test.
+template <class Page>
+void wait_idle(const Page* page, int ms = 240000) {
+  QTRY_VERIFY_WITH_TIMEOUT(!page->busy(), ms);
+  QTest::qWait(50);
+}
 
 }  // namespace tinyllm::test
 

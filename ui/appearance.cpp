@@ -2,6 +2,7 @@
 
 #include <qcustomplot.h>
 #include <QApplication>
+#include <QHBoxLayout>
 #include <QSettings>
 #include <QSplitter>
 
@@ -42,6 +43,14 @@ QColor class_color(int index) {
                                    QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
                                    QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf)};
   return kColors[(index < 0 ? 0 : index) % 10];
+}
+
+QSplitter* fill_with_splitter(QWidget* page) {
+  auto* splitter = new QSplitter(Qt::Horizontal, page);
+  auto* outer = new QHBoxLayout(page);
+  outer->setContentsMargins(0, 0, 0, 0);
+  outer->addWidget(splitter);
+  return splitter;
 }
 
 void remember_splitter(QSplitter* splitter, const QString& key) {

@@ -8,6 +8,7 @@
 class QCPAxis;
 class QCustomPlot;
 class QSplitter;
+class QWidget;
 
 namespace tinyllm::ui {
 
@@ -25,6 +26,10 @@ void style_plot(QCustomPlot* plot);
 
 // Ticks only at whole numbers (steps): a short run otherwise shows steps 1.5, 2.5, ...
 void integer_ticks(QCPAxis* axis);
+
+// A step page's two panes: a horizontal splitter that fills `page` edge to edge; the page adds the
+// panes, then remember_splitter.
+QSplitter* fill_with_splitter(QWidget* page);
 
 // Restores a splitter's sizes from the settings and saves them whenever the user moves it.
 void remember_splitter(QSplitter* splitter, const QString& key);

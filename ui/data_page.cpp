@@ -76,10 +76,7 @@ QLabel* hint(const QString& text) {
 
 DataPage::DataPage(ProjectSession& session, QWidget* parent)
     : QWidget(parent), session_(session), job_(new JobRunner(this)) {
-  auto* splitter = new QSplitter(Qt::Horizontal, this);
-  auto* outer = new QHBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(splitter);
+  auto* splitter = fill_with_splitter(this);
 
   // Left: sources and the prepare settings.
   auto* left = new QWidget;

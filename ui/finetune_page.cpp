@@ -46,6 +46,7 @@
 #include "run_display.h"
 #include "run_on_picker.h"
 #include "trace_plot.h"
+#include "training_controls.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
@@ -61,10 +62,9 @@ QCustomPlot* make_plot(const QString& x_label, const QString& y_label) {
   return p;
 }
 
-QString eta_text(double seconds) {
-  if (seconds < 90) return QObject::tr("%1 s").arg(int(seconds));
-  if (seconds < 5400) return QObject::tr("%1 min").arg(int(seconds / 60 + 0.5));
-  return QObject::tr("%1 h %2 min").arg(int(seconds / 3600)).arg(int(seconds / 60) % 60);
+// Heads the worker's own error in the status line (and tells it from a crash).
+QString stopped_words() {
+  return QObject::tr("Fine-tuning stopped");
 }
 
 QLabel* explanation(const QString& text) {
@@ -144,10 +144,7 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
       check_job_(new JobRunner(this)),
       train_job_(new JobRunner(this)),
       eval_job_(new JobRunner(this)) {
-  auto* splitter = new QSplitter(Qt::Horizontal, this);
-  auto* outer = new QHBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(splitter);
+  auto* splitter = fill_with_splitter(this);
 
   // Left: what is learned, how, and the runs. It scrolls on a small screen.
   auto* left = new QWidget;
@@ -258,20 +255,9 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
          "the answer and the end marker) must fit, or the answer would be cut off."));
   sv->addWidget(context_);
 
-  auto* buttons = new QHBoxLayout;
-  start_ = new QPushButton(tr("&Start"));
-  pause_ = new QPushButton(tr("P&ause"));
-  pause_->setCheckable(true);
-  pause_->setToolTip(tr("Halts training after the current step; press again to continue."));
-  stop_ = new QPushButton(tr("Sto&p"));
-  stop_->setToolTip(
-      tr("Writes a checkpoint (a saved copy of the model and the training state), then stops. "
-         "Resume continues from it."));
-  resume_ = new QPushButton(tr("&Resume"));
-  resume_->setToolTip(tr("Continues the newest stopped run from its last checkpoint."));
-  for (auto* b : {start_, pause_, stop_, resume_})
-    buttons->addWidget(b);
-  sv->addLayout(buttons);
+  controls_ =
+      make_training_controls(tr("Halts training after the current step; press again to continue."));
+  sv->addLayout(controls_.row);
   progress_ = new QProgressBar;
   sv->addWidget(progress_);
   status_ = new QLabel;
@@ -440,15 +426,10 @@ FinetunePage::FinetunePage(ProjectSession& session, QWidget* parent)
   connect(preset_, &QComboBox::currentIndexChanged, this, [this] { run_check(); });
   connect(extra_, &QLineEdit::editingFinished, this, [this] { run_check(); });
   connect(check_job_, &JobRunner::finished, this, &FinetunePage::on_check_finished);
-  connect(start_, &QPushButton::clicked, this, [this] { start(false); });
-  connect(resume_, &QPushButton::clicked, this, [this] { start(true); });
-  connect(stop_, &QPushButton::clicked, this, &FinetunePage::stop_training);
-  connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
-    session_.set_paused(Step::finetune, paused);
-    train_job_->set_paused(paused);
-    pause_->setText(paused ? tr("Contin&ue") : tr("P&ause"));
-    status_->setText(paused ? tr("Pausing after the current step...") : tr("Continuing..."));
-  });
+  connect(controls_.start, &QPushButton::clicked, this, [this] { start(false); });
+  connect(controls_.resume, &QPushButton::clicked, this, [this] { start(true); });
+  connect(controls_.stop, &QPushButton::clicked, this, &FinetunePage::stop_training);
+  connect_pause(controls_, session_, Step::finetune, train_job_, status_);
   connect(train_job_, &JobRunner::lineReceived, this, &FinetunePage::on_event);
   connect(train_job_, &JobRunner::finished, this,
           [this](int code, const QString&, const QString& err) { on_finished(code, err); });
@@ -672,19 +653,13 @@ void FinetunePage::on_check_finished(int code, const QString& output, const QStr
 void FinetunePage::update_buttons() {
   const bool open = session_.is_open();
   const bool running = train_job_->running();
-  start_->setEnabled(open && !busy() && context_ok_.value_or(false));
-  start_->setToolTip(context_ok_.value_or(false)
-                         ? QString()
-                         : tr("Waits for the context check: every example must fit the model."));
-  resume_->setEnabled(open && !busy() && !resumable_run().isEmpty());
-  stop_->setEnabled(running);
-  pause_->setEnabled(running);
-  if (!running && pause_->isChecked()) {
-    pause_->blockSignals(true);
-    pause_->setChecked(false);
-    pause_->setText(tr("P&ause"));
-    pause_->blockSignals(false);
-  }
+  controls_.start->setEnabled(open && !busy() && context_ok_.value_or(false));
+  controls_.start->setToolTip(
+      context_ok_.value_or(false)
+          ? QString()
+          : tr("Waits for the context check: every example must fit the model."));
+  controls_.resume->setEnabled(open && !busy() && !resumable_run().isEmpty());
+  enable_worker_buttons(controls_, running);
   for (QWidget* w : std::initializer_list<QWidget*>{from_scratch_, steps_, augment_, extra_})
     w->setEnabled(!running);
   from_pretrained_->setEnabled(!running && !pretrained_.isEmpty());
@@ -756,9 +731,7 @@ void FinetunePage::start(bool resume) {
 }
 
 void FinetunePage::stop_training() {
-  if (!train_job_->running()) return;
-  status_->setText(tr("Stopping: writing a checkpoint..."));
-  train_job_->cancel();
+  stop_worker(train_job_, status_);
 }
 
 void FinetunePage::stop_all() {
@@ -843,51 +816,30 @@ void FinetunePage::on_event(const QString& line) {
   } else if (kind == events::kWarning) {
     emit status(QString::fromStdString(e.value("message", "")));
   } else if (kind == events::kPaused) {
-    status_->setText(tr("Paused at step %1 of %2; the worker is idle. Press Continue to go on.")
-                         .arg(e.value("step", 0))
-                         .arg(e.value("steps", run_steps_)));
+    status_->setText(paused_text(e.value("step", 0), e.value("steps", run_steps_)));
   } else if (kind == events::kResumed) {
-    status_->setText(tr("Continuing from step %1...").arg(e.value("step", 0)));
+    status_->setText(continuing_text(e.value("step", 0)));
   } else if (kind == events::kCheckpoint) {
     if (!replaying_) list_runs();
   } else if (kind == events::kDone) {
     const std::string reason = e.value("reason", "");
     if (!replaying_) done_reason_ = reason;
-    const int step = e.value("step", 0);
     QString best =
         number_or(e, "best_val_accuracy", -1) >= 0
             ? tr(" Best validation accuracy %1.").arg(percent(number_or(e, "best_val_accuracy", 0)))
             : QString();
     if (number_or(e, "best_val_error_m", -1) >= 0)
       best = tr(" Best validation error %1 m.").arg(number_or(e, "best_val_error_m", 0), 0, 'f', 2);
-    if (reason == events::kInterrupted)
-      status_->setText(tr("Stopped at step %1 of %2. A checkpoint was written; Resume "
-                          "continues from it.%3")
-                           .arg(step)
-                           .arg(run_steps_)
-                           .arg(best));
-    else if (reason == events::kEarlyStop)
-      status_->setText(tr("Stopped early at step %1 of %2: the validation accuracy stopped "
-                          "improving.%3")
-                           .arg(step)
-                           .arg(run_steps_)
-                           .arg(best));
-    else
-      status_->setText(tr("Finished all %1 steps.%2").arg(step).arg(best));
+    status_->setText(
+        run_end_text(reason, e.value("step", 0), run_steps_, tr("validation accuracy"), best));
   } else if (kind == events::kError) {
-    status_->setText(tr("<span style='color:#c62828'>Fine-tuning stopped: %1</span>")
-                         .arg(QString::fromStdString(e.value("message", "")).toHtmlEscaped()));
+    status_->setText(worker_error_text(stopped_words(), e.value("message", "")));
   }
 }
 
 void FinetunePage::on_finished(int code, const QString& error_tail) {
   session_.set_running(Step::finetune, false);
-  if (code != 0 && !status_->text().contains(tr("Fine-tuning stopped"))) {
-    status_->setText(
-        tr("<span style='color:#c62828'>The training worker stopped unexpectedly. Last "
-           "lines of its log:</span><pre>%1</pre>")
-            .arg(error_tail.toHtmlEscaped()));
-  }
+  status_->setText(worker_exit_text(code, status_->text(), stopped_words(), error_tail));
   rescale_plots();
   list_runs();
   update_buttons();
@@ -991,7 +943,7 @@ void FinetunePage::show_run(const QString& run) {
     on_event(QString::fromStdString(e.dump()));
   replaying_ = false;
   rescale_plots();
-  status_->setText(tr("Showing the recorded run %1. %2").arg(run, status_->text()));
+  status_->setText(recorded_run_text(run, status_->text()));
   const json report = read_json_file(report_path(run));
   if (report.is_object() && report.contains("model"))
     show_report(report);

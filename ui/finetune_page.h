@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "training_controls.h"
+
 class QCheckBox;
 class QComboBox;
 class QCPColorMap;
@@ -67,10 +69,10 @@ class FinetunePage : public QWidget {
   QLabel* context_label() const { return context_; }
   // The last context check's verdict; unset while one runs or before the first.
   std::optional<bool> context_fits() const { return context_ok_; }
-  QPushButton* start_button() const { return start_; }
-  QPushButton* pause_button() const { return pause_; }
-  QPushButton* stop_button() const { return stop_; }
-  QPushButton* resume_button() const { return resume_; }
+  QPushButton* start_button() const { return controls_.start; }
+  QPushButton* pause_button() const { return controls_.pause; }
+  QPushButton* stop_button() const { return controls_.stop; }
+  QPushButton* resume_button() const { return controls_.resume; }
   QPushButton* evaluate_button() const { return evaluate_; }
   // How Evaluate decodes: "constrained" (the best of the answer set) or "free" (generated text,
   // scored with the paper's rule); each has its own report.
@@ -158,10 +160,7 @@ class FinetunePage : public QWidget {
   bool position_run_ = false;  // the shown run answers with positions (error in metres)
   QLineEdit* extra_;
   QLabel* context_;
-  QPushButton* start_;
-  QPushButton* pause_;
-  QPushButton* stop_;
-  QPushButton* resume_;
+  TrainingControls controls_;
   QProgressBar* progress_;
   QLabel* status_;
   QListWidget* runs_;

@@ -359,6 +359,18 @@ QStringList newest_run_hosts(const ProjectSession& session, Step step) {
   return artifact ? ran_on_hosts(artifact->outcome) : QStringList();
 }
 
+// A training step's hint while its worker trains or waits (Pre-train and Fine-tune alike), empty
+// in any other state.
+QString training_worker_hint(StepState state) {
+  if (state == StepState::running)
+    return MainWindow::tr("Running. Pause or Stop keep what was trained so far.");
+  if (state == StepState::paused)
+    return MainWindow::tr(
+        "Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what was "
+        "trained so far.");
+  return {};
+}
+
 }  // namespace
 
 // What to do next on the chosen step, from the project's state: it changes as the work does.
@@ -386,12 +398,8 @@ void MainWindow::refresh_hint() {
   } else if (step == Step::pretrain) {
     if (st == StepState::blocked || st == StepState::attention)
       hint = session_->requirement(step);
-    else if (st == StepState::running)
-      hint = tr("Running. Pause or Stop keep what was trained so far.");
-    else if (st == StepState::paused)
-      hint =
-          tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
-             "was trained so far.");
+    else if (const QString working = training_worker_hint(st); !working.isEmpty())
+      hint = working;
     else if (!project.find_artifact("tokenizer"))
       hint = tr("Next: train the tokenizer.");
     else if (st == StepState::stale)
@@ -403,12 +411,8 @@ void MainWindow::refresh_hint() {
   } else if (step == Step::finetune) {
     if (st == StepState::blocked)
       hint = session_->requirement(step);
-    else if (st == StepState::running)
-      hint = tr("Running. Pause or Stop keep what was trained so far.");
-    else if (st == StepState::paused)
-      hint =
-          tr("Paused: the worker waits at a step boundary. Continue goes on; Stop keeps what "
-             "was trained so far.");
+    else if (const QString working = training_worker_hint(st); !working.isEmpty())
+      hint = working;
     else if (st == StepState::stale)
       hint = tr("An input changed since the last run: fine-tune again.");
     else if (st == StepState::done)

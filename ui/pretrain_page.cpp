@@ -30,6 +30,7 @@
 #include "run_display.h"
 #include "run_on_picker.h"
 #include "text/tokenizer.h"
+#include "training_controls.h"
 
 namespace tinyllm::ui {
 using nlohmann::json;
@@ -48,16 +49,15 @@ QCustomPlot* make_plot(const QString& y_label, int graphs) {
   return p;
 }
 
-QString eta_text(double seconds) {
-  if (seconds < 90) return QObject::tr("%1 s").arg(int(seconds));
-  if (seconds < 5400) return QObject::tr("%1 min").arg(int(seconds / 60 + 0.5));
-  return QObject::tr("%1 h %2 min").arg(int(seconds / 3600)).arg(int(seconds / 60) % 60);
-}
-
 // A rough speed for this CPU: what the trainer achieved per core on the 2-core build machine
 // (small models reach a fraction of matmul peak); the worker measures the real figure at start.
 double assumed_flops() {
   return 18e9 * std::max(1, QThread::idealThreadCount());
+}
+
+// Heads the worker's own error in the status line (and tells it from a crash).
+QString stopped_words() {
+  return QObject::tr("Training stopped");
 }
 
 }  // namespace
@@ -67,10 +67,7 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
       session_(session),
       tokenizer_job_(new JobRunner(this)),
       train_job_(new JobRunner(this)) {
-  auto* splitter = new QSplitter(Qt::Horizontal, this);
-  auto* outer = new QHBoxLayout(this);
-  outer->setContentsMargins(0, 0, 0, 0);
-  outer->addWidget(splitter);
+  auto* splitter = fill_with_splitter(this);
 
   auto* left = new QWidget;
   auto* lv = new QVBoxLayout(left);
@@ -125,24 +122,10 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   estimate_ = new QLabel;
   estimate_->setWordWrap(true);
   mf->addRow(estimate_);
-  auto* buttons = new QHBoxLayout;
-  start_ = new QPushButton(tr("&Start"));
-  stop_ = new QPushButton(tr("Sto&p"));
-  stop_->setToolTip(
-      tr("Writes a checkpoint (a saved copy of the model and the training state), then stops. "
-         "Resume continues from it."));
-  resume_ = new QPushButton(tr("&Resume"));
-  resume_->setToolTip(tr("Continues the newest stopped run from its last checkpoint."));
-  pause_ = new QPushButton(tr("P&ause"));
-  pause_->setCheckable(true);
-  pause_->setToolTip(
+  controls_ = make_training_controls(
       tr("Halts training after the current step; the worker then uses no CPU. Press again to "
          "continue."));
-  buttons->addWidget(start_);
-  buttons->addWidget(pause_);
-  buttons->addWidget(stop_);
-  buttons->addWidget(resume_);
-  mf->addRow(buttons);
+  mf->addRow(controls_.row);
   progress_ = new QProgressBar;
   mf->addRow(progress_);
   status_ = new QLabel;
@@ -216,15 +199,10 @@ PretrainPage::PretrainPage(ProjectSession& session, QWidget* parent)
   connect(steps_, &QSpinBox::valueChanged, this, &PretrainPage::update_estimate);
   connect(vocab_, &QSpinBox::valueChanged, this, &PretrainPage::update_estimate);
   connect(train_tokenizer_, &QPushButton::clicked, this, &PretrainPage::train_tokenizer);
-  connect(start_, &QPushButton::clicked, this, [this] { start(false); });
-  connect(resume_, &QPushButton::clicked, this, [this] { start(true); });
-  connect(stop_, &QPushButton::clicked, this, &PretrainPage::stop_training);
-  connect(pause_, &QPushButton::toggled, this, [this](bool paused) {
-    session_.set_paused(Step::pretrain, paused);
-    train_job_->set_paused(paused);
-    pause_->setText(paused ? tr("Contin&ue") : tr("P&ause"));
-    status_->setText(paused ? tr("Pausing after the current step...") : tr("Continuing..."));
-  });
+  connect(controls_.start, &QPushButton::clicked, this, [this] { start(false); });
+  connect(controls_.resume, &QPushButton::clicked, this, [this] { start(true); });
+  connect(controls_.stop, &QPushButton::clicked, this, &PretrainPage::stop_training);
+  connect_pause(controls_, session_, Step::pretrain, train_job_, status_);
   auto show_smoothing = [this](int radius) {
     smoothing_label_->setText(radius == 0 ? tr("&Smoothing: off")
                                           : tr("&Smoothing: ±%1 steps").arg(radius));
@@ -337,16 +315,9 @@ void PretrainPage::refresh() {
     tokenizer_state_->setText(tr("Not trained yet."));
   }
   const bool busy = train_job_->running();
-  start_->setEnabled(tokenizer && !busy);
-  resume_->setEnabled(tokenizer && !busy && !resumable_run().isEmpty());
-  stop_->setEnabled(busy);
-  pause_->setEnabled(busy);
-  if (!busy && pause_->isChecked()) {
-    pause_->blockSignals(true);
-    pause_->setChecked(false);
-    pause_->setText(tr("P&ause"));
-    pause_->blockSignals(false);
-  }
+  controls_.start->setEnabled(tokenizer && !busy);
+  controls_.resume->setEnabled(tokenizer && !busy && !resumable_run().isEmpty());
+  enable_worker_buttons(controls_, busy);
   update_estimate();
   fill_run_on_picker(run_on_,
                      session_.is_open() ? session_.project().root : std::filesystem::path());
@@ -489,10 +460,7 @@ void PretrainPage::start(bool resume) {
 }
 
 void PretrainPage::stop_training() {
-  if (!train_job_->running()) return;
-  status_->setText(tr("Stopping: writing a checkpoint..."));
-  // A paused worker stops from where it is (the stop request ends its pause).
-  train_job_->cancel();
+  stop_worker(train_job_, status_);
 }
 
 void PretrainPage::on_event(const QString& line) {
@@ -530,11 +498,9 @@ void PretrainPage::on_event(const QString& line) {
                          .arg(eta_text(e.value("eta_s", 0.0))));
     if (!replaying_) rescale_plots();
   } else if (kind == events::kPaused) {
-    status_->setText(tr("Paused at step %1 of %2; the worker is idle. Press Continue to go on.")
-                         .arg(e.value("step", 0))
-                         .arg(e.value("steps", run_steps_)));
+    status_->setText(paused_text(e.value("step", 0), e.value("steps", run_steps_)));
   } else if (kind == events::kResumed) {
-    status_->setText(tr("Continuing from step %1...").arg(e.value("step", 0)));
+    status_->setText(continuing_text(e.value("step", 0)));
   } else if (kind == events::kVal) {
     loss_plot_->graph(2)->addData(e.value("step", 0), e.value("val_loss", 0.0));
     loss_plot_->replot(QCustomPlot::rpQueuedReplot);
@@ -550,40 +516,20 @@ void PretrainPage::on_event(const QString& line) {
   } else if (kind == events::kCheckpoint) {
     list_runs();
   } else if (kind == events::kDone) {
-    const std::string reason = e.value("reason", "");
-    const int step = e.value("step", 0);
     const QString best =
         e.contains("best_val_loss") && e["best_val_loss"].is_number()
             ? tr(" Best validation loss %1.").arg(e["best_val_loss"].get<double>(), 0, 'f', 3)
             : QString();
-    if (reason == events::kInterrupted)
-      status_->setText(tr("Stopped at step %1 of %2. A checkpoint was written; Resume "
-                          "continues from it.%3")
-                           .arg(step)
-                           .arg(run_steps_)
-                           .arg(best));
-    else if (reason == events::kEarlyStop)
-      status_->setText(tr("Stopped early at step %1 of %2: the validation loss stopped "
-                          "improving.%3")
-                           .arg(step)
-                           .arg(run_steps_)
-                           .arg(best));
-    else
-      status_->setText(tr("Finished all %1 steps.%2").arg(step).arg(best));
+    status_->setText(run_end_text(e.value("reason", ""), e.value("step", 0), run_steps_,
+                                  tr("validation loss"), best));
   } else if (kind == events::kError) {
-    status_->setText(tr("<span style='color:#c62828'>Training stopped: %1</span>")
-                         .arg(QString::fromStdString(e.value("message", "")).toHtmlEscaped()));
+    status_->setText(worker_error_text(stopped_words(), e.value("message", "")));
   }
 }
 
 void PretrainPage::on_finished(int code, const QString& error_tail) {
   session_.set_running(Step::pretrain, false);
-  if (code != 0 && !status_->text().contains(tr("Training stopped"))) {
-    status_->setText(
-        tr("<span style='color:#c62828'>The training worker stopped unexpectedly. Last "
-           "lines of its log:</span><pre>%1</pre>")
-            .arg(error_tail.toHtmlEscaped()));
-  }
+  status_->setText(worker_exit_text(code, status_->text(), stopped_words(), error_tail));
   refresh();
   emit trainingFinished(code == 0);
   if (!busy()) emit allJobsFinished();
@@ -610,8 +556,7 @@ void PretrainPage::show_run(const QString& run_folder) {
   replaying_ = false;
   resmooth(0);
   rescale_plots();
-  status_->setText(
-      tr("Showing the recorded run %1. %2").arg(QFileInfo(run_folder).fileName(), status_->text()));
+  status_->setText(recorded_run_text(QFileInfo(run_folder).fileName(), status_->text()));
 }
 
 void PretrainPage::list_runs() {

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "training_controls.h"
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -46,10 +48,10 @@ class PretrainPage : public QWidget {
   void stop_all();
 
   QPushButton* tokenizer_button() const { return train_tokenizer_; }
-  QPushButton* start_button() const { return start_; }
-  QPushButton* stop_button() const { return stop_; }
-  QPushButton* pause_button() const { return pause_; }
-  QPushButton* resume_button() const { return resume_; }
+  QPushButton* start_button() const { return controls_.start; }
+  QPushButton* stop_button() const { return controls_.stop; }
+  QPushButton* pause_button() const { return controls_.pause; }
+  QPushButton* resume_button() const { return controls_.resume; }
   JobRunner* train_job() const { return train_job_; }
   QSlider* smoothing() const { return smoothing_; }
   QPlainTextEdit* samples() const { return samples_; }
@@ -108,10 +110,7 @@ class PretrainPage : public QWidget {
   QWidget* gpus_per_host_;
   QLabel* estimate_;
   QSpinBox* steps_;
-  QPushButton* start_;
-  QPushButton* stop_;
-  QPushButton* pause_;
-  QPushButton* resume_;
+  TrainingControls controls_;
   QProgressBar* progress_;
   QLabel* status_;
   QCheckBox* log_scale_;
