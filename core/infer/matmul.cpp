@@ -16,11 +16,7 @@ constexpr size_t kMinParallelWork = 1u << 15;
 
 static_assert(kRowTile == kPackRows, "a tile of rows is one packed group");
 
-}  // namespace
-
-namespace {
-
-// The set's packing of w's type and the layout's name, or null.
+// The set's packing of w's type (and that layout in `type`), or null.
 Kernels::Pack packing_of(const Matrix& w, const Kernels& kernels, PackedType& type) {
   switch (w.type) {
     case gguf::TensorType::f32:
@@ -48,6 +44,7 @@ PackedMatrix::PackedMatrix(const Matrix& w, const Kernels& kernels) {
   if (!pack) return;
   // aligned_alloc wants a multiple of the alignment: every group is (64-byte vectors).
   bytes_ = packed_matrix_bytes(type, w.rows, w.cols);
+  group_bytes_ = packed_group_bytes(type, w.cols);
   data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, bytes_)));
   if (!data_) throw std::bad_alloc();
   pack(w.data, w.row_bytes, w.rows, w.cols, data_.get());
@@ -79,8 +76,6 @@ void matmul(const Matrix& w, const PackedMatrix* packed, const float* bias, cons
   const size_t cols = w.cols, rows = w.rows;
   const bool quantized = w.type == gguf::TensorType::q8_0 || w.type == gguf::TensorType::q4_0;
   const uint8_t* packed_data = packed ? packed->data() : nullptr;
-  PackedType packed_type{};
-  packing_of(w, kernels, packed_type);
   const size_t blocks = cols / kBlock;
   if (quantized) {
     scratch.blocks.resize(tokens * blocks);
@@ -98,7 +93,7 @@ void matmul(const Matrix& w, const PackedMatrix* packed, const float* bias, cons
   }
   const ActivationBlock* xq = scratch.blocks.data();
   const int32_t* sums = scratch.block_sums.data();
-  const size_t group_bytes = packed_group_bytes(packed_type, cols);
+  const size_t group_bytes = packed_data ? packed->group_bytes() : 0;
   // Each tile of rows meets every token while it is in cache; the kernel's register tiles
   // inside it load each weight block once for several tokens.
   auto run_tiles = [&](size_t tile_begin, size_t tile_end) {

@@ -31,13 +31,14 @@ class PackedMatrix {
   PackedMatrix(const Matrix& w, const Kernels& kernels);
   const uint8_t* data() const { return data_.get(); }
   size_t bytes() const { return bytes_; }
+  size_t group_bytes() const { return group_bytes_; }  // one group of kPackRows rows
 
  private:
   struct Free {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   std::unique_ptr<uint8_t, Free> data_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0, group_bytes_ = 0;
 };
 
 // x's quantized blocks and their sums (Q8_0/Q4_0), reused across calls.
