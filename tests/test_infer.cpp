@@ -240,6 +240,22 @@ class TestInfer : public QObject {
     QVERIFY2(QString::fromStdString(check.mismatch).startsWith("reversed: F32"),
              check.mismatch.c_str());
 
+    infer::Kernels libm_exp = infer::reference_kernels();
+    libm_exp.name = "libm_exp";
+    libm_exp.softmax = [](float* s, size_t n, float scale) {
+      float top = -INFINITY, total = 0;
+      for (size_t j = 0; j < n; ++j)
+        top = std::max(top, s[j] *= scale);
+      for (size_t j = 0; j < n; ++j)
+        total += s[j] = std::exp(s[j] - top);
+      for (size_t j = 0; j < n; ++j)
+        s[j] /= total;
+    };
+    check = infer::check_kernels(libm_exp);
+    QVERIFY(!check.passed());
+    QVERIFY2(QString::fromStdString(check.mismatch).startsWith("libm_exp: softmax"),
+             check.mismatch.c_str());
+
     infer::Kernels nudged = infer::reference_kernels();
     nudged.name = "nudged";
     nudged.product_q8_0 = [](const uint8_t* w, size_t row_bytes, size_t rows,
@@ -522,6 +538,42 @@ class TestInfer : public QObject {
                      float_ulp(gelu_double(signed_x)),
                  qPrintable(QString("gelu(%1) = %2").arg(signed_x).arg(gelu_of(signed_x))));
     QVERIFY(std::isnan(gelu_of(std::numeric_limits<float>::quiet_NaN())));
+  }
+
+  // The attention softmax (its own exponential, exact operations only, so every arch gives the
+  // same floats) against softmax in double, within 4 ulp: scores over the range attention sees,
+  // large and small spreads, a single score, and values far below the top (clamped, weight ~0).
+  void softmaxWithinUlpsOfTheDoubleFormula() {
+    std::mt19937 gen(7);
+    double worst = 0;
+    for (size_t n : {size_t(1), size_t(5), size_t(16), size_t(37), size_t(300)})
+      for (float spread : {0.01f, 1.0f, 8.0f, 60.0f}) {
+        std::normal_distribution<float> normal(0.0f, spread);
+        std::vector<float> s(n);
+        for (float& v : s)
+          v = normal(gen);
+        const float scale = 0.125f;
+        // The exponent as float arithmetic gives it (any float softmax has its rounding): the
+        // test measures the exponential, the sum and the division.
+        std::vector<double> want(n);
+        float top = -INFINITY;
+        double total = 0;
+        for (size_t j = 0; j < n; ++j)
+          top = std::max(top, s[j] * scale);
+        for (size_t j = 0; j < n; ++j)
+          total += want[j] = std::exp(double(s[j] * scale - top));
+        infer::reference_kernels().softmax(s.data(), n, scale);
+        for (size_t j = 0; j < n; ++j) {
+          want[j] /= total;
+          if (want[j] < 1e-30) {  // below the clamp: e^-87 at most
+            QVERIFY2(s[j] < 1e-30f, qPrintable(QString("%1 for %2").arg(s[j]).arg(want[j])));
+            continue;
+          }
+          worst = std::max(worst, std::fabs(double(s[j]) - want[j]) / float_ulp(want[j]));
+        }
+      }
+    qInfo("softmax: max error %.2f ulp", worst);
+    QVERIFY2(worst < 4.0, qPrintable(QString("%1 ulp").arg(worst)));
   }
 
   // Every set's activation quantizer writes the scalar one's blocks bit for bit, ties (x.5 after

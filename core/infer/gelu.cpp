@@ -40,6 +40,12 @@ constexpr double kMinW = -120.0;
 // cost model vectorizes no loop that needs a scalar epilogue).
 constexpr size_t kBlockValues = 16;
 
+// Built three times on x86-64 (AVX-512, AVX2, the SSE2 baseline; GCC picks one per CPU when the
+// program starts): wider vectors, the same operations, so the same floats (no fused multiply-add:
+// -ffp-contract=off).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 void gelu_block(float* values) {
   double xs[kBlockValues], ws[kBlockValues], positive[kBlockValues];
   // The argument, and the selects as the last statements of the loop: GCC if-converts those,

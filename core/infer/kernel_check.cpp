@@ -96,22 +96,53 @@ class Checker {
     }
   }
 
-  void add_scaled(std::mt19937& gen) {
+  // Attention's loops against the reference's, bit for bit, over key counts and head sizes that
+  // leave every tile remainder (1..3 queries past a tile, keys and dimensions past a vector),
+  // scores stored transposed in a buffer wider than the keys, as a session's cache is.
+  void attention(std::mt19937& gen) {
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    for (size_t n : {1u, 5u, 8u, 37u, 64u}) {
-      std::vector<float> v(n), want(n), got;
-      for (size_t i = 0; i < n; ++i)
-        v[i] = normal(gen), want[i] = normal(gen);
-      got = want;
-      const float p = normal(gen);
-      ref_.add_scaled(want.data(), v.data(), p, n);
-      set_.add_scaled(got.data(), v.data(), p, n);
-      result_.values += n;
-      for (size_t i = 0; i < n && !failed(); ++i)
-        if (!same_bits(want[i], got[i]))
-          fail("add_scaled n " + std::to_string(n) + " at " + std::to_string(i) + ": " +
-               number(got[i]) + ", the reference " + number(want[i]));
-    }
+    constexpr size_t kQueries = 15, kStride = 80;  // a session's n_ctx: room past the keys
+    for (size_t D : {1u, 7u, 16u, 40u, 64u})
+      for (size_t keys : {1u, 3u, 17u, 33u, 70u}) {
+        const size_t first = keys < kQueries ? 0 : keys - kQueries;  // keys before the group
+        const size_t queries = std::min(kQueries, keys - first);
+        std::vector<float> keys_t(D * kStride), values(kStride * D), q(queries * 2 * D);
+        for (float& v : keys_t)
+          v = normal(gen);
+        for (float& v : values)
+          v = normal(gen);
+        for (float& v : q)
+          v = normal(gen) * 2.0f;
+        const float scale = 1.0f / std::sqrt(float(D));
+        std::vector<float> want(queries * keys, -1.0f), got = want;
+        // Queries 2 * D apart: a query row inside a wider one, as in the qkv rows.
+        ref_.attention_scores(keys_t.data(), kStride, keys, q.data(), 2 * D, D, queries,
+                              want.data(), keys);
+        set_.attention_scores(keys_t.data(), kStride, keys, q.data(), 2 * D, D, queries, got.data(),
+                              keys);
+        compare("attention_scores", D, keys, want, got);
+        for (size_t i = 0; i < queries; ++i) {  // query i sees first + i + 1 keys
+          ref_.softmax(want.data() + i * keys, first + i + 1, scale);
+          set_.softmax(got.data() + i * keys, first + i + 1, scale);
+        }
+        compare("softmax", D, keys, want, got);
+        std::vector<float> out_want(queries * D, -1.0f), out_got = out_want;
+        ref_.weighted_values(values.data(), D, D, want.data(), keys, first + 1, queries,
+                             out_want.data(), D);
+        set_.weighted_values(values.data(), D, D, want.data(), keys, first + 1, queries,
+                             out_got.data(), D);
+        compare("weighted_values", D, keys, out_want, out_got);
+      }
+  }
+
+  void compare(const char* what, size_t D, size_t keys, const std::vector<float>& want,
+               const std::vector<float>& got) {
+    result_.values += want.size();
+    for (size_t i = 0; i < want.size() && !failed(); ++i)
+      if (!same_bits(want[i], got[i]))
+        fail(std::string(what) + " head size " + std::to_string(D) + ", " + std::to_string(keys) +
+             " keys, value " + std::to_string(i) + ": " + number(got[i]) + ", the reference " +
+             number(want[i]));
   }
 
   void products(const Inputs& in) {
@@ -217,9 +248,8 @@ class Checker {
       };
       check_packed(
           half ? "F16" : "F32", packed_type, cols, pack, file, row_bytes, kRows, kTokens,
-          [&](const uint8_t* group, size_t rows, size_t tokens, float* y, size_t stride) {
-            product(group, rows, x.data(), cols, tokens, y, stride);
-          },
+          [&](const uint8_t* group, size_t rows, const float* bias, size_t tokens, float* y,
+              size_t stride) { product(group, rows, bias, x.data(), cols, tokens, y, stride); },
           want);
     }
     for (bool q4 : {false, true}) {
@@ -234,8 +264,9 @@ class Checker {
       const size_t row_bytes = file.size() / kRows;
       check_packed(
           type, q4 ? PackedType::q4_0 : PackedType::q8_0, cols, pack, wq, row_bytes, kRows, kTokens,
-          [&](const uint8_t* group, size_t rows, size_t tokens, float* y, size_t stride) {
-            product(group, rows, xq.data(), sums.data(), blocks, tokens, y, stride);
+          [&](const uint8_t* group, size_t rows, const float* bias, size_t tokens, float* y,
+              size_t stride) {
+            product(group, rows, bias, xq.data(), sums.data(), blocks, tokens, y, stride);
           },
           [&](size_t r, size_t t) {
             return dot(wq + r * row_bytes, xq.data() + t * blocks, blocks);
@@ -245,13 +276,17 @@ class Checker {
 
  private:
   // Packs the first `rows` of `max_rows` file rows for 1, 7, 16 and all rows, runs the packed
-  // product over 1..max_tokens tokens group by group, and compares every value with want(r, t)
-  // bit for bit, and the outputs past the rows with the padding they started with.
+  // product over 1..max_tokens tokens group by group (with a bias for odd token counts), and
+  // compares every value with want(r, t) (+ the bias) bit for bit, and the outputs past the rows
+  // with the padding they started with.
   template <class Product, class Want>
   void check_packed(const char* type, PackedType packed_type, size_t cols, Kernels::Pack pack,
                     const uint8_t* file, size_t row_bytes, size_t max_rows, size_t max_tokens,
                     Product product, Want want) {
     const size_t group_bytes = packed_group_bytes(packed_type, cols);
+    std::vector<float> bias(max_rows);
+    for (size_t r = 0; r < max_rows; ++r)
+      bias[r] = float(int(r % 5) - 2) * 0.375f + 1e-3f * float(r);
     for (size_t rows : {size_t(1), size_t(7), kPackRows, max_rows}) {
       std::vector<uint8_t> storage(packed_matrix_bytes(packed_type, rows, cols) + 64);
       uint8_t* packed = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64);
@@ -261,9 +296,10 @@ class Checker {
         const size_t stride = max_rows + 3;
         constexpr float kPadding = -7.0f;
         std::vector<float> y(tokens * stride, kPadding);
+        const bool biased = tokens % 2 == 1;
         for (size_t r0 = 0; r0 < rows; r0 += kPackRows)
-          product(packed + r0 / kPackRows * group_bytes, std::min(kPackRows, rows - r0), tokens,
-                  y.data() + r0, stride);
+          product(packed + r0 / kPackRows * group_bytes, std::min(kPackRows, rows - r0),
+                  biased ? bias.data() + r0 : nullptr, tokens, y.data() + r0, stride);
         for (size_t t = 0; t < tokens && !failed(); ++t)
           for (size_t r = 0; r < stride && !failed(); ++r) {
             const float got = y[t * stride + r];
@@ -274,7 +310,7 @@ class Checker {
                      " past its rows");
               continue;
             }
-            const float expected = want(r, t);
+            const float expected = biased ? want(r, t) + bias[r] : want(r, t);
             if (!same_bits(got, expected))
               fail(shape.describe(type, "packed product") + " at row " + std::to_string(r) +
                    " token " + std::to_string(t) + ": " + number(got) + ", expected " +
@@ -341,7 +377,7 @@ KernelCheck check_kernels(const Kernels& set) {
   Checker checker(set);
   std::mt19937 gen(20261211);
   checker.quantizer(gen);
-  checker.add_scaled(gen);
+  checker.attention(gen);
   // 32: one block; 40: float rows with a tail past a multiple of 4 and 8; 96: three blocks; 256.
   for (size_t cols : {32u, 40u, 96u, 256u})
     for (int round = 0; round < 2; ++round)

@@ -14,7 +14,7 @@
 // vector lane is one (row, token) pair summed in the reference's order); the x86-64 sets sum a
 // row's floats 8 lanes at a time with fused multiply-adds, so their dot products differ from the
 // reference's in the last bits (within 1e-5 of the sum of |products|), while their activation
-// quantizer and `add_scaled` are exact. The sets:
+// quantizer and the attention loops are exact. The sets:
 //   "scalar"        reference_kernels(), everywhere
 //   "avx2"          x86-64 AVX2 + FMA + F16C
 //   "avx512-vnni"   the AVX2 set with VPDPBUSD for the Q8_0/Q4_0 integer products and wider
@@ -66,9 +66,18 @@ struct Kernels {
                        size_t blocks, size_t tokens, float* y, size_t y_stride);
   void (*product_q4_0)(const uint8_t* w, size_t row_bytes, size_t rows, const ActivationBlock* x,
                        size_t blocks, size_t tokens, float* y, size_t y_stride);
-  // out[i] += p * v[i] for i < n, a multiply then an add per value: the same floats in every set
-  // (attention's weighted sum of values).
-  void (*add_scaled)(float* out, const float* v, float p, size_t n);
+  // Attention of one head (attention_lanes.h): the same floats in every set, the reference's.
+  // Scores: s[q * s_stride + j] = sum over d < D in order of queries[q * q_stride + d] *
+  // keys_t[d * k_stride + j] (keys transposed: a row per dimension), j < keys, q < n_queries.
+  void (*attention_scores)(const float* keys_t, size_t k_stride, size_t keys, const float* queries,
+                           size_t q_stride, size_t D, size_t n_queries, float* s, size_t s_stride);
+  // s[j] = e^(scale s[j] - top) / total over j < n: top the largest, total 16 partial sums.
+  void (*softmax)(float* s, size_t n, float scale);
+  // out[q * out_stride + d] = sum over j < keys0 + q in order of p[q * p_stride + j] *
+  // values[j * v_stride + d], d < D, q < n_queries (query q sees one key more than q - 1).
+  void (*weighted_values)(const float* values, size_t v_stride, size_t D, const float* p,
+                          size_t p_stride, size_t keys0, size_t n_queries, float* out,
+                          size_t out_stride);
 
   // Optional (nullptr where a set has none): weight matrices repacked once, when a session
   // starts, into groups of kPackRows rows interleaved so that one vector holds a value (float) or
@@ -81,12 +90,14 @@ struct Kernels {
   // packed_matrix_bytes(type, rows, cols) bytes at `out` (64-byte aligned).
   using Pack = void (*)(const uint8_t* w, size_t row_bytes, size_t rows, size_t cols, uint8_t* out);
   Pack pack_f32 = nullptr, pack_f16 = nullptr, pack_q8_0 = nullptr, pack_q4_0 = nullptr;
-  // One group: y[t * y_stride + r] = dot(row r, token t) for r < rows (<= kPackRows), t < tokens;
-  // token t at x + t * cols (floats) or x + t * blocks (blocks). x_sums[t * blocks + b] is the sum
-  // of token t's block b's qs (the unsigned operand's offset).
-  using PackedFloatProduct = void (*)(const uint8_t* group, size_t rows, const float* x,
-                                      size_t cols, size_t tokens, float* y, size_t y_stride);
-  using PackedQuantizedProduct = void (*)(const uint8_t* group, size_t rows,
+  // One group: y[t * y_stride + r] = dot(row r, token t) (+ bias[r], one rounded add, unless bias
+  // is null) for r < rows (<= kPackRows), t < tokens; token t at x + t * cols (floats) or
+  // x + t * blocks (blocks). x_sums[t * blocks + b] is the sum of token t's block b's qs (the
+  // unsigned operand's offset).
+  using PackedFloatProduct = void (*)(const uint8_t* group, size_t rows, const float* bias,
+                                      const float* x, size_t cols, size_t tokens, float* y,
+                                      size_t y_stride);
+  using PackedQuantizedProduct = void (*)(const uint8_t* group, size_t rows, const float* bias,
                                           const ActivationBlock* x, const int32_t* x_sums,
                                           size_t blocks, size_t tokens, float* y, size_t y_stride);
   PackedFloatProduct packed_product_f32 = nullptr, packed_product_f16 = nullptr;

@@ -12,6 +12,9 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "gguf/quant.h"
@@ -195,15 +198,13 @@ TINYLLM_AVX2 void quantize_activations_avx2(const float* x, size_t n, Activation
 }
 
 // Without FMA: a multiply and an add, rounded each, as the scalar code does.
-TINYLLM_AVX2 void add_scaled_avx2(float* out, const float* v, float p, size_t n) {
-  const __m256 scale = _mm256_set1_ps(p);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i),
-                                            _mm256_mul_ps(scale, _mm256_loadu_ps(v + i))));
-  for (; i < n; ++i)
-    out[i] += p * v[i];
-}
+#pragma GCC push_options
+#pragma GCC target("avx2")
+typedef float Floats8 __attribute__((vector_size(32)));
+typedef uint32_t Words8 __attribute__((vector_size(32)));
+#include "infer/attention_lanes.h"
+using Lanes8 = AttentionLanes<Floats8, Words8>;
+#pragma GCC pop_options
 
 }  // namespace
 
@@ -221,7 +222,9 @@ const Kernels* avx2_kernels() {
                                product<FloatTiles<F16Weights>>,
                                product<QuantizedTiles<Q8Weights>>,
                                product<QuantizedTiles<Q4Weights>>,
-                               add_scaled_avx2};
+                               Lanes8::scores<4, 2>,
+                               Lanes8::softmax,
+                               Lanes8::weighted_values<3, 4>};
   return supported ? &kernels : nullptr;
 }
 

@@ -14,12 +14,16 @@
 //   (row, token) pair costs one VPDPBUSD where AVX2 spends sign, maddubs and madd.
 // - F32/F16 tiles are AVX2's per value (8 lanes, fused multiply-adds, the same horizontal sum and
 //   scalar tail), 4 rows x 6 tokens instead of 4 x 3. (16-lane 512-bit tiles measured slower here
-//   and would change the bits.) The activation quantizer and add_scaled are AVX2's.
+//   and would change the bits.) The activation quantizer is AVX2's; the attention loops
+//   are 16 lanes wide (attention_lanes.h).
 #include "infer/kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "gguf/quant.h"
@@ -208,6 +212,14 @@ TINYLLM_VNNI float dot(const uint8_t* w, const typename Tiles::Input* x, size_t 
   return y;
 }
 
+#pragma GCC push_options
+#pragma GCC target("avx2,avx512f")
+typedef float Floats16 __attribute__((vector_size(64)));
+typedef uint32_t Words16 __attribute__((vector_size(64)));
+#include "infer/attention_lanes.h"
+using Lanes16 = AttentionLanes<Floats16, Words16>;
+#pragma GCC pop_options
+
 }  // namespace
 
 void add_avx512_packed_products(Kernels& k);  // kernels_avx512_packed.cpp
@@ -219,7 +231,7 @@ const Kernels* avx512_vnni_kernels() {
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
   if (!supported) return nullptr;
   static const Kernels kernels = [avx2] {
-    Kernels k = *avx2;  // the activation quantizer and add_scaled
+    Kernels k = *avx2;  // the activation quantizer
     k.name = "avx512-vnni";
     k.dot_q8_0 = dot<QuantizedTiles<Q8>>;
     k.dot_q4_0 = dot<QuantizedTiles<Q4>>;
@@ -227,6 +239,9 @@ const Kernels* avx512_vnni_kernels() {
     k.product_f16 = product<FloatTiles<F16Weights>, 6>;
     k.product_q8_0 = product<QuantizedTiles<Q8>, 4>;
     k.product_q4_0 = product<QuantizedTiles<Q4>, 4>;
+    k.attention_scores = Lanes16::scores<6, 2>;
+    k.softmax = Lanes16::softmax;
+    k.weighted_values = Lanes16::weighted_values<4, 4>;
     add_avx512_packed_products(k);
     return k;
   }();

@@ -89,11 +89,19 @@ void pack_float(const uint8_t* w, size_t row_bytes, size_t rows, size_t cols, ui
   }
 }
 
-// Token j's accumulator into y + j * y_stride, its first `rows` lanes only.
+// Token j's accumulator (+ the bias, unless null) into y + j * y_stride, its first `rows` lanes
+// only.
 template <int RN>
-TINYLLM_VNNI512 inline void store_rows(const __m512 (&acc)[RN], size_t rows, float* y,
-                                       size_t y_stride) {
+TINYLLM_VNNI512 inline void store_rows(const __m512 (&acc)[RN], size_t rows, const float* bias,
+                                       float* y, size_t y_stride) {
   const __mmask16 keep = __mmask16((1u << rows) - 1);
+  if (bias) {
+    const __m512 b = _mm512_maskz_loadu_ps(keep, bias);
+#pragma GCC unroll 16
+    for (int j = 0; j < RN; ++j)
+      _mm512_mask_storeu_ps(y + size_t(j) * y_stride, keep, _mm512_add_ps(acc[j], b));
+    return;
+  }
 #pragma GCC unroll 16
   for (int j = 0; j < RN; ++j)
     _mm512_mask_storeu_ps(y + size_t(j) * y_stride, keep, acc[j]);
@@ -117,8 +125,8 @@ struct F16Column {
 
 // One group against RN tokens: RN accumulators, a row's products added in column order.
 template <class Column, int RN>
-TINYLLM_VNNI512 void float_tile(const uint8_t* group, size_t rows, const float* x, size_t cols,
-                                float* y, size_t y_stride) {
+TINYLLM_VNNI512 void float_tile(const uint8_t* group, size_t rows, const float* bias,
+                                const float* x, size_t cols, float* y, size_t y_stride) {
   __m512 acc[RN];
 #pragma GCC unroll 16
   for (int j = 0; j < RN; ++j)
@@ -129,7 +137,7 @@ TINYLLM_VNNI512 void float_tile(const uint8_t* group, size_t rows, const float* 
     for (int j = 0; j < RN; ++j)
       acc[j] = _mm512_fmadd_ps(w, _mm512_set1_ps(x[size_t(j) * cols + k]), acc[j]);
   }
-  store_rows<RN>(acc, rows, y, y_stride);
+  store_rows<RN>(acc, rows, bias, y, y_stride);
 }
 
 template <class Column>
@@ -137,9 +145,10 @@ struct FloatTiles {
   using Input = float;
   static constexpr int kTokens = 14;  // 14 accumulators, the weights, the broadcasts
   template <int RN>
-  TINYLLM_VNNI512 static void run(const uint8_t* group, size_t rows, const float* x, const int32_t*,
-                                  size_t cols, float* y, size_t y_stride) {
-    float_tile<Column, RN>(group, rows, x, cols, y, y_stride);
+  TINYLLM_VNNI512 static void run(const uint8_t* group, size_t rows, const float* bias,
+                                  const float* x, const int32_t*, size_t cols, float* y,
+                                  size_t y_stride) {
+    float_tile<Column, RN>(group, rows, bias, x, cols, y, y_stride);
   }
 };
 
@@ -152,8 +161,9 @@ TINYLLM_VNNI512 inline __m512i four_bytes(const int8_t* qs) {
 // One group of 16 rows against RN tokens: RN integer and RN float accumulators (2 * RN + 3 of the
 // 32 registers).
 template <bool kQ4, int RN>
-TINYLLM_VNNI512 void packed_tile(const uint8_t* group, size_t rows, const ActivationBlock* x,
-                                 const int32_t* x_sums, size_t blocks, float* y, size_t y_stride) {
+TINYLLM_VNNI512 void packed_tile(const uint8_t* group, size_t rows, const float* bias,
+                                 const ActivationBlock* x, const int32_t* x_sums, size_t blocks,
+                                 float* y, size_t y_stride) {
   constexpr size_t kOut = kQ4 ? kPackedQ4BlockBytes : kPackedQ8BlockBytes;
   constexpr int32_t kOffset = kQ4 ? 8 : 128;
   __m512 acc[RN];
@@ -200,7 +210,7 @@ TINYLLM_VNNI512 void packed_tile(const uint8_t* group, size_t rows, const Activa
       acc[j] = _mm512_add_ps(acc[j], _mm512_mul_ps(scale, isum));
     }
   }
-  store_rows<RN>(acc, rows, y, y_stride);
+  store_rows<RN>(acc, rows, bias, y, y_stride);
 }
 
 template <bool kQ4>
@@ -208,9 +218,10 @@ struct QuantizedTiles {
   using Input = ActivationBlock;
   static constexpr int kTokens = 12;  // 24 accumulators, the weights and the scales
   template <int RN>
-  TINYLLM_VNNI512 static void run(const uint8_t* group, size_t rows, const ActivationBlock* x,
-                                  const int32_t* x_sums, size_t blocks, float* y, size_t y_stride) {
-    packed_tile<kQ4, RN>(group, rows, x, x_sums, blocks, y, y_stride);
+  TINYLLM_VNNI512 static void run(const uint8_t* group, size_t rows, const float* bias,
+                                  const ActivationBlock* x, const int32_t* x_sums, size_t blocks,
+                                  float* y, size_t y_stride) {
+    packed_tile<kQ4, RN>(group, rows, bias, x, x_sums, blocks, y, y_stride);
   }
 };
 
@@ -219,36 +230,38 @@ struct QuantizedTiles {
 // The last `left` (< RN) tokens as one tile of that many.
 template <class Tiles, int RN>
 TINYLLM_VNNI512 void remaining_tokens(size_t left, const uint8_t* group, size_t rows,
-                                      const typename Tiles::Input* x, const int32_t* x_sums,
-                                      size_t width, float* y, size_t y_stride) {
+                                      const float* bias, const typename Tiles::Input* x,
+                                      const int32_t* x_sums, size_t width, float* y,
+                                      size_t y_stride) {
   if constexpr (RN > 1) {
     if (left == RN - 1)
-      Tiles::template run<RN - 1>(group, rows, x, x_sums, width, y, y_stride);
+      Tiles::template run<RN - 1>(group, rows, bias, x, x_sums, width, y, y_stride);
     else
-      remaining_tokens<Tiles, RN - 1>(left, group, rows, x, x_sums, width, y, y_stride);
+      remaining_tokens<Tiles, RN - 1>(left, group, rows, bias, x, x_sums, width, y, y_stride);
   }
 }
 
 // Tokens in tiles of Tiles::kTokens, the last one smaller. `width`: a token's floats or blocks
 // (and its block sums).
 template <class Tiles>
-TINYLLM_VNNI512 void tokens_in_tiles(const uint8_t* group, size_t rows,
+TINYLLM_VNNI512 void tokens_in_tiles(const uint8_t* group, size_t rows, const float* bias,
                                      const typename Tiles::Input* x, const int32_t* x_sums,
                                      size_t width, size_t tokens, float* y, size_t y_stride) {
   constexpr int RN = Tiles::kTokens;
   auto sums_at = [&](size_t t) { return x_sums ? x_sums + t * width : nullptr; };
   size_t t = 0;
   for (; t + RN <= tokens; t += RN)
-    Tiles::template run<RN>(group, rows, x + t * width, sums_at(t), width, y + t * y_stride,
+    Tiles::template run<RN>(group, rows, bias, x + t * width, sums_at(t), width, y + t * y_stride,
                             y_stride);
-  remaining_tokens<Tiles, RN>(tokens - t, group, rows, x + t * width, sums_at(t), width,
+  remaining_tokens<Tiles, RN>(tokens - t, group, rows, bias, x + t * width, sums_at(t), width,
                               y + t * y_stride, y_stride);
 }
 
 template <class Column>
-TINYLLM_VNNI512 void packed_float_product(const uint8_t* group, size_t rows, const float* x,
-                                          size_t cols, size_t tokens, float* y, size_t y_stride) {
-  tokens_in_tiles<FloatTiles<Column>>(group, rows, x, nullptr, cols, tokens, y, y_stride);
+TINYLLM_VNNI512 void packed_float_product(const uint8_t* group, size_t rows, const float* bias,
+                                          const float* x, size_t cols, size_t tokens, float* y,
+                                          size_t y_stride) {
+  tokens_in_tiles<FloatTiles<Column>>(group, rows, bias, x, nullptr, cols, tokens, y, y_stride);
 }
 
 }  // namespace

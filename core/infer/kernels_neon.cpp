@@ -24,6 +24,9 @@
 #include <arm_neon.h>
 #include <sys/auxv.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "gguf/quant.h"
@@ -294,14 +297,10 @@ void quantize_activations_neon(const float* x, size_t n, ActivationBlock* out) {
   }
 }
 
-// out[i] += p * v[i]: a multiply and an add, rounded each, as the scalar code does.
-void add_scaled_neon(float* out, const float* v, float p, size_t n) {
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    vst1q_f32(out + i, vaddq_f32(vld1q_f32(out + i), vmulq_n_f32(vld1q_f32(v + i), p)));
-  for (; i < n; ++i)
-    out[i] += p * v[i];
-}
+typedef float Floats4 __attribute__((vector_size(16)));
+typedef uint32_t Words4 __attribute__((vector_size(16)));
+#include "infer/attention_lanes.h"
+using Lanes4 = AttentionLanes<Floats4, Words4>;
 
 template <class Products>
 Kernels neon_set(const char* name) {
@@ -316,7 +315,9 @@ Kernels neon_set(const char* name) {
                  product<FloatFamily<F16Weights>>,
                  product<QuantizedFamily<Q8Weights, Products>>,
                  product<QuantizedFamily<Q4Weights, Products>>,
-                 add_scaled_neon};
+                 Lanes4::scores<6, 2>,
+                 Lanes4::softmax,
+                 Lanes4::weighted_values<4, 4>};
 }
 
 }  // namespace

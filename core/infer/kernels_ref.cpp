@@ -1,6 +1,7 @@
 // Portable scalar kernels: the reference every SIMD set is tested against.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <vector>
@@ -71,10 +72,8 @@ float dot_q4_0_ref(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
   return sum;
 }
 
-void add_scaled_ref(float* out, const float* v, float p, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    out[i] += p * v[i];
-}
+#include "infer/attention_lanes.h"
+using ScalarLanes = AttentionLanes<float, uint32_t>;
 
 // The matrix-matrix product as one dot product per (row, token): the definition the SIMD
 // products must meet.
@@ -101,7 +100,9 @@ const Kernels& reference_kernels() {
                                product_ref<uint16_t, float, dot_f16_ref>,
                                product_ref<uint8_t, ActivationBlock, dot_q8_0_ref>,
                                product_ref<uint8_t, ActivationBlock, dot_q4_0_ref>,
-                               add_scaled_ref};
+                               ScalarLanes::scores<2, 4>,
+                               ScalarLanes::softmax,
+                               ScalarLanes::weighted_values<2, 8>};
   return kernels;
 }
 

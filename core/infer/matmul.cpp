@@ -101,20 +101,23 @@ void matmul(const Matrix& w, const PackedMatrix* packed, const float* bias, cons
       const size_t r0 = tile * kRowTile, r1 = std::min(rows, r0 + kRowTile);
       const uint8_t* tile_rows = w.data + r0 * w.row_bytes;
       float* out = y + r0;
-      if (packed_data) {
+      const float* tile_bias = bias ? bias + r0 : nullptr;
+      if (packed_data) {  // the bias added in registers
         const uint8_t* group = packed_data + tile * group_bytes;
         switch (w.type) {
           case gguf::TensorType::f32:
-            kernels.packed_product_f32(group, r1 - r0, x, cols, tokens, out, rows);
+            kernels.packed_product_f32(group, r1 - r0, tile_bias, x, cols, tokens, out, rows);
             break;
           case gguf::TensorType::f16:
-            kernels.packed_product_f16(group, r1 - r0, x, cols, tokens, out, rows);
+            kernels.packed_product_f16(group, r1 - r0, tile_bias, x, cols, tokens, out, rows);
             break;
           case gguf::TensorType::q8_0:
-            kernels.packed_product_q8_0(group, r1 - r0, xq, sums, blocks, tokens, out, rows);
+            kernels.packed_product_q8_0(group, r1 - r0, tile_bias, xq, sums, blocks, tokens, out,
+                                        rows);
             break;
           case gguf::TensorType::q4_0:
-            kernels.packed_product_q4_0(group, r1 - r0, xq, sums, blocks, tokens, out, rows);
+            kernels.packed_product_q4_0(group, r1 - r0, tile_bias, xq, sums, blocks, tokens, out,
+                                        rows);
             break;
           default:
             break;
@@ -136,7 +139,7 @@ void matmul(const Matrix& w, const PackedMatrix* packed, const float* bias, cons
           default:
             break;
         }
-      if (bias)
+      if (bias && !packed_data)
         for (size_t t = 0; t < tokens; ++t)
           for (size_t r = r0; r < r1; ++r)
             y[t * rows + r] += bias[r];

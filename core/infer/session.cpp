@@ -10,8 +10,9 @@
 namespace tinyllm::infer {
 namespace {
 
-// Queries per attention item: a multiple of every kernel set's token tile (AVX2 3, NEON 4,
-// AVX-512 6), few enough that the group's outputs stay in L1.
+// Queries per attention item: a multiple of every kernel set's query tiles (attention_scores:
+// AVX-512 and NEON 6, AVX2 4, scalar 2; weighted_values: 4, 3, 2), few enough that the group's
+// weights stay in L1.
 constexpr size_t kQueryGroup = 12;
 // Below this many values (or multiply-adds) a step runs on the calling thread: waking the pool
 // costs more.
@@ -50,17 +51,18 @@ Session::Session(const Model& model, SessionOptions options)
 }
 
 // Causal attention of `tokens` new queries (at n_past_ ..) over the cache. q is in qkv_, the
-// output goes to att_. The work items are (group of kQueryGroup consecutive queries, head): one
-// product gives a group's scores against every key its last query sees (the kernels' register
-// tiles take several tokens, and each score is dot_f32's, bit for bit, whatever the tile), and
-// the group walks each value row once. Every output value gets the operations of one query at a
-// time, in the same order: its softmax over its own visible keys, then add_scaled per key in
-// key order, so grouping changes no float.
+// output goes to att_. The work items are (group of kQueryGroup consecutive queries, head): the
+// group's scores against every key its last query sees (keys transposed in the cache: a vector
+// lane per key), each query's softmax over its own visible keys, then the group's weighted sums
+// of the value rows, held in registers. Every value gets the operations of its own query in the
+// same order whatever the group (kernels.h), so a prompt gives the floats of its tokens fed one
+// by one.
 void Session::attention(size_t layer, size_t tokens) {
   const auto& hp = model_.hparams();
   const size_t C = size_t(hp.n_embd), H = size_t(hp.n_head), D = size_t(hp.head_dim());
-  const float* keys = k_cache_.data() + layer * size_t(hp.n_ctx) * C;
-  const float* values = v_cache_.data() + layer * size_t(hp.n_ctx) * C;
+  const size_t n_ctx = size_t(hp.n_ctx);
+  const float* keys_t = k_cache_.data() + layer * C * n_ctx;
+  const float* values = v_cache_.data() + layer * n_ctx * C;
   const float scale = 1.0f / std::sqrt(float(D));
   const size_t first = n_past_;
   const size_t groups = (tokens + kQueryGroup - 1) / kQueryGroup, items = groups * H;
@@ -68,37 +70,19 @@ void Session::attention(size_t layer, size_t tokens) {
   // so that the threads finish together.
   std::atomic<size_t> next_item{0};
   auto run = [&](size_t, size_t) {
-    std::vector<float> queries(kQueryGroup * D), weights(kQueryGroup * (first + tokens));
+    std::vector<float> weights(kQueryGroup * (first + tokens));
     for (size_t item; (item = next_item.fetch_add(1)) < items;) {
       const size_t t0 = (groups - 1 - item / H) * kQueryGroup, h = item % H;
       const size_t n = std::min(kQueryGroup, tokens - t0);
       const size_t span = first + t0 + n;  // keys the group's last query sees
-      for (size_t i = 0; i < n; ++i)
-        std::copy_n(qkv_.data() + (t0 + i) * 3 * C + h * D, D, queries.data() + i * D);
-      // Row i: query t0 + i against every key of head h (the product's rows, C floats apart).
-      kernels_->product_f32(reinterpret_cast<const uint8_t*>(keys + h * D), C * sizeof(float), span,
-                            queries.data(), D, n, weights.data(), span);
-      for (size_t i = 0; i < n; ++i) {
-        float* w = weights.data() + i * span;
-        const size_t seen = first + t0 + i + 1;  // positions query t0 + i sees
-        float top = -INFINITY;
-        for (size_t j = 0; j < seen; ++j) {
-          w[j] *= scale;
-          top = std::max(top, w[j]);
-        }
-        float total = 0;
-        for (size_t j = 0; j < seen; ++j)
-          total += (w[j] = std::exp(w[j] - top));
-        for (size_t j = 0; j < seen; ++j)
-          w[j] /= total;
-        std::fill_n(att_.data() + (t0 + i) * C + h * D, D, 0.0f);
-      }
-      for (size_t j = 0; j < span; ++j) {
-        const float* v = values + j * C + h * D;
-        // Query t0 + i sees key j from i = j - first - t0 on.
-        for (size_t i = j > first + t0 ? j - first - t0 : 0; i < n; ++i)
-          kernels_->add_scaled(att_.data() + (t0 + i) * C + h * D, v, weights[i * span + j], D);
-      }
+      // Row i: query t0 + i against every key of head h.
+      kernels_->attention_scores(keys_t + h * D * n_ctx, n_ctx, span,
+                                 qkv_.data() + t0 * 3 * C + h * D, 3 * C, D, n, weights.data(),
+                                 span);
+      for (size_t i = 0; i < n; ++i)  // query t0 + i sees first + t0 + i + 1 keys
+        kernels_->softmax(weights.data() + i * span, first + t0 + i + 1, scale);
+      kernels_->weighted_values(values + h * D, C, D, weights.data(), span, first + t0 + 1, n,
+                                att_.data() + t0 * C + h * D, C);
     }
   };
   if (uint64_t(tokens) * (first + tokens) * C < kMinParallelWork)
@@ -165,12 +149,17 @@ Status Session::eval(const int32_t* tokens, size_t count, bool all_logits) {
     norm_rows(x_.data(), count, b.attn_norm_w, b.attn_norm_b, h_.data());
     matmul(b.attn_qkv, &pb.attn_qkv, b.attn_qkv_b, h_.data(), count, qkv_.data(), matmul_scratch_,
            pool_, *kernels_);
-    // Keys and values of the new tokens into the cache.
-    const size_t base = layer * size_t(hp.n_ctx) * C;
+    // Keys (transposed: a row of positions per dimension) and values of the new tokens into
+    // the cache.
+    const size_t n_ctx = size_t(hp.n_ctx), base = layer * n_ctx * C;
     for (size_t t = 0; t < count; ++t) {
       const float* row = qkv_.data() + t * 3 * C;
-      std::copy_n(row + C, C, k_cache_.data() + base + (n_past_ + t) * C);
       std::copy_n(row + 2 * C, C, v_cache_.data() + base + (n_past_ + t) * C);
+    }
+    for (size_t c = 0; c < C; ++c) {  // a key row of positions written in order
+      float* keys_t = k_cache_.data() + base + c * n_ctx + n_past_;
+      for (size_t t = 0; t < count; ++t)
+        keys_t[t] = qkv_[t * 3 * C + C + c];
     }
     attention(layer, count);
     matmul(b.attn_output, &pb.attn_output, b.attn_output_b, att_.data(), count, proj_.data(),

@@ -52,7 +52,9 @@ class Session {
   const Kernels* kernels_;
   ThreadPool pool_;
   size_t n_past_ = 0;
-  std::vector<float> k_cache_, v_cache_;  // (n_layer, n_ctx, C) each
+  // Keys (n_layer, C, n_ctx): transposed, so that attention's vector lanes are keys; values
+  // (n_layer, n_ctx, C).
+  std::vector<float> k_cache_, v_cache_;
   // Scratch, (tokens, width): residual stream, normed input, qkv, attention out, ffn hidden.
   std::vector<float> x_, h_, qkv_, att_, ff_, proj_;
   MatmulScratch matmul_scratch_;
