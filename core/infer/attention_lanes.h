@@ -5,10 +5,10 @@
 // is built with -ffp-contract=off; exact integer operations), so every set gives the reference's
 // floats bit for bit, on every arch.
 //
-// Include it inside an anonymous namespace of the kernel set's file, after <cstdint> and
-// <cstring>, under the set's `#pragma GCC target`: each file then has its own copies, compiled
-// for its instructions (a shared inline copy could be one built for AVX-512, run on a CPU
-// without it).
+// Include it inside an anonymous namespace of the kernel set's file, after <algorithm>, <cmath>,
+// <cstdint>, <cstring> and <type_traits>, under the set's `#pragma GCC target`: each file then has
+// its own copies, compiled for its instructions (a shared inline copy could be one built for
+// AVX-512, run on a CPU without it).
 //
 // AttentionLanes<V, U>: V is the float lane type (float, or a GCC vector of floats), U the
 // unsigned 32-bit integer type of as many lanes.
@@ -86,29 +86,16 @@ struct AttentionLanes {
         store(s + q * s_stride + j0 + i * W, acc[q][i]);
   }
 
-  template <size_t QN, size_t KN>
-  static void score_queries(const float* keys_t, size_t k_stride, size_t keys, const float* queries,
-                            size_t q_stride, size_t D, float* s, size_t s_stride) {
-    size_t j = 0;
-    for (; j + KN * W <= keys; j += KN * W)
-      score_tile<QN, KN>(keys_t, k_stride, j, queries, q_stride, D, s, s_stride);
-    for (; j + W <= keys; j += W)
-      score_tile<QN, 1>(keys_t, k_stride, j, queries, q_stride, D, s, s_stride);
-    if constexpr (W > 1)
-      for (; j < keys; ++j)
-        Scalar::template score_tile<QN, 1>(keys_t, k_stride, j, queries, q_stride, D, s, s_stride);
-  }
-
+  // Query q's scores in rows s_stride apart; query rows q_stride apart.
   template <size_t QT, size_t KN>
   static void scores(const float* keys_t, size_t k_stride, size_t keys, const float* queries,
                      size_t q_stride, size_t D, size_t n_queries, float* s, size_t s_stride) {
-    size_t q = 0;
-    for (; q + QT <= n_queries; q += QT)
-      score_queries<QT, KN>(keys_t, k_stride, keys, queries + q * q_stride, q_stride, D,
-                            s + q * s_stride, s_stride);
-    for (; q < n_queries; ++q)
-      score_queries<1, KN>(keys_t, k_stride, keys, queries + q * q_stride, q_stride, D,
-                           s + q * s_stride, s_stride);
+    in_groups<QT>(n_queries, [&](auto qn, size_t q) {
+      in_tiles<KN>(keys, [&](auto kn, auto lanes, size_t j) {
+        decltype(lanes)::template score_tile<decltype(qn)::value, decltype(kn)::value>(
+            keys_t, k_stride, j, queries + q * q_stride, q_stride, D, s + q * s_stride, s_stride);
+      });
+    });
   }
 
   // s[j] = e^(scale s[j] - top) / total for j < n (n >= 1), where top is the largest scale s[j]
@@ -192,30 +179,44 @@ struct AttentionLanes {
         store(out + q * out_stride + d0 + i * W, acc[q][i]);
   }
 
-  template <size_t QN, size_t DN>
-  static void value_queries(const float* values, size_t v_stride, size_t D, const float* p,
-                            size_t p_stride, size_t keys0, float* out, size_t out_stride) {
-    size_t d = 0;
-    for (; d + DN * W <= D; d += DN * W)
-      value_tile<QN, DN>(values, v_stride, d, p, p_stride, keys0, out, out_stride);
-    for (; d + W <= D; d += W)
-      value_tile<QN, 1>(values, v_stride, d, p, p_stride, keys0, out, out_stride);
-    if constexpr (W > 1)
-      for (; d < D; ++d)
-        Scalar::template value_tile<QN, 1>(values, v_stride, d, p, p_stride, keys0, out,
-                                           out_stride);
-  }
-
   template <size_t QT, size_t DN>
   static void weighted_values(const float* values, size_t v_stride, size_t D, const float* p,
                               size_t p_stride, size_t keys0, size_t n_queries, float* out,
                               size_t out_stride) {
+    in_groups<QT>(n_queries, [&](auto qn, size_t q) {
+      in_tiles<DN>(D, [&](auto dn, auto lanes, size_t d) {
+        decltype(lanes)::template value_tile<decltype(qn)::value, decltype(dn)::value>(
+            values, v_stride, d, p + q * p_stride, p_stride, keys0 + q, out + q * out_stride,
+            out_stride);
+      });
+    });
+  }
+
+  template <size_t N>
+  using Count = std::integral_constant<size_t, N>;
+
+  // Covers [0, total) with tiles of N vectors while they fit, then of one vector, then of single
+  // values by the scalar code: tile(count, lanes, i), `count` (a Count) vectors of `lanes`' type
+  // (an AttentionLanes) from i.
+  template <size_t N, class Tile>
+  static void in_tiles(size_t total, Tile tile) {
+    size_t i = 0;
+    for (; i + N * W <= total; i += N * W)
+      tile(Count<N>{}, AttentionLanes{}, i);
+    for (; i + W <= total; i += W)
+      tile(Count<1>{}, AttentionLanes{}, i);
+    if constexpr (W > 1)
+      for (; i < total; ++i)
+        tile(Count<1>{}, Scalar{}, i);
+  }
+
+  // Queries in groups of QT, then one at a time: group(count, first query).
+  template <size_t QT, class Group>
+  static void in_groups(size_t n, Group group) {
     size_t q = 0;
-    for (; q + QT <= n_queries; q += QT)
-      value_queries<QT, DN>(values, v_stride, D, p + q * p_stride, p_stride, keys0 + q,
-                            out + q * out_stride, out_stride);
-    for (; q < n_queries; ++q)
-      value_queries<1, DN>(values, v_stride, D, p + q * p_stride, p_stride, keys0 + q,
-                           out + q * out_stride, out_stride);
+    for (; q + QT <= n; q += QT)
+      group(Count<QT>{}, q);
+    for (; q < n; ++q)
+      group(Count<1>{}, q);
   }
 };
