@@ -101,8 +101,8 @@ class Checker {
   // scores stored transposed in a buffer wider than the keys, as a session's cache is.
   void attention(std::mt19937& gen) {
     std::normal_distribution<float> normal(0.0f, 1.0f);
-    constexpr size_t kQueries = 15, kStride = 80;  // a session's n_ctx: room past the keys
-    for (size_t D : {1u, 7u, 16u, 40u, 64u})
+    constexpr size_t kQueries = 15, kStride = 80;   // a session's n_ctx: room past the keys
+    for (size_t D : {1u, 7u, 16u, 40u, 64u, 300u})  // 300: past score_tail's stack copy
       for (size_t keys : {1u, 3u, 17u, 33u, 70u}) {
         const size_t first = keys < kQueries ? 0 : keys - kQueries;  // keys before the group
         const size_t queries = std::min(kQueries, keys - first);
@@ -114,34 +114,56 @@ class Checker {
         for (float& v : q)
           v = normal(gen) * 2.0f;
         const float scale = 1.0f / std::sqrt(float(D));
+        auto shape = [&](const char* what) {
+          return std::string(what) + " head size " + std::to_string(D) + ", " +
+                 std::to_string(keys) + " keys";
+        };
         std::vector<float> want(queries * keys, -1.0f), got = want;
         // Queries 2 * D apart: a query row inside a wider one, as in the qkv rows.
         ref_.attention_scores(keys_t.data(), kStride, keys, q.data(), 2 * D, D, queries,
                               want.data(), keys);
         set_.attention_scores(keys_t.data(), kStride, keys, q.data(), 2 * D, D, queries, got.data(),
                               keys);
-        compare("attention_scores", D, keys, want, got);
+        compare(shape("attention_scores"), want, got);
         for (size_t i = 0; i < queries; ++i) {  // query i sees first + i + 1 keys
           ref_.softmax(want.data() + i * keys, first + i + 1, scale);
           set_.softmax(got.data() + i * keys, first + i + 1, scale);
         }
-        compare("softmax", D, keys, want, got);
+        compare(shape("softmax"), want, got);
         std::vector<float> out_want(queries * D, -1.0f), out_got = out_want;
         ref_.weighted_values(values.data(), D, D, want.data(), keys, first + 1, queries,
                              out_want.data(), D);
         set_.weighted_values(values.data(), D, D, want.data(), keys, first + 1, queries,
                              out_got.data(), D);
-        compare("weighted_values", D, keys, out_want, out_got);
+        compare(shape("weighted_values"), out_want, out_got);
       }
   }
 
-  void compare(const char* what, size_t D, size_t keys, const std::vector<float>& want,
+  // Layer norm against the reference's, bit for bit: rows of 1..515 values (every partial-sum
+  // remainder), centred and far from zero (a mean much larger than the spread).
+  void layer_norm(std::mt19937& gen) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (size_t C : {1u, 3u, 8u, 13u, 64u, 515u})
+      for (float offset : {0.0f, 300.0f}) {
+        std::vector<float> x(C), w(C), b(C), want(C), got(C);
+        for (size_t c = 0; c < C; ++c) {
+          x[c] = offset + normal(gen) * 2.0f;
+          w[c] = 1.0f + 0.1f * normal(gen);
+          b[c] = 0.1f * normal(gen);
+        }
+        ref_.layer_norm(x.data(), w.data(), b.data(), C, 1e-5f, want.data());
+        set_.layer_norm(x.data(), w.data(), b.data(), C, 1e-5f, got.data());
+        compare("layer_norm of " + std::to_string(C) + " values", want, got);
+      }
+  }
+
+  // `what`: the function and its shape, for the message.
+  void compare(const std::string& what, const std::vector<float>& want,
                const std::vector<float>& got) {
     result_.values += want.size();
     for (size_t i = 0; i < want.size() && !failed(); ++i)
       if (!same_bits(want[i], got[i]))
-        fail(std::string(what) + " head size " + std::to_string(D) + ", " + std::to_string(keys) +
-             " keys, value " + std::to_string(i) + ": " + number(got[i]) + ", the reference " +
+        fail(what + ", value " + std::to_string(i) + ": " + number(got[i]) + ", the reference " +
              number(want[i]));
   }
 
@@ -378,6 +400,7 @@ KernelCheck check_kernels(const Kernels& set) {
   std::mt19937 gen(20261211);
   checker.quantizer(gen);
   checker.attention(gen);
+  checker.layer_norm(gen);
   // 32: one block; 40: float rows with a tail past a multiple of 4 and 8; 96: three blocks; 256.
   for (size_t cols : {32u, 40u, 96u, 256u})
     for (int round = 0; round < 2; ++round)

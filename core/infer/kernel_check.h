@@ -3,7 +3,7 @@
 // (on a device, or under qemu for the ARM sets), and test_infer for the sets of the build machine.
 //
 // What it requires of a set (kernels.h):
-// - quantize_activations and the attention loops (1-15 queries, 1-70 keys, head sizes 1-64):
+// - quantize_activations and the attention loops (1-15 queries, 1-70 keys, head sizes 1-300):
 //   the reference's bits;
 // - product_*: each value the set's own dot product's bits, for 1-9 rows and 1-7 tokens (every
 //   tile shape and remainder), outputs outside the rows untouched;

@@ -78,6 +78,10 @@ struct Kernels {
   void (*weighted_values)(const float* values, size_t v_stride, size_t D, const float* p,
                           size_t p_stride, size_t keys0, size_t n_queries, float* out,
                           size_t out_stride);
+  // out = layer norm of the C values at x, weights w, biases b (layer_norm_lanes.h: mean and
+  // variance in double over 8 partial sums): the same floats in every set, the reference's.
+  void (*layer_norm)(const float* x, const float* w, const float* b, size_t C, float eps,
+                     float* out);
 
   // Optional (nullptr where a set has none): weight matrices repacked once, when a session
   // starts, into groups of kPackRows rows interleaved so that one vector holds a value (float) or

@@ -205,6 +205,10 @@ typedef float Floats8 __attribute__((vector_size(32)));
 typedef uint32_t Words8 __attribute__((vector_size(32)));
 #include "infer/attention_lanes.h"
 using Lanes8 = AttentionLanes<Floats8, Words8>;
+typedef float Floats4 __attribute__((vector_size(16)));
+typedef double Doubles4 __attribute__((vector_size(32)));
+#include "infer/layer_norm_lanes.h"
+using Norm4 = LayerNormLanes<Floats4, Doubles4>;
 #pragma GCC pop_options
 
 }  // namespace
@@ -225,7 +229,8 @@ const Kernels* avx2_kernels() {
                                product<QuantizedTiles<Q4Weights>>,
                                Lanes8::scores<4, 2>,
                                Lanes8::softmax,
-                               Lanes8::weighted_values<3, 4>};
+                               Lanes8::weighted_values<3, 4>,
+                               Norm4::layer_norm};
   return supported ? &kernels : nullptr;
 }
 

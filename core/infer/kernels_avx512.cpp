@@ -219,6 +219,10 @@ typedef float Floats16 __attribute__((vector_size(64)));
 typedef uint32_t Words16 __attribute__((vector_size(64)));
 #include "infer/attention_lanes.h"
 using Lanes16 = AttentionLanes<Floats16, Words16>;
+typedef float Floats8 __attribute__((vector_size(32)));
+typedef double Doubles8 __attribute__((vector_size(64)));
+#include "infer/layer_norm_lanes.h"
+using Norm8 = LayerNormLanes<Floats8, Doubles8>;
 #pragma GCC pop_options
 
 }  // namespace
@@ -243,6 +247,7 @@ const Kernels* avx512_vnni_kernels() {
     k.attention_scores = Lanes16::scores<6, 2>;
     k.softmax = Lanes16::softmax;
     k.weighted_values = Lanes16::weighted_values<4, 4>;
+    k.layer_norm = Norm8::layer_norm;
     add_avx512_packed_products(k);
     return k;
   }();

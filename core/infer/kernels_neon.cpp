@@ -302,6 +302,10 @@ typedef float Floats4 __attribute__((vector_size(16)));
 typedef uint32_t Words4 __attribute__((vector_size(16)));
 #include "infer/attention_lanes.h"
 using Lanes4 = AttentionLanes<Floats4, Words4>;
+typedef float Floats2 __attribute__((vector_size(8)));
+typedef double Doubles2 __attribute__((vector_size(16)));
+#include "infer/layer_norm_lanes.h"
+using Norm2 = LayerNormLanes<Floats2, Doubles2>;
 
 template <class Products>
 Kernels neon_set(const char* name) {
@@ -318,7 +322,8 @@ Kernels neon_set(const char* name) {
                  product<QuantizedFamily<Q4Weights, Products>>,
                  Lanes4::scores<6, 2>,
                  Lanes4::softmax,
-                 Lanes4::weighted_values<4, 4>};
+                 Lanes4::weighted_values<4, 4>,
+                 Norm2::layer_norm};
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ float dot_q4_0_ref(const uint8_t* w, const ActivationBlock* x, size_t blocks) {
 
 #include "infer/attention_lanes.h"
 using ScalarLanes = AttentionLanes<float, uint32_t>;
+#include "infer/layer_norm_lanes.h"
+using ScalarNorm = LayerNormLanes<float, double>;
 
 // The matrix-matrix product as one dot product per (row, token): the definition the SIMD
 // products must meet.
@@ -103,7 +105,8 @@ const Kernels& reference_kernels() {
                                product_ref<uint8_t, ActivationBlock, dot_q4_0_ref>,
                                ScalarLanes::scores<2, 4>,
                                ScalarLanes::softmax,
-                               ScalarLanes::weighted_values<2, 8>};
+                               ScalarLanes::weighted_values<2, 8>,
+                               ScalarNorm::layer_norm};
   return kernels;
 }
 

@@ -20,19 +20,6 @@ constexpr size_t kMinParallelWork = 1u << 15;
 // Values per GELU item on the pool.
 constexpr size_t kGeluChunk = 1u << 12;
 
-void layer_norm(const float* x, const float* w, const float* b, size_t C, float eps, float* out) {
-  double mean = 0, var = 0;
-  for (size_t c = 0; c < C; ++c)
-    mean += x[c];
-  mean /= double(C);
-  for (size_t c = 0; c < C; ++c)
-    var += (x[c] - mean) * (x[c] - mean);
-  var /= double(C);  // biased, as torch's layer_norm
-  const float inv = float(1.0 / std::sqrt(var + double(eps)));
-  for (size_t c = 0; c < C; ++c)
-    out[c] = (x[c] - float(mean)) * inv * w[c] + b[c];
-}
-
 }  // namespace
 
 Session::Session(const Model& model, SessionOptions options)
@@ -107,7 +94,7 @@ void Session::norm_rows(const float* x, size_t rows, const float* w, const float
   const size_t C = size_t(hp.n_embd);
   auto run = [&](size_t begin, size_t end) {
     for (size_t r = begin; r < end; ++r)
-      layer_norm(x + r * C, w, b, C, hp.norm_eps, out + r * C);
+      kernels_->layer_norm(x + r * C, w, b, C, hp.norm_eps, out + r * C);
   };
   if (rows * C < kMinParallelWork)
     run(0, rows);
