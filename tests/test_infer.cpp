@@ -1014,6 +1014,12 @@ class TestInfer : public QObject {
     const json bench = json::parse(r.out.toStdString());
     QVERIFY(bench["prompt_tokens_per_s"].get<double>() > 0);
     QVERIFY(bench["peak_rss_mib"].get<double>() > 0);
+    QCOMPARE(bench["runs"].get<int>(), 1);
+    // --min-seconds keeps repeating a run of milliseconds: more runs than --repeat asks for.
+    r = run("tinyllm-run", {"bench", "--model", q8, "--prompt-tokens", "32", "--gen-tokens", "8",
+                            "--repeat", "1", "--min-seconds", "0.5", "--json"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(json::parse(r.out.toStdString())["runs"].get<int>() > 1, qPrintable(r.out));
     r = run("tinyllm-run", {"eval", "--model", q8});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("--file"));

@@ -76,6 +76,8 @@ options:
   --temperature T      generate: 0 is greedy (default)
   --top-k K --top-p P --seed S   generate: sampling
   --prompt-tokens N --gen-tokens N --repeat N   bench (defaults: 128, 64, 3)
+  --min-seconds S     bench: repeat past --repeat until S seconds have passed (default 0),
+                      so that a small model's few-millisecond runs still give a steady best
   --threshold P        stream: below this confidence the label shown is "none" (default 0)
   --smooth N           stream: the label shown is the majority of the last N windows (default 1)
   --echo               stream: copy the readings to stdout, the labels go to stderr
@@ -181,6 +183,9 @@ Result<Options> parse(int argc, char** argv) {
     } else if (arg == "--repeat") {
       TINYLLM_TRY_ASSIGN(v, number(1, 1000));
       o.repeat = int(v);
+    } else if (arg == "--min-seconds") {
+      TINYLLM_TRY_ASSIGN(v, number(0, 3600));
+      o.min_seconds = v;
     } else {
       return make_error(arg, "unknown option (tinyllm-run --help lists them)");
     }

@@ -227,6 +227,9 @@ int run_eval(infer::Engine& engine, const Options& o) {
   return 0;
 }
 
+// --min-seconds stops repeating here, however fast a run is.
+constexpr int kMaxBenchRuns = 10000;
+
 int run_bench(infer::Engine& engine, const Options& o) {
   const auto& hp = engine.model().hparams();
   const size_t n_ctx = size_t(hp.n_ctx);
@@ -238,7 +241,10 @@ int run_bench(infer::Engine& engine, const Options& o) {
     ids[i] = int32_t((i * 7919 + 13) % size_t(hp.n_vocab));
   infer::Session& s = engine.session();
   double best_prompt_ms = 1e300, best_gen_ms = 1e300;
-  for (int r = 0; r < o.repeat; ++r) {
+  const auto began = Clock::now();
+  int runs = 0;
+  for (; runs < o.repeat || (runs < kMaxBenchRuns && ms_since(began) < o.min_seconds * 1000);
+       ++runs) {
     s.rewind(0);
     auto start = Clock::now();
     if (auto st = s.eval(ids); !st) return fail(st.error());
@@ -256,16 +262,16 @@ int run_bench(infer::Engine& engine, const Options& o) {
     std::printf(
         "{\"type\": %s, \"parameters\": %llu, \"kernels\": %s, \"threads\": %d, "
         "\"load_ms\": %s, \"prompt_tokens\": %zu, \"prompt_tokens_per_s\": %s, "
-        "\"gen_tokens\": %zu, \"gen_tokens_per_s\": %s, \"peak_rss_mib\": %s}\n",
+        "\"gen_tokens\": %zu, \"gen_tokens_per_s\": %s, \"runs\": %d, \"peak_rss_mib\": %s}\n",
         json_string(engine.model().weight_type()).c_str(),
         static_cast<unsigned long long>(engine.model().parameter_count()),
         json_string(s.kernels().name).c_str(), s.threads(), json_number(engine.load_ms()).c_str(),
-        prompt, json_number(prompt_tps).c_str(), gen, json_number(gen_tps).c_str(),
+        prompt, json_number(prompt_tps).c_str(), gen, json_number(gen_tps).c_str(), runs,
         json_number(peak_rss_mib()).c_str());
     return 0;
   }
   std::printf("%s, %s kernels, %d threads (best of %d)\n", engine.model().weight_type().c_str(),
-              s.kernels().name, s.threads(), o.repeat);
+              s.kernels().name, s.threads(), runs);
   std::printf("load        %.1f ms\n", engine.load_ms());
   std::printf("prompt      %zu tokens, %.1f tokens/s\n", prompt, prompt_tps);
   std::printf("generation  %zu tokens, %.1f tokens/s\n", gen, gen_tps);

@@ -20,10 +20,11 @@ struct Options {
   infer::SamplerSettings sampling;
   size_t prompt_tokens = 0, gen_tokens = 0;  // bench; 0: defaults from the context
   int repeat = 3;
-  std::string csv;       // classify: raw readings (a file, or "-" for stdin)
-  double threshold = 0;  // stream: below this confidence the shown label is "none"
-  int smooth = 1;        // stream: majority over the last N windows
-  bool echo = false;     // stream: pass the readings on to stdout, results to stderr
+  double min_seconds = 0;  // bench: keep repeating until this much time has passed
+  std::string csv;         // classify: raw readings (a file, or "-" for stdin)
+  double threshold = 0;    // stream: below this confidence the shown label is "none"
+  int smooth = 1;          // stream: majority over the last N windows
+  bool echo = false;       // stream: pass the readings on to stdout, results to stderr
   bool show_prompt = false;
   bool progress = false;           // eval: a progress line on stderr every 25 examples
   size_t max_docs = 200;           // perplexity: at most this many documents
