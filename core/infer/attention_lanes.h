@@ -90,42 +90,44 @@ struct AttentionLanes {
   template <size_t QT, size_t KN>
   static void scores(const float* keys_t, size_t k_stride, size_t keys, const float* queries,
                      size_t q_stride, size_t D, size_t n_queries, float* s, size_t s_stride) {
+    size_t covered = 0;  // keys the vector tiles reach: the same for every group
     in_groups<QT>(n_queries, [&](auto qn, size_t q) {
-      constexpr size_t QN = decltype(qn)::value;
-      const float* group = queries + q * q_stride;
-      float* out = s + q * s_stride;
-      in_tiles<KN>(
-          keys,
-          [&](auto kn, size_t j) {
-            score_tile<QN, decltype(kn)::value>(keys_t, k_stride, j, group, q_stride, D, out,
-                                                s_stride);
-          },
-          [&](size_t j, size_t left) {
-            score_tail<QN>(keys_t, k_stride, j, left, group, q_stride, D, out, s_stride);
-          });
+      covered = in_tiles<KN>(keys, [&](auto kn, size_t j) {
+        score_tile<decltype(qn)::value, decltype(kn)::value>(
+            keys_t, k_stride, j, queries + q * q_stride, q_stride, D, s + q * s_stride, s_stride);
+      });
     });
+    if (covered < keys)
+      score_tail<QT>(keys_t, k_stride, covered, keys - covered, queries, q_stride, D, n_queries, s,
+                     s_stride);
   }
 
-  // The last `left` (< W) keys from j: copied into a zero-padded vector per dimension, so that
-  // they take the vector tile too (a lane's operations do not depend on the other lanes).
-  template <size_t QN>
+  // The last `left` (< W) keys from j, for every query: copied once into a zero-padded vector
+  // per dimension, so that they take the vector tile too (a lane's operations do not depend on
+  // the other lanes).
+  template <size_t QT>
   static void score_tail(const float* keys_t, size_t k_stride, size_t j, size_t left,
-                         const float* queries, size_t q_stride, size_t D, float* s,
-                         size_t s_stride) {
+                         const float* queries, size_t q_stride, size_t D, size_t n_queries,
+                         float* s, size_t s_stride) {
     constexpr size_t kMaxD = 256;  // 16 KiB of stack with 16 lanes
     if (D > kMaxD) {
-      for (size_t k = 0; k < left; ++k)
-        Scalar::template score_tile<QN, 1>(keys_t, k_stride, j + k, queries, q_stride, D, s,
-                                           s_stride);
+      for (size_t q = 0; q < n_queries; ++q)
+        for (size_t k = 0; k < left; ++k)
+          Scalar::template score_tile<1, 1>(keys_t, k_stride, j + k, queries + q * q_stride,
+                                            q_stride, D, s + q * s_stride, s_stride);
       return;
     }
-    float padded[kMaxD * W], out[QN * W];
+    float padded[kMaxD * W];
     for (size_t d = 0; d < D; ++d)
       for (size_t l = 0; l < W; ++l)
         padded[d * W + l] = l < left ? keys_t[d * k_stride + j + l] : 0.0f;
-    score_tile<QN, 1>(padded, W, 0, queries, q_stride, D, out, W);
-    for (size_t q = 0; q < QN; ++q)
-      std::memcpy(s + q * s_stride + j, out + q * W, left * sizeof(float));
+    in_groups<QT>(n_queries, [&](auto qn, size_t q) {
+      constexpr size_t QN = decltype(qn)::value;
+      float out[QN * W];
+      score_tile<QN, 1>(padded, W, 0, queries + q * q_stride, q_stride, D, out, W);
+      for (size_t i = 0; i < QN; ++i)
+        std::memcpy(s + (q + i) * s_stride + j, out + i * W, left * sizeof(float));
+    });
   }
 
   // s[j] = e^(scale s[j] - top) / total for j < n (n >= 1), where top is the largest scale s[j]
@@ -215,18 +217,15 @@ struct AttentionLanes {
                               size_t out_stride) {
     in_groups<QT>(n_queries, [&](auto qn, size_t q) {
       constexpr size_t QN = decltype(qn)::value;
-      const float* weights = p + q * p_stride;
-      float* group_out = out + q * out_stride;
       auto tile = [&](auto lanes, auto dn, size_t d) {
         decltype(lanes)::template value_tile<QN, decltype(dn)::value>(
-            values, v_stride, d, weights, p_stride, keys0 + q, group_out, out_stride);
+            values, v_stride, d, p + q * p_stride, p_stride, keys0 + q, out + q * out_stride,
+            out_stride);
       };
-      in_tiles<DN>(
-          D, [&](auto dn, size_t d) { tile(AttentionLanes{}, dn, d); },
-          [&](size_t d, size_t left) {  // head sizes that are not a multiple of W: rare
-            for (size_t k = 0; k < left; ++k)
-              tile(Scalar{}, Count<1>{}, d + k);
-          });
+      const size_t tiled =
+          in_tiles<DN>(D, [&](auto dn, size_t d) { tile(AttentionLanes{}, dn, d); });
+      for (size_t d = tiled; d < D; ++d)  // head sizes that are not a multiple of W: rare
+        tile(Scalar{}, Count<1>{}, d);
     });
   }
 
@@ -234,15 +233,16 @@ struct AttentionLanes {
   using Count = std::integral_constant<size_t, N>;
 
   // Covers [0, total) with tiles of N vectors while they fit, then of one vector: tile(count, i),
-  // `count` (a Count) vectors from i; then tail(i, left) for the last left (< W) values.
-  template <size_t N, class Tile, class Tail>
-  static void in_tiles(size_t total, Tile tile, Tail tail) {
+  // `count` (a Count) vectors from i. Returns where the tiles stopped (the last total % W values
+  // are left).
+  template <size_t N, class Tile>
+  static size_t in_tiles(size_t total, Tile tile) {
     size_t i = 0;
     for (; i + N * W <= total; i += N * W)
       tile(Count<N>{}, i);
     for (; i + W <= total; i += W)
       tile(Count<1>{}, i);
-    if (i < total) tail(i, total - i);
+    return i;
   }
 
   // Queries in groups of QT, then one at a time: group(count, first query).

@@ -198,7 +198,7 @@ TINYLLM_AVX2 void quantize_activations_avx2(const float* x, size_t n, Activation
   }
 }
 
-// Without FMA: a multiply and an add, rounded each, as the scalar code does.
+// Attention and layer norm (attention_lanes.h, layer_norm_lanes.h) in 256-bit lanes.
 #pragma GCC push_options
 #pragma GCC target("avx2")
 typedef float Floats8 __attribute__((vector_size(32)));
